@@ -1,0 +1,172 @@
+"""The command line: `backprop-tui [trace|train] [flags]`.
+
+Flags may stand before or after the subcommand: every parser shares one parent
+whose defaults are suppressed, so a flag given before the subcommand is never
+overwritten by the subcommand's default. Textual is imported only when the app
+is built, so `trace` and `train` start fast and run where no terminal UI could.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, NoReturn
+
+from backprop_tui import __version__
+from backprop_tui.config import RunConfig
+
+if TYPE_CHECKING:
+    from backprop_tui.app import BackpropApp
+
+EXIT_USAGE = 2
+EXIT_DIVERGED = 3
+
+
+class UsageError(Exception):
+    """A one-line complaint about the command line or its inputs (exit 2)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(message)
+
+
+def _hidden(text: str) -> tuple[int, ...]:
+    if text.strip() == "":
+        return ()
+    sizes = []
+    for part in text.split(","):
+        part = part.strip()
+        if not part.isdigit() or int(part) < 1:
+            raise argparse.ArgumentTypeError(f"hidden sizes must be positive integers, like 8,4 (got {text!r})")
+        sizes.append(int(part))
+    return tuple(sizes)
+
+
+def _learning_rate(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"the learning rate must be a number (got {text!r})") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"the learning rate must be a finite number above 0 (got {text})")
+    return value
+
+
+def _integer(minimum: int, what: str):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{what} must be a whole number (got {text!r})") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"{what} must be at least {minimum} (got {value})")
+        return value
+
+    return parse
+
+
+def _noise(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"the noise must be a number of dollars (got {text!r})") from None
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"the noise must be a finite number ≥ 0 (got {text})")
+    return value
+
+
+def _shared_flags() -> argparse.ArgumentParser:
+    shared = _Parser(add_help=False, argument_default=argparse.SUPPRESS)
+    run = shared.add_argument_group("the run")
+    run.add_argument("--hidden", type=_hidden, metavar="8,4", help="hidden layer sizes (default 8,4)")
+    run.add_argument("--lr", type=_learning_rate, metavar="η", help="learning rate (default 0.01)")
+    run.add_argument("--samples", type=_integer(2, "--samples"), metavar="N",
+                     help="generated samples (default 1000)")
+    run.add_argument("--seed", type=_integer(0, "--seed"), metavar="S", help="random seed (default 0)")
+    run.add_argument("--noise", type=_noise, metavar="$", help="price noise std in dollars (default 30000)")
+    run.add_argument("--epochs", type=_integer(0, "--epochs"), metavar="N", help="epochs to train (default 125)")
+    run.add_argument("--dtype", choices=("float64", "float32"), help="float64 (default) or float32")
+    run.add_argument("--data", metavar="FILE.csv", help="train on your own CSV instead of generated prices")
+    run.add_argument("--target", metavar="COLUMN", help="the CSV column to predict (default: the last)")
+    return shared
+
+
+def build_parser() -> argparse.ArgumentParser:
+    shared = _shared_flags()
+    parser = _Parser(
+        prog="backprop-tui",
+        description="Step through one training iteration of a small NumPy network, phase by phase.",
+        parents=[shared],
+        argument_default=argparse.SUPPRESS,
+    )
+    parser.add_argument("--version", action="version", version=f"backprop-tui {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="{trace,train}")
+    trace = commands.add_parser("trace", parents=[shared], argument_default=argparse.SUPPRESS,
+                                help="print every phase of one iteration, no UI")
+    trace.add_argument("--format", choices=("text", "json", "markdown"), help="text (default), json or markdown")
+    trace.add_argument("--epoch", type=_integer(0, "--epoch"), metavar="K",
+                       help="trace epoch K's iteration (default 0)")
+    train = commands.add_parser("train", parents=[shared], argument_default=argparse.SUPPRESS,
+                                help="train and print the loss table, no UI")
+    train.add_argument("--every", type=_integer(1, "--every"), metavar="K", help="a row every K epochs (default 20)")
+    train.add_argument("--format", choices=("text", "json"), help="text (default) or json")
+    return parser
+
+
+def parse(argv: Sequence[str]) -> tuple[argparse.Namespace, RunConfig]:
+    """Raises UsageError with a one-line message."""
+    args = build_parser().parse_args(list(argv))
+    given = vars(args)
+    if "data" in given:
+        clashes = [flag for flag in ("samples", "noise") if flag in given]
+        if clashes:
+            raise UsageError(f"--data cannot be combined with --{clashes[0]} (those describe generated data)")
+    elif "target" in given:
+        raise UsageError("--target needs --data (the generated data's target is the price)")
+    defaults = RunConfig()
+    config = RunConfig(
+        hidden=given.get("hidden", defaults.hidden),
+        learning_rate=given.get("lr", defaults.learning_rate),
+        samples=given.get("samples", defaults.samples),
+        seed=given.get("seed", defaults.seed),
+        noise=given.get("noise", defaults.noise),
+        epochs=given.get("epochs", defaults.epochs),
+        dtype=given.get("dtype", defaults.dtype),
+        data=given.get("data"),
+        target=given.get("target"),
+    )
+    return args, config
+
+
+def make_app(argv: Sequence[str] = ()) -> BackpropApp:
+    """The app exactly as `backprop-tui ARGV` would start it, not yet running.
+
+    Raises UsageError or scratchnet.DataError for bad input, before any UI exists.
+    """
+    _, config = parse(argv)
+    from backprop_tui.app import BackpropApp
+    from backprop_tui.session import Session
+
+    return BackpropApp(Session.start(config))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from scratchnet import DataError
+
+    argv = sys.argv[1:] if argv is None else list(argv)
+    try:
+        args, config = parse(argv)
+        command = getattr(args, "command", None)
+        if command in ("trace", "train"):
+            from backprop_tui import headless
+
+            return headless.run(command, args, config)
+        app = make_app(argv)
+    except (UsageError, DataError) as error:
+        print(f"backprop-tui: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    app.run()
+    return app.return_code or 0

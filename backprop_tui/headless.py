@@ -1,0 +1,139 @@
+"""`trace` and `train`: the tape and the loss table as text, JSON or Markdown, without a UI.
+
+This module must not import Textual or Rich (a test checks it in a subprocess):
+these commands feed other tools and must start fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+import numpy as np
+
+from backprop_tui import handout
+from backprop_tui.config import RunConfig, build_run
+from scratchnet import Tape, TapeRecorder, divergence_message, train
+from scratchnet.names import pretty_name
+from scratchnet.tape import shape_text
+
+EXIT_DIVERGED = 3
+
+
+def json_matrix(array: np.ndarray) -> object:
+    """Nested lists at full float precision, with None (JSON null) for NaN and ±inf."""
+    array = np.asarray(array, dtype=np.float64)
+    finite = np.isfinite(array)
+    if finite.all():
+        return array.tolist()
+    return np.where(finite, array, None).tolist()
+
+
+def json_loss(loss: float) -> float | None:
+    return loss if np.isfinite(loss) else None
+
+
+def trace_json(config: RunConfig, tape: Tape) -> str:
+    document = {
+        "config": {**config.as_dict(tape.sizes), "epoch": tape.epoch},
+        "phases": [
+            {
+                "key": phase.key,
+                "title": phase.title,
+                "equation": phase.equation.as_dict(),
+                "shapes": phase.shapes,
+                "code": phase.code,
+                "note": phase.note,
+                "inputs": {name: json_matrix(array) for name, array in phase.inputs.items()},
+                "outputs": {name: json_matrix(array) for name, array in phase.outputs.items()},
+            }
+            for phase in tape
+        ],
+    }
+    return json.dumps(document, allow_nan=False, ensure_ascii=False)
+
+
+def trace_text(tape: Tape) -> str:
+    blocks = []
+    for number, phase in enumerate(tape, 1):
+        lines = [
+            f"── {number}/{len(tape)} {phase.key} · {phase.title} " + "─" * 20,
+            f"  {phase.equation.unicode}",
+        ]
+        if phase.legend:
+            lines.append(f"  where {phase.legend}")
+        lines += [f"  shapes: {phase.shapes}"]
+        lines += [f"  code:   {line}" for line in phase.code.splitlines()]
+        lines += [f"  {phase.note}"]
+        for role, matrices in (("in", phase.inputs), ("out", phase.outputs)):
+            for name, array in matrices.items():
+                body = np.array2string(np.asarray(array), precision=4, threshold=40, edgeitems=3,
+                                       suppress_small=False, max_line_width=110)
+                lines.append(f"  {role:>3} {pretty_name(name)} ({shape_text(array)}, {array.dtype})")
+                lines += ["      " + row for row in body.splitlines()]
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)
+
+
+def _record(config: RunConfig, epoch: int) -> tuple[Tape, int | None]:
+    """Train `epoch` fast epochs, then record the next; also report where it diverged, if it did."""
+    run = build_run(config)
+    X, y = run.dataset.X, run.dataset.y
+    history = train(run.network, X, y, config.learning_rate, epoch)
+    recorder = TapeRecorder(epoch=epoch)
+    with np.errstate(all="ignore"):
+        run.network.step(X, y, config.learning_rate, record=recorder)
+    diverged_at = history.diverged_at
+    if diverged_at is None and not np.isfinite(recorder.tape.loss):
+        diverged_at = epoch
+    return recorder.tape, diverged_at
+
+
+def run_trace(args: argparse.Namespace, config: RunConfig) -> int:
+    epoch = getattr(args, "epoch", 0)
+    tape, diverged_at = _record(config, epoch)
+    output_format = getattr(args, "format", "text")
+    if output_format == "json":
+        print(trace_json(config, tape))
+    elif output_format == "markdown":
+        print(handout.tape_markdown(tape))
+    else:
+        print(trace_text(tape))
+    if diverged_at is not None:
+        print(f"backprop-tui: {divergence_message(diverged_at, tape.loss)}", file=sys.stderr)
+        return EXIT_DIVERGED
+    return 0
+
+
+def loss_rows(losses: list[float], every: int) -> list[tuple[int, float]]:
+    """Every `every`-th epoch, like the article's table, plus the last epoch run."""
+    rows = [(epoch, losses[epoch]) for epoch in range(0, len(losses), every)]
+    if losses and rows[-1][0] != len(losses) - 1:
+        rows.append((len(losses) - 1, losses[-1]))
+    return rows
+
+
+def run_train(args: argparse.Namespace, config: RunConfig) -> int:
+    run = build_run(config)
+    history = train(run.network, run.dataset.X, run.dataset.y, config.learning_rate, config.epochs)
+    every = getattr(args, "every", 20)
+    if getattr(args, "format", "text") == "json":
+        document = {
+            "config": config.as_dict(run.sizes),
+            "losses": [json_loss(loss) for loss in history.losses],
+            "diverged_at": history.diverged_at,
+        }
+        print(json.dumps(document, allow_nan=False))
+    else:
+        print(f"{'Epoch':>6}  Loss")
+        for epoch, loss in loss_rows(history.losses, every):
+            print(f"{epoch:>6}  {loss:.4f}" if abs(loss) >= 1e-4 or loss == 0 else f"{epoch:>6}  {loss:.4e}")
+    if history.diverged_at is not None:
+        print(f"backprop-tui: {divergence_message(history.diverged_at, history.losses[-1])}", file=sys.stderr)
+        return EXIT_DIVERGED
+    return 0
+
+
+def run(command: str, args: argparse.Namespace, config: RunConfig) -> int:
+    return run_trace(args, config) if command == "trace" else run_train(args, config)

@@ -1,0 +1,214 @@
+"""The data the network learns: the article's generated house prices, or a user's CSV.
+
+Both come out standardized (mean 0, std 1 per column) with their scalers kept, so
+the screen can show a value in dollars or square feet as well as in the units the
+network sees.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+HOUSE_FEATURES = ("size_sqft", "bedrooms", "age_years", "distance_km")
+HOUSE_UNITS = ("sq ft", "bedrooms", "years", "km")
+HOUSE_COEFFICIENTS = (600.0, 5.0, 15.0, 12.0)
+DEFAULT_NOISE = 30_000.0
+"""Standard deviation of the price noise, in dollars: large enough that the loss has
+a visible floor, small enough that it falls below 0.01 within 120 epochs."""
+
+
+class DataError(ValueError):
+    """A one-line reason the data cannot be used; the CLI prints it and exits 2."""
+
+
+@dataclass(frozen=True)
+class Scaler:
+    mean: np.ndarray
+    std: np.ndarray
+
+    def inverse(self, standardized: np.ndarray) -> np.ndarray:
+        """Back to the original units (dollars, square feet, ...)."""
+        return np.asarray(standardized, dtype=np.float64) * self.std + self.mean
+
+
+@dataclass(frozen=True)
+class Dataset:
+    X: np.ndarray
+    y: np.ndarray
+    feature_names: tuple[str, ...]
+    feature_units: tuple[str, ...]
+    target_name: str
+    target_unit: str
+    feature_scaler: Scaler
+    target_scaler: Scaler
+    source: str
+    """Where the data came from, for the status line: a file path or a description."""
+    true_coefficients: tuple[float, ...] | None = None
+    """For generated data: the generator's coefficients, in raw units."""
+
+    @property
+    def n_samples(self) -> int:
+        return self.X.shape[0]
+
+    def astype(self, dtype: np.dtype | str) -> Dataset:
+        from dataclasses import replace
+
+        return replace(self, X=self.X.astype(dtype), y=self.y.astype(dtype))
+
+    def standardized_coefficients(self) -> np.ndarray | None:
+        """The generator's coefficients as the network sees them: Δy_std per Δx_std."""
+        if self.true_coefficients is None:
+            return None
+        raw = np.asarray(self.true_coefficients)
+        return raw * self.feature_scaler.std / self.target_scaler.std[0]
+
+
+def standardize(raw: np.ndarray, names: tuple[str, ...]) -> tuple[np.ndarray, Scaler]:
+    """Columns to mean 0, std 1, without overflowing on columns near 1e300.
+
+    Each column is first divided by its largest magnitude, so the squares inside
+    the standard deviation stay finite; the scaler folds that factor back in.
+    """
+    raw = np.asarray(raw, dtype=np.float64)
+    for column, name in enumerate(names):
+        values = raw[:, column]
+        if not np.all(np.isfinite(values)):
+            raise DataError(f"column '{name}' has a non-finite value (NaN or inf)")
+        if np.all(values == values[0]):
+            raise DataError(f"column '{name}' is constant, so it cannot be standardized")
+    magnitude = np.max(np.abs(raw), axis=0)
+    scaled = raw / magnitude
+    mean = scaled.mean(axis=0)
+    std = scaled.std(axis=0)
+    for column, name in enumerate(names):
+        if not std[column] > 0 or not np.isfinite(std[column] * magnitude[column]) or std[column] * magnitude[column] == 0:
+            raise DataError(f"column '{name}' varies too little to be standardized in float64")
+    return (scaled - mean) / std, Scaler(mean=mean * magnitude, std=std * magnitude)
+
+
+def make_house_prices(samples: int, noise: float, rng: np.random.Generator) -> Dataset:
+    """The article's data: y = 600·size + 5·bedrooms + 15·age + 12·distance + noise."""
+    size = rng.uniform(500.0, 3500.0, samples)
+    bedrooms = rng.integers(1, 6, samples).astype(np.float64)
+    age = rng.uniform(0.0, 50.0, samples)
+    distance = rng.uniform(0.0, 30.0, samples)
+    raw_X = np.column_stack([size, bedrooms, age, distance])
+    price = raw_X @ np.asarray(HOUSE_COEFFICIENTS) + rng.normal(0.0, noise, samples)
+    X, feature_scaler = standardize(raw_X, HOUSE_FEATURES)
+    y, target_scaler = standardize(price[:, None], ("price",))
+    return Dataset(
+        X=X, y=y,
+        feature_names=HOUSE_FEATURES, feature_units=HOUSE_UNITS,
+        target_name="price", target_unit="$",
+        feature_scaler=feature_scaler, target_scaler=target_scaler,
+        source="house prices (generated)",
+        true_coefficients=HOUSE_COEFFICIENTS,
+    )
+
+
+def _number(cell: str) -> float | None:
+    try:
+        return float(cell)
+    except ValueError:
+        return None
+
+
+def _delimiter(header_line: str) -> str:
+    """Comma unless the header clearly uses semicolons or tabs instead."""
+    counts = {delimiter: header_line.count(delimiter) for delimiter in (",", ";", "\t")}
+    best = max(counts, key=counts.get)
+    return best if counts[best] > 0 else ","
+
+
+def load_csv(path: str | Path, target: str | None = None) -> Dataset:
+    """A user's table: `target` (default: the last column) against every other numeric column.
+
+    A column with no number in it at all (a city name, say) is not a feature and is
+    skipped; in any other column, a missing or non-numeric cell is an error that
+    names the file, line and column.
+    """
+    path = Path(path)
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except FileNotFoundError:
+        raise DataError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise DataError(f"{path}: is a directory, not a CSV file") from None
+    except PermissionError:
+        raise DataError(f"{path}: permission denied") from None
+    except UnicodeDecodeError as error:
+        raise DataError(f"{path}: not UTF-8 text (byte {error.start})") from None
+    except OSError as error:
+        raise DataError(f"{path}: cannot be read ({error.strerror})") from None
+    if "\x00" in text:
+        raise DataError(f"{path}: not a text file (it contains NUL bytes)")
+    if not text.strip():
+        raise DataError(f"{path}: the file is empty")
+
+    first_line = text.lstrip("\r\n").splitlines()[0]
+    try:
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(first_line), strict=True)
+        rows = [(reader.line_num, row) for row in reader]
+    except csv.Error as error:
+        raise DataError(f"{path}: line {reader.line_num}: {error}") from None
+    rows = [(line, [cell.strip() for cell in row]) for line, row in rows if any(cell.strip() for cell in row)]
+
+    header_line, header = rows[0]
+    if all(_number(cell) is not None for cell in header):
+        raise DataError(f"{path}: line {header_line}: no header row (the first row is all numbers)")
+    for column, name in enumerate(header, 1):
+        if not name:
+            raise DataError(f"{path}: line {header_line}: column {column} has no name")
+    duplicates = sorted({name for name in header if header.count(name) > 1})
+    if duplicates:
+        raise DataError(f"{path}: line {header_line}: duplicate column name '{duplicates[0]}'")
+    body = rows[1:]
+    if not body:
+        raise DataError(f"{path}: no data rows below the header")
+    for line, row in body:
+        if len(row) != len(header):
+            raise DataError(f"{path}: line {line}: {len(row)} fields, but the header has {len(header)}")
+    if len(body) < 2:
+        raise DataError(f"{path}: only one data row; at least 2 samples are needed")
+
+    target = header[-1] if target is None else target
+    if target not in header:
+        raise DataError(f"{path}: no column named '{target}' (columns: {', '.join(header)})")
+
+    columns: dict[str, np.ndarray] = {}
+    for column, name in enumerate(header):
+        cells = [row[column] for _, row in body]
+        numbers = [_number(cell) for cell in cells]
+        if all(number is None for number in numbers):
+            if name == target:
+                raise DataError(f"{path}: target column '{target}' has no numbers")
+            continue
+        for (line, _), cell, number in zip(body, cells, numbers):
+            if cell == "":
+                raise DataError(f"{path}: line {line}, column '{name}': missing value")
+            if number is None:
+                raise DataError(f"{path}: line {line}, column '{name}': '{cell}' is not a number")
+            if not np.isfinite(number):
+                raise DataError(f"{path}: line {line}, column '{name}': '{cell}' is not a finite number")
+        columns[name] = np.asarray(numbers, dtype=np.float64)
+
+    features = tuple(name for name in columns if name != target)
+    if not features:
+        raise DataError(f"{path}: no numeric feature columns besides the target '{target}'")
+    try:
+        X, feature_scaler = standardize(np.column_stack([columns[name] for name in features]), features)
+        y, target_scaler = standardize(columns[target][:, None], (target,))
+    except DataError as error:
+        raise DataError(f"{path}: {error}") from None
+    return Dataset(
+        X=X, y=y,
+        feature_names=features, feature_units=("",) * len(features),
+        target_name=target, target_unit="",
+        feature_scaler=feature_scaler, target_scaler=target_scaler,
+        source=str(path),
+    )
