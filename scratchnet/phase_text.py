@@ -139,7 +139,7 @@ def input_gradient(layer: int, n_layers: int) -> Words:
     else:
         onward = f"It becomes G for layer {layer - 1}: the same three steps repeat there."
     return Words(
-        title=f"Layer {layer} · ∂L/∂{'X' if layer == 1 else 'Z' + s(layer - 1)} (passed back)",
+        title=f"Layer {layer} · dX{s(layer)} = {target}",
         equation=Equation(
             f"dX{s(layer)} = {target} = G·W{s(layer)}ᵀ",
             rf"dX_{{{layer}}} = {target_tex} = G W_{{{layer}}}^\top",

@@ -1,0 +1,43 @@
+"""Every key, generated from the bindings themselves, so the help can never drift from the keymap."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+
+def binding_rows(sections: list[tuple[str, list[BindingType]]], key_display) -> Table:
+    table = Table(box=None, show_header=False, padding=(0, 2))
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column()
+    for heading, bindings in sections:
+        table.add_row(f"[u]{heading}[/u]", "")
+        for binding in bindings:
+            if not isinstance(binding, Binding) or not binding.description:
+                continue
+            keys = " ".join(key_display(Binding(key, binding.action)) for key in binding.key.split(","))
+            table.add_row(keys, binding.description)
+        table.add_row("", "")
+    return table
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS = [Binding("escape,question_mark,q", "dismiss", "Close help")]
+
+    def __init__(self, sections: list[tuple[str, list[BindingType]]]) -> None:
+        super().__init__()
+        self._sections = sections
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="help-body") as body:
+            body.border_title = "Keys  ·  Esc closes"
+            yield Static(binding_rows(self._sections, self.app.get_key_display), id="help-table")
+            yield Static(
+                "Each phase shows its equation, the shapes, the NumPy line that ran and a note.\n"
+                "Tab moves focus to the matrices (the result first); the phase keys always step.",
+                id="help-about",
+            )

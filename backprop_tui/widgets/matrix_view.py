@@ -1,0 +1,224 @@
+"""A matrix of any size, painted one visible line at a time (Textual's Line API).
+
+Only the cells in view are formatted, so a 100,000-row matrix costs what a
+12-row one does. The header row and the row-index gutter stay put while the
+cells scroll under them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from backprop_tui.cell_format import CELL_WIDTH, format_value
+from backprop_tui.heatmap import level, level_style
+from scratchnet.names import pretty_name
+from scratchnet.stats import MatrixStats
+
+Cell = tuple[int, int]
+
+
+@dataclass(frozen=True)
+class Shown:
+    """What a view shows: a name, the array (never copied) and its cached stats."""
+
+    name: str
+    array: np.ndarray
+    stats: MatrixStats
+    column_labels: tuple[str, ...] | None = None
+    title: str | None = None
+    column_formats: tuple[Callable[[float], str], ...] | None = None
+    """Per-column formatting, e.g. dollars; None: the standard 4-decimal cells."""
+    heat: bool = True
+    """False for views that mix units, where one colour scale would mislead."""
+
+
+class MatrixView(ScrollView, can_focus=True):
+    BINDINGS = [
+        Binding("h,shift+left", "move(0, -1)", "Cell ←", show=False),
+        Binding("l,shift+right", "move(0, 1)", "Cell →", show=False),
+        Binding("k,shift+up,up", "move(-1, 0)", "Cell ↑", show=False),
+        Binding("j,shift+down,down", "move(1, 0)", "Cell ↓", show=False),
+        Binding("g", "first_cell", "First cell", show=False),
+        Binding("G", "last_cell", "Last cell", show=False),
+    ]
+
+    cursor: reactive[Cell] = reactive((0, 0), init=False)
+    """The selected cell (row, column) in the matrix's own coordinates."""
+
+    class CursorMoved(Message):
+        def __init__(self, view: MatrixView, cell: Cell) -> None:
+            super().__init__()
+            self.view = view
+            self.cell = cell
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.shown: Shown | None = None
+        self._matrix = np.zeros((0, 0))
+        self._decimals = 4
+        self._palette = ("#000000", "#ffffff", False)
+        self.highlight_rows: frozenset[int] = frozenset()
+        self.highlight_columns: frozenset[int] = frozenset()
+
+    # --- content -------------------------------------------------------------
+
+    @property
+    def cell_width(self) -> int:
+        return CELL_WIDTH + 1
+
+    @property
+    def gutter_width(self) -> int:
+        return len(str(max(0, self._matrix.shape[0] - 1))) + 2
+
+    @property
+    def n_rows(self) -> int:
+        return self._matrix.shape[0]
+
+    @property
+    def n_columns(self) -> int:
+        return self._matrix.shape[1]
+
+    def show(self, shown: Shown, cursor: Cell = (0, 0), scroll: Cell = (0, 0)) -> None:
+        self.shown = shown
+        matrix = np.asarray(shown.array)
+        self._matrix = matrix.reshape(1, 1) if matrix.ndim == 0 else matrix.reshape(matrix.shape[0], -1)
+        self.highlight_rows = self.highlight_columns = frozenset()
+        stats = shown.stats
+        self.border_title = shown.title or f"{pretty_name(shown.name)}  {'×'.join(map(str, stats.shape)) or 'scalar'}  {stats.dtype}"
+        self.virtual_size = Size(self.gutter_width + self.n_columns * self.cell_width, self.n_rows + 1)
+        self.set_reactive(MatrixView.cursor, self._clamp(cursor))
+        self.scroll_to(scroll[1], scroll[0], animate=False, immediate=True)
+        self.refresh()
+
+    def set_palette(self, background: str, foreground: str, monochrome: bool) -> None:
+        self._palette = (background, foreground, monochrome)
+        self.refresh()
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        """Rows plus the header, plus a line for the horizontal scrollbar when columns overflow."""
+        return self.n_rows + 1 + (1 if self.virtual_size.width > width else 0)
+
+    @property
+    def content_width(self) -> int:
+        """Width that shows every column, borders and scrollbar included."""
+        return self.gutter_width + self.n_columns * self.cell_width + 4
+
+    # --- cursor ----------------------------------------------------------------
+
+    def _clamp(self, cell: Cell) -> Cell:
+        return (max(0, min(cell[0], self.n_rows - 1)), max(0, min(cell[1], self.n_columns - 1)))
+
+    def watch_cursor(self, old: Cell, new: Cell) -> None:
+        self._scroll_to_cursor()
+        self.refresh()
+        self.post_message(self.CursorMoved(self, new))
+
+    def _scroll_to_cursor(self) -> None:
+        """Scroll just enough that the cursor's cell is clear of the sticky header and gutter."""
+        row, column = self.cursor
+        visible = self.scrollable_content_region
+        width, height = visible.width - self.gutter_width, visible.height - 1
+        x, y = self.scroll_offset
+        cell_x = column * self.cell_width
+        if cell_x < x:
+            x = cell_x
+        elif cell_x + self.cell_width > x + width:
+            x = cell_x + self.cell_width - width
+        if row < y:
+            y = row
+        elif row >= y + height:
+            y = row - height + 1
+        self.scroll_to(x, y, animate=False, immediate=True)
+
+    def on_focus(self) -> None:
+        self.refresh()
+
+    def on_blur(self) -> None:
+        self.refresh()
+
+    def action_move(self, rows: int, columns: int) -> None:
+        self.cursor = self._clamp((self.cursor[0] + rows, self.cursor[1] + columns))
+
+    def action_first_cell(self) -> None:
+        self.cursor = (0, 0)
+
+    def action_last_cell(self) -> None:
+        self.cursor = self._clamp((self.n_rows - 1, self.n_columns - 1))
+
+    def cell_at(self, x: int, y: int) -> Cell | None:
+        """The cell under widget-relative (x, y), or None over the header or gutter."""
+        if y < 1 or x < self.gutter_width:
+            return None
+        scroll_x, scroll_y = self.scroll_offset
+        row = scroll_y + y - 1
+        column = (scroll_x + x - self.gutter_width) // self.cell_width
+        if 0 <= row < self.n_rows and 0 <= column < self.n_columns:
+            return (row, column)
+        return None
+
+    def on_click(self, event: events.Click) -> None:
+        cell = self.cell_at(event.x, event.y)
+        if cell is not None:
+            self.focus()
+            self.cursor = cell
+
+    # --- painting --------------------------------------------------------------
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        if self.shown is None or width <= 0:
+            return Strip.blank(width)
+        scroll_x, scroll_y = self.scroll_offset
+        gutter = self.gutter_width
+        cell_width = self.cell_width
+        first = scroll_x // cell_width
+        last = min(self.n_columns, (scroll_x + max(0, width - gutter)) // cell_width + 1)
+        background, foreground, monochrome = self._palette
+        plain = Style.parse(f"{foreground} on {background}")
+        dim = plain + Style(dim=True)
+        segments: list[Segment]
+        if y == 0:
+            labels = self.shown.column_labels
+            segments = [Segment(" " * gutter, dim)]
+            for column in range(first, last):
+                label = labels[column] if labels else str(column)
+                style = dim + Style(bold=column in self.highlight_columns or column == self.cursor[1])
+                segments.append(Segment(label[:cell_width - 1].rjust(cell_width - 1) + " ", style))
+        else:
+            row = scroll_y + y - 1
+            if row >= self.n_rows:
+                return Strip.blank(width, plain)
+            row_style = dim + Style(bold=row in self.highlight_rows or row == self.cursor[0])
+            segments = [Segment(str(row).rjust(gutter - 1) + " ", row_style)]
+            values = self._matrix[row, first:last]
+            scale = self.shown.stats.max_abs if self.shown.heat else 0.0
+            formats = self.shown.column_formats
+            focused = self.has_focus
+            for offset, value in enumerate(values.tolist()):
+                column = first + offset
+                style = level_style(level(value, scale), background, foreground, monochrome)
+                if value != value or value in (float("inf"), float("-inf")):
+                    style = style + Style(bold=True, italic=True)
+                if row in self.highlight_rows or column in self.highlight_columns:
+                    style = style + Style(underline=True)
+                if (row, column) == self.cursor:
+                    style = style + Style(reverse=True, bold=True) if focused else style + Style(underline=True)
+                text = formats[column](value) if formats else format_value(value, self._decimals)
+                segments.append(Segment(text[: cell_width - 1].rjust(cell_width - 1), style))
+                segments.append(Segment(" ", plain))
+        head, cells = segments[0], Strip(segments[1:])
+        offset = scroll_x - first * cell_width
+        cells = cells.crop(offset, offset + max(0, width - gutter))
+        return Strip([head, *cells]).extend_cell_length(width, plain).crop(0, width)

@@ -1,0 +1,23 @@
+"""One line that says where we are: data, architecture, η, epoch, phase k/n, loss."""
+
+from __future__ import annotations
+
+from textual.widgets import Static
+
+from backprop_tui.cell_format import format_value
+
+
+class StatusLine(Static):
+    def show(self, *, source: str, sizes: tuple[int, ...], learning_rate: float, dtype: str, epoch: int,
+             phase: int, n_phases: int, title: str, loss: float | None) -> None:
+        parts = [
+            source,
+            "→".join(map(str, sizes)),
+            f"η = {learning_rate:g}",
+            dtype,
+            f"epoch {epoch}",
+            f"phase {phase + 1}/{n_phases} {title}",
+        ]
+        if loss is not None:
+            parts.append(f"loss {format_value(loss).strip()}")
+        self.update(" · ".join(parts))
