@@ -12,9 +12,10 @@ import numpy as np
 from textual import events
 from textual.app import App, ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Footer
 
+from backprop_tui.cell_format import format_value
 from backprop_tui.commands import PhaseCommands
 from backprop_tui.screens.help_screen import HelpScreen
 from backprop_tui.session import Session, View
@@ -30,8 +31,9 @@ TALL = 12
 """Matrices with more rows than this share the leftover height; smaller ones take just their rows."""
 
 
-def _dollars(value: float) -> str:
-    return f"{value:,.0f}" if abs(value) < 1e9 else f"{value:.2e}"
+def _thousands(value: float) -> str:
+    """Prices in thousands fit a cell: 2,065.8 for $2,065,820."""
+    return f"{value / 1000:,.1f}" if abs(value) < 1e8 else format_value(value / 1000)
 
 
 class BackpropApp(App[int]):
@@ -65,7 +67,7 @@ class BackpropApp(App[int]):
                     with Vertical(id="results"):
                         for slot in range(RESULT_SLOTS):
                             yield MatrixView(id=f"result-{slot}", classes="matrix result")
-                    with Vertical(id="operands"):
+                    with VerticalScroll(id="operands", can_focus=False):
                         for slot in range(OPERAND_SLOTS):
                             yield MatrixView(id=f"operand-{slot}", classes="matrix operand")
         yield Footer()
@@ -118,13 +120,14 @@ class BackpropApp(App[int]):
         if y_hat.shape[1] != 1:
             return None
         scaler = self.session.run.dataset.target_scaler
-        unit = self.session.run.dataset.target_unit or "raw"
+        dollars = self.session.run.dataset.target_unit == "$"
+        unit, raw_format = ("k$", _thousands) if dollars else ("raw", format_value)
         table = np.column_stack([y_hat[:, 0], y[:, 0], scaler.inverse(y_hat)[:, 0], scaler.inverse(y)[:, 0]])
         return Shown(
             "predictions", table, self.stats(table),
             column_labels=("ŷ", "y", f"ŷ {unit}", f"y {unit}"),
             title="predictions vs targets",
-            column_formats=(lambda v: f"{v:.4f}", lambda v: f"{v:.4f}", _dollars, _dollars),
+            column_formats=(format_value, format_value, raw_format, raw_format),
             heat=False,
         )
 

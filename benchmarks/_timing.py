@@ -84,7 +84,12 @@ def _openblas_runtime() -> str | None:
             lib = ctypes.CDLL(path)
         except OSError:
             continue
-        for prefix, suffix in (("scipy_openblas_", "64_"), ("scipy_openblas_", ""), ("openblas_", "64_"), ("openblas_", "")):
+        for prefix, suffix in (
+            ("scipy_openblas_", "64_"),
+            ("scipy_openblas_", ""),
+            ("openblas_", "64_"),
+            ("openblas_", ""),
+        ):
             try:
                 corename = getattr(lib, f"{prefix}get_corename{suffix}")
                 threads = getattr(lib, f"{prefix}get_num_threads{suffix}")

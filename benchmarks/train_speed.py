@@ -1,7 +1,7 @@
 """How fast is scratchnet's training loop next to the same math written plainly?
 
     .venv/bin/python benchmarks/train_speed.py              # the table (about 30 s)
-    .venv/bin/python benchmarks/train_speed.py --profile    # plus where scratchnet's time goes
+    .venv/bin/python benchmarks/train_speed.py --profile    # plus where the time goes (about 95 s)
 
 Workload: the generated house-price data, 100,000 samples, a 4-8-4-1 network,
 60 epochs of full-batch gradient descent, float64, η = 0.01. Three loops do the
@@ -65,7 +65,7 @@ def numpy_loop(X: np.ndarray, y: np.ndarray, parameters: Parameters, learning_ra
         Z2 = np.dot(Z1, W2) + b2
         logits = np.dot(Z2, W3) + b3
         error = logits - y
-        squared_error = error ** 2
+        squared_error = error**2
         loss = np.mean(squared_error)
         losses.append(float(loss))
 
@@ -99,7 +99,7 @@ def torch_loop(torch, X, y, parameters, learning_rate: float, epochs: int):
             Z2 = torch.mm(Z1, W2) + b2
             logits = torch.mm(Z2, W3) + b3
             error = logits - y
-            squared_error = error ** 2
+            squared_error = error**2
             loss = squared_error.mean()
             losses.append(loss.item())
 
@@ -191,7 +191,9 @@ def check_agreement(results: dict, epochs: int) -> bool:
             for p, q in zip(pair, ref_pair)
         )
         identical = losses == reference_losses and all(
-            np.array_equal(p, q) for pair, ref_pair in zip(parameters, reference_parameters) for p, q in zip(pair, ref_pair)
+            np.array_equal(p, q)
+            for pair, ref_pair in zip(parameters, reference_parameters)
+            for p, q in zip(pair, ref_pair)
         )
         agrees = np.isfinite(losses[-1]) and final_rel <= LOSS_RTOL
         ok &= bool(agrees)
@@ -226,7 +228,7 @@ def print_goals(times: dict[str, list[float]], torch) -> bool:
     faster = ours < theirs
     print(
         f"goal: scratchnet faster than PyTorch   {ours:.3f} s vs {theirs:.3f} s "
-        f"({theirs / ours:.2f}× PyTorch's time)  {'PASS' if faster else 'FAIL'}"
+        f"(PyTorch takes {theirs / ours:.2f}× as long)  {'PASS' if faster else 'FAIL'}"
     )
     return passed and faster
 
@@ -279,7 +281,7 @@ def line_timings(X, y, parameters: Parameters, learning_rate: float, epochs: int
         logits = logits + b3
         t = tick("forward  + b (3 layers)", t)
         error = logits - y
-        squared_error = error ** 2
+        squared_error = error**2
         loss = float(np.mean(squared_error))
         G = (2 * error) / error.size
         t = tick("loss: error, ², mean, 2·error/N", t)
@@ -304,7 +306,76 @@ def line_timings(X, y, parameters: Parameters, learning_rate: float, epochs: int
     total = sum(spent.values())
     print(f"line timings of the same step, {epochs} epochs, total {total:.3f} s:")
     for label, seconds in sorted(spent.items(), key=lambda item: -item[1]):
-        print(f"  {label:<42} {seconds:7.3f} s  {1000 * seconds / epochs:6.2f} ms/epoch  {100 * seconds / total:5.1f} %")
+        print(
+            f"  {label:<42} {seconds:7.3f} s  {1000 * seconds / epochs:6.2f} ms/epoch  {100 * seconds / total:5.1f} %"
+        )
+
+
+def _loop_with_column_sum(X, y, parameters: Parameters, learning_rate: float, epochs: int, column_sum):
+    """numpy_loop with its three `np.sum(G, axis=0, keepdims=True)` replaced by `column_sum(G)`."""
+    (W1, b1), (W2, b2), (W3, b3) = parameters
+    losses = []
+    for _ in range(epochs):
+        Z1 = np.dot(X, W1) + b1
+        Z2 = np.dot(Z1, W2) + b2
+        logits = np.dot(Z2, W3) + b3
+        error = logits - y
+        losses.append(float(np.mean(error**2)))
+        G = (2 * error) / error.size
+        dW3, db3, G = np.dot(Z2.T, G), column_sum(G), np.dot(G, W3.T)
+        dW2, db2, G = np.dot(Z1.T, G), column_sum(G), np.dot(G, W2.T)
+        dW1, db1, G = np.dot(X.T, G), column_sum(G), np.dot(G, W1.T)
+        W1, b1 = W1 - learning_rate * dW1, b1 - learning_rate * db1
+        W2, b2 = W2 - learning_rate * dW2, b2 - learning_rate * db2
+        W3, b3 = W3 - learning_rate * dW3, b3 - learning_rate * db3
+    return losses, [(W1, b1), (W2, b2), (W3, b3)]
+
+
+def what_if_loops(run, X, y, epochs: int, repeats: int = 3) -> None:
+    """The whole NumPy loop with the column sum swapped: the saving it would buy, and the cost in bits."""
+    N = X.shape[0]
+    ones = np.ones(N)
+    variants = {
+        "np.sum (as now)": lambda G: np.sum(G, axis=0, keepdims=True),
+        "einsum, np.sum for N×1": lambda G: (
+            np.einsum("ij->j", G)[None, :] if G.shape[1] > 1 else np.sum(G, axis=0, keepdims=True)
+        ),
+        "einsum everywhere": lambda G: np.einsum("ij->j", G)[None, :],
+        "ones @ G": lambda G: (ones @ G)[None, :],
+    }
+    initial = copies(run.initial_parameters)
+    cases = {
+        name: (lambda fn=fn: lambda: _loop_with_column_sum(X, y, copies(initial), LEARNING_RATE, epochs, fn))
+        for name, fn in variants.items()
+    }
+    times, results = _timing.round_robin(cases, repeats)
+    reference_losses, reference_parameters = results["np.sum (as now)"]
+    base = _timing.median(times["np.sum (as now)"])
+    print(f"what-if: the NumPy loop with its column sum replaced ({repeats} round-robin rounds, median):")
+    for name, values in times.items():
+        losses, parameters = results[name]
+        identical = losses == reference_losses and all(
+            np.array_equal(p, q) for pair, ref in zip(parameters, reference_parameters) for p, q in zip(pair, ref)
+        )
+        rel = relative(losses[-1], reference_losses[-1])
+        note = "bit-identical to np.sum" if identical else f"not bit-identical (final loss rel {rel:.1e})"
+        med = _timing.median(values)
+        print(f"  {name:<24} {med:6.3f} s  {1000 * med / epochs:6.2f} ms/epoch  {med / base:5.2f}×  {note}")
+
+
+def column_sum_generality(rows: int) -> None:
+    """Is an alternative bit-identical to np.sum in general, or only on the arrays above?"""
+    rng = np.random.default_rng(12345)
+    ones = np.ones(rows)
+    print(f"bit-identical to np.sum(G, axis=0) on 20 random {rows}×k float64 arrays per k?")
+    for k in (1, 2, 4, 8, 16):
+        einsum_same = ones_same = 0
+        for _ in range(20):
+            G = rng.standard_normal((rows, k)) * 10.0 ** rng.integers(-3, 4) + rng.uniform(-1, 1, k)
+            reference = np.sum(G, axis=0)
+            einsum_same += np.array_equal(np.einsum("ij->j", G), reference)
+            ones_same += np.array_equal(ones @ G, reference)
+        print(f"  k = {k:>2}: einsum {einsum_same:>2}/20, ones @ G {ones_same:>2}/20")
 
 
 def column_sum_alternatives(run, X, y, torch) -> None:
@@ -327,16 +398,16 @@ def column_sum_alternatives(run, X, y, torch) -> None:
     if torch is not None:
         alternatives["torch G.sum(0) (for reference)"] = lambda G: torch.from_numpy(G).sum(0, keepdim=True).numpy()
 
-    print("column sum of G in isolation (median of 7 × enough calls for ~0.1 s); ✓ = bit-identical to np.sum:")
+    print("column sum of G in isolation (per call: median of 5 × ≥0.2 s batches); ✓ = bit-identical to np.sum here:")
     for layer in reversed(network.layers):
         G = layer.incoming_gradient
         reference = np.sum(G, axis=0, keepdims=True)
         print(f"  G {G.shape[0]}×{G.shape[1]} ({'C' if G.flags.c_contiguous else 'F'}-ordered):")
         for label, fn in alternatives.items():
             result = fn(G)
-            timer = timeit.Timer(lambda: fn(G))
+            timer = timeit.Timer(lambda fn=fn, G=G: fn(G))
             number, _ = timer.autorange()
-            per_call = _timing.median(timer.repeat(repeat=7, number=number)) / number
+            per_call = _timing.median(timer.repeat(repeat=5, number=number)) / number
             same = result.shape == reference.shape and np.array_equal(result, reference)
             if same:
                 note = "✓ bit-identical"
@@ -386,6 +457,10 @@ def main(argv: list[str] | None = None) -> int:
         line_timings(X, y, copies(run.initial_parameters), LEARNING_RATE, args.epochs)
         print()
         column_sum_alternatives(run, X, y, torch)
+        print()
+        column_sum_generality(args.samples)
+        print()
+        what_if_loops(run, X, y, args.epochs)
 
     if not agree:
         print("the loops did not reach the same loss: the timings are not comparable", file=sys.stderr)

@@ -35,7 +35,8 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-body") as body:
             body.border_title = "Keys  ·  Esc closes"
-            yield Static(binding_rows(self._sections, self.app.get_key_display), id="help-table")
+            self.table = binding_rows(self._sections, self.app.get_key_display)
+            yield Static(self.table, id="help-table")
             yield Static(
                 "Each phase shows its equation, the shapes, the NumPy line that ran and a note.\n"
                 "Tab moves focus to the matrices (the result first); the phase keys always step.",

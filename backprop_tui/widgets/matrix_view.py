@@ -112,8 +112,9 @@ class MatrixView(ScrollView, can_focus=True):
 
     @property
     def content_width(self) -> int:
-        """Width that shows every column, borders and scrollbar included."""
-        return self.gutter_width + self.n_columns * self.cell_width + 4
+        """Width that shows every column and the whole title, borders and scrollbar included."""
+        title = len(self.border_title or "") + 6
+        return max(title, self.gutter_width + self.n_columns * self.cell_width + 4)
 
     # --- cursor ----------------------------------------------------------------
 

@@ -10,14 +10,9 @@ from backprop_tui.cell_format import format_value
 class StatusLine(Static):
     def show(self, *, source: str, sizes: tuple[int, ...], learning_rate: float, dtype: str, epoch: int,
              phase: int, n_phases: int, title: str, loss: float | None) -> None:
-        parts = [
-            source,
-            "→".join(map(str, sizes)),
-            f"η = {learning_rate:g}",
-            dtype,
-            f"epoch {epoch}",
-            f"phase {phase + 1}/{n_phases} {title}",
-        ]
+        # Most useful first: a narrow terminal cuts the end of the line.
+        parts = [f"epoch {epoch}", f"phase {phase + 1}/{n_phases} {title}"]
         if loss is not None:
             parts.append(f"loss {format_value(loss).strip()}")
+        parts += ["→".join(map(str, sizes)), f"η = {learning_rate:g}", dtype, source]
         self.update(" · ".join(parts))

@@ -1,0 +1,45 @@
+"""Regenerate screenshots/*.svg from the real app (`make screenshots`).
+
+Each picture is the app built by `make_app`, driven by keys as a person would,
+then saved with Textual's own SVG export.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from backprop_tui.cli import make_app
+
+HERE = Path(__file__).parent
+
+SHOTS = [
+    # (file name, terminal size, argv, keys pressed before the picture)
+    ("forward", (160, 48), [], []),
+    ("weight_gradient", (160, 48), [], ["end"] + ["left"] * 6 + ["tab", "j", "l"]),
+    ("update", (160, 48), [], ["end"]),
+    ("error_predictions", (160, 48), [], ["right"] * 3),
+    ("help", (120, 40), [], ["question_mark"]),
+    ("small_80x24", (80, 24), [], ["right"] * 9),
+]
+
+
+async def shoot(name: str, size: tuple[int, int], argv: list[str], keys: list[str]) -> Path:
+    app = make_app(argv)
+    app.animation_level = "none"
+    async with app.run_test(size=size) as pilot:
+        for key in keys:
+            await pilot.press(key)
+        await pilot.pause()
+        path = HERE / f"{name}.svg"
+        app.save_screenshot(filename=path.name, path=str(HERE))
+    return path
+
+
+async def main() -> None:
+    for name, size, argv, keys in SHOTS:
+        print(await shoot(name, size, argv, keys))
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,196 @@
+"""Pilot tests: stepping through the iteration, epochs, focus, resizing, clicks, help and quitting."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+from rich.console import Console
+
+from backprop_tui.screens.help_screen import HelpScreen
+from backprop_tui.widgets.equation_panel import EquationPanel
+from backprop_tui.widgets.matrix_view import MatrixView
+from backprop_tui.widgets.phase_list import PhaseList
+from scratchnet import phase_keys
+from tests.conftest import build_app
+
+KEYS = phase_keys(3)
+
+
+def on_screen(app) -> dict:
+    """What a person would read: the phase, its title, the matrices in view and the focus."""
+    views = [v for v in app.query(MatrixView) if v.display and v.shown is not None]
+    focused = app.focused
+    return {
+        "epoch": app.session.epoch,
+        "key": app.session.phase.key,
+        "title": app.query_one(EquationPanel).border_title,
+        "matrices": [v.shown.name for v in views],
+        "highlighted": app.query_one(PhaseList).highlighted_option.id,
+        "focus": focused.shown.name if isinstance(focused, MatrixView) else type(focused).__name__,
+        "cursor": focused.cursor if isinstance(focused, MatrixView) else None,
+        "scroll": tuple(focused.scroll_offset) if isinstance(focused, MatrixView) else None,
+    }
+
+
+async def test_phase_list_has_focus_and_first_phase_is_shown():
+    app = build_app()
+    async with app.run_test(size=(160, 48)):
+        state = on_screen(app)
+        assert state["key"] == "forward.1" and state["focus"] == "PhaseList"
+        assert state["matrices"] == ["Z1", "X", "W1", "b1"]
+        assert "Layer 1 · forward" in state["title"]
+
+
+async def test_step_forward_and_back_through_every_phase():
+    app = build_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        seen = []
+        for _ in range(len(KEYS) - 1):
+            seen.append(on_screen(app)["key"])
+            await pilot.press("right")
+        seen.append(on_screen(app)["key"])
+        assert seen == KEYS
+        assert on_screen(app)["highlighted"] == KEYS[-1]
+        for expected in reversed(KEYS[:-1]):
+            await pilot.press("left")
+            assert on_screen(app)["key"] == expected
+        for key in ("n", "pagedown"):
+            await pilot.press(key)
+        assert app.session.phase.key == KEYS[2]
+        for key in ("p", "pageup"):
+            await pilot.press(key)
+        assert app.session.phase.key == KEYS[0]
+
+
+async def test_phase_keys_step_even_when_a_matrix_has_focus():
+    app = build_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.press("tab")
+        assert on_screen(app)["focus"] == "Z1"  # the result first
+        await pilot.press("right")
+        assert app.session.phase.key == "forward.2"
+        await pilot.press("left")
+        assert app.session.phase.key == "forward.1"
+
+
+async def test_home_and_end():
+    app = build_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.press("end")
+        assert app.session.phase.key == "update.3"
+        await pilot.press("home")
+        assert app.session.phase.key == "forward.1"
+
+
+async def test_crossing_into_the_next_epoch_uses_the_updated_weights_and_comes_back():
+    app = build_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.press("end")
+        updated = app.session.phase.outputs["W3'"]
+        updated_copy = np.array(updated)
+        await pilot.press("right")
+        assert (app.session.epoch, app.session.phase.key) == (1, "forward.1")
+        await pilot.press("end")
+        assert np.array_equal(app.session.phase.inputs["W3"], updated_copy)
+        await pilot.press("home", "left")
+        assert (app.session.epoch, app.session.phase.key) == (0, "update.3")
+        assert np.array_equal(app.session.phase.outputs["W3'"], updated_copy)
+        assert len(app.session.parameters) == 3  # epochs 0 and 1 recorded, and what epoch 2 starts from
+
+
+async def test_r_goes_back_to_epoch_zero():
+    app = build_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.press("end", "right", "right", "right")
+        assert app.session.epoch == 1
+        await pilot.press("r")
+        assert (app.session.epoch, app.session.phase.key) == (0, "forward.1")
+
+
+async def test_stepping_back_restores_the_screen_that_was_there():
+    app = build_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.press("right", "tab")
+        for _ in range(40):
+            await pilot.press("j")
+        await pilot.press("l", "l")
+        before = on_screen(app)
+        assert before["cursor"] == (40, 2) and before["scroll"][1] > 0
+        await pilot.press("right", "right")
+        assert on_screen(app)["key"] == "error"
+        await pilot.press("left", "left")
+        assert on_screen(app) == before
+
+
+async def test_click_on_the_phase_list_jumps():
+    app = build_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        phases = app.query_one(PhaseList)
+        index = phases.get_option_index("error")
+        await pilot.click(PhaseList, offset=(4, 1 + index))
+        assert app.session.phase.key == "error"
+
+
+async def test_command_palette_jumps_to_a_phase_by_name():
+    app = build_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.press("ctrl+p")
+        await pilot.press(*"Loss gradient")
+        await pilot.pause()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.session.phase.key == "loss_gradient"
+
+
+async def test_help_is_generated_from_the_bindings():
+    app = build_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        console = Console(record=True, width=120, file=io.StringIO())
+        console.print(app.screen.table)
+        rendered = console.export_text()
+        for binding in app.BINDINGS:
+            if binding.description:
+                assert binding.description in rendered
+        assert "Cell ←" in rendered
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_predictions_stand_beside_targets_in_dollars_on_the_error_phase():
+    app = build_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.press("end")
+        assert "predictions" not in on_screen(app)["matrices"]
+        app.go_to_phase("error")
+        await pilot.pause()
+        view = next(v for v in app.query(MatrixView) if v.display and v.shown and v.shown.name == "predictions")
+        table = view.shown.array
+        dataset = app.session.run.dataset
+        y_dollars = dataset.target_scaler.std[0] * dataset.y[:, 0] + dataset.target_scaler.mean[0]
+        np.testing.assert_allclose(table[:, 3], y_dollars)
+        assert np.array_equal(table[:, 0], app.session.phase.inputs["Z3"][:, 0])
+
+
+async def test_q_quits_at_once():
+    app = build_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.press("q")
+        await pilot.pause()
+        assert app._exit
+    assert app.return_code == 0
+
+
+async def test_resizing_down_to_40x12_keeps_the_result_visible():
+    app = build_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        for width, height in ((80, 24), (40, 12), (200, 60), (41, 13), (80, 24)):
+            await pilot.resize_terminal(width, height)
+            await pilot.press("right")
+            await pilot.pause()
+            result = app.query_one("#result-0", MatrixView)
+            assert result.display and result.region.width > 0 and result.region.height > 0, (width, height)
+        await pilot.press("tab", "j", "left", "right")
+        assert app.session.phase is not None

@@ -1,0 +1,24 @@
+"""How the debugger looks, compared against stored SVGs (versions pinned in constraints.txt)."""
+
+from __future__ import annotations
+
+from tests.conftest import build_app
+
+
+async def _go(pilot, key: str) -> None:
+    pilot.app.go_to_phase(key)
+    await pilot.pause()
+
+
+class TestDebuggerScreens:
+    def test_first_phase(self, snap_compare):
+        assert snap_compare(build_app(), terminal_size=(120, 40))
+
+    def test_weight_gradient_phase(self, snap_compare):
+        assert snap_compare(build_app(), terminal_size=(120, 40), run_before=lambda pilot: _go(pilot, "backward.2.weight"))
+
+    def test_update_phase(self, snap_compare):
+        assert snap_compare(build_app(), terminal_size=(120, 40), run_before=lambda pilot: _go(pilot, "update.3"))
+
+    def test_first_phase_at_80x24(self, snap_compare):
+        assert snap_compare(build_app(), terminal_size=(80, 24))
