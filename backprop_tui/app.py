@@ -54,6 +54,14 @@ class BackpropApp(App[int]):
         super().__init__()
         self.session = session
         self.stats = StatsCache()
+        self._warmed = None
+
+    def _warm(self, tape) -> None:
+        """Stats for every matrix of a new tape at once, so stepping inside it never waits on them."""
+        for phase in tape:
+            for array in (*phase.inputs.values(), *phase.outputs.values()):
+                self.stats(array)
+        self._warmed = tape
 
     # --- layout ------------------------------------------------------------------
 
@@ -134,6 +142,8 @@ class BackpropApp(App[int]):
     def show_position(self) -> None:
         session = self.session
         phase = session.phase
+        if session.tape is not self._warmed:
+            self._warm(session.tape)
         self.query_one(PhaseList).show(session.tape, session.position.phase)
         self.query_one(EquationPanel).show(phase, dark=self.current_theme.dark)
         self.query_one(StatusLine).show(

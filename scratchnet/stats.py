@@ -43,18 +43,34 @@ def matrix_stats(array: np.ndarray) -> MatrixStats:
     return MatrixStats(values.shape, str(values.dtype), minimum, maximum, mean, norm, n_nan, n_inf, max_abs)
 
 
+def _owner(array: np.ndarray) -> np.ndarray:
+    """The array that owns the memory: every read-only view on a tape leads back to it."""
+    while isinstance(array.base, np.ndarray):
+        array = array.base
+    return array
+
+
 class StatsCache:
-    """Stats keyed by array identity; an entry goes when its array is garbage-collected."""
+    """Stats keyed by the memory they describe, so the many views of one array share one entry.
+
+    An entry is dropped when the owning array is garbage-collected, so a key can
+    never be reused for different data.
+    """
 
     def __init__(self) -> None:
-        self._stats: dict[int, MatrixStats] = {}
+        self._stats: dict[tuple, MatrixStats] = {}
         self.computed = 0
 
     def __call__(self, array: np.ndarray) -> MatrixStats:
-        key = id(array)
+        array = np.asarray(array)
+        owner = _owner(array)
+        key = (id(owner), array.__array_interface__["data"][0], array.shape, array.strides, array.dtype.str)
         stats = self._stats.get(key)
         if stats is None:
             stats = self._stats[key] = matrix_stats(array)
             self.computed += 1
-            weakref.finalize(array, self._stats.pop, key, None)
+            weakref.finalize(owner, self._stats.pop, key, None)
         return stats
+
+    def __len__(self) -> int:
+        return len(self._stats)
