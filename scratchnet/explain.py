@@ -1,0 +1,229 @@
+"""Where one number on the tape comes from, with the real numbers.
+
+Each explanation lists the terms that make a cell (the first few, how many there
+are) and, for sums over the batch, the samples that contribute most. The terms
+are re-multiplied here to be shown, but the total is always the tape's own value,
+never a recomputation. Everything is vectorised: a dW cell over 100,000 samples
+is a couple of array operations, not a Python loop.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from scratchnet.names import pretty_name
+from scratchnet.tape import Phase, Tape
+
+SHOWN_TERMS = 4
+TOP = 3
+
+
+@dataclass(frozen=True)
+class Read:
+    """What an explained cell reads of one operand: a row, a column, or (both set) one cell."""
+
+    row: int | None = None
+    column: int | None = None
+
+
+@dataclass(frozen=True)
+class Term:
+    factors: tuple[float, ...]
+    value: float
+    sample: int | None = None
+
+
+@dataclass(frozen=True)
+class Contributor:
+    sample: int
+    value: float
+    share: float
+    """|value| as a fraction of the sum of all |terms|: how much of the pull comes from this sample."""
+
+
+@dataclass(frozen=True)
+class Explanation:
+    cell: str
+    """e.g. Z₁[0,2]"""
+    formula: str
+    """e.g. X[0,:]·W₁[:,2] + b₁[2]"""
+    terms: tuple[Term, ...]
+    """The first SHOWN_TERMS terms."""
+    n_terms: int
+    total: float
+    """The tape's own value of the cell."""
+    joiner: str = " + "
+    prefix: str = ""
+    suffix: str = ""
+    constant: float | None = None
+    top: tuple[Contributor, ...] = ()
+    reads: Mapping[str, Read] = field(default_factory=dict)
+    before: float | None = None
+    """Update phases: the old value, so old → new and Δ can be shown."""
+
+    def text(self, fmt: Callable[[float], str]) -> str:
+        """The one-line expansion: cell = formula = terms = total."""
+        pieces = ["·".join(f"({fmt(f).strip()})" for f in term.factors) for term in self.terms]
+        if self.n_terms > len(self.terms):
+            pieces.append("…")
+        body = self.prefix + self.joiner.join(pieces) + self.suffix
+        if self.constant is not None:
+            body += f" + ({fmt(self.constant).strip()})"
+        return f"{self.cell} = {self.formula} = {body} = {fmt(self.total).strip()}"
+
+    @property
+    def change(self) -> float | None:
+        """New minus old, for update phases: what the step really did to this entry."""
+        return None if self.before is None else self.total - self.before
+
+
+def _top(values: np.ndarray, total_abs: float) -> tuple[Contributor, ...]:
+    if values.size == 0:
+        return ()
+    magnitudes = np.abs(values)
+    count = min(TOP, values.size)
+    picked = np.argpartition(-magnitudes, count - 1)[:count] if values.size > count else np.arange(values.size)
+    picked = picked[np.argsort(-magnitudes[picked], kind="stable")]
+    return tuple(
+        Contributor(int(i), float(values[i]), float(magnitudes[i] / total_abs) if total_abs > 0 else 0.0)
+        for i in picked
+    )
+
+
+def _batch_sum(cell: str, formula: str, factor_columns: list[np.ndarray], total: float,
+               reads: Mapping[str, Read]) -> Explanation:
+    """A sum over the samples: the first terms, how many, the total, and the top contributors."""
+    with np.errstate(all="ignore"):
+        values = factor_columns[0] if len(factor_columns) == 1 else factor_columns[0] * factor_columns[1]
+        total_abs = float(np.sum(np.abs(values), dtype=np.float64))
+    shown = tuple(
+        Term(tuple(float(column[i]) for column in factor_columns), float(values[i]), i)
+        for i in range(min(SHOWN_TERMS, values.size))
+    )
+    return Explanation(cell, formula, shown, int(values.size), total, top=_top(values, total_abs), reads=reads)
+
+
+def _input_name(phase: Phase) -> str:
+    return next(iter(phase.inputs))
+
+
+def explain(tape: Tape, phase: Phase, name: str, row: int, column: int) -> Explanation:
+    """How output `name`[row, column] of `phase` (a phase of `tape`) was made."""
+    out = phase.outputs[name]
+    P = pretty_name
+    layer = phase.layer
+    total = float(out) if out.ndim == 0 else float(out[row, column])
+
+    if phase.kind == "forward":
+        a_name = _input_name(phase)
+        A, W, b = phase.inputs[a_name], phase.inputs[f"W{layer}"], phase.inputs[f"b{layer}"]
+        terms = tuple(Term((float(A[row, k]), float(W[k, column])), float(A[row, k] * W[k, column]))
+                      for k in range(min(SHOWN_TERMS, A.shape[1])))
+        return Explanation(
+            f"{P(name)}[{row},{column}]", f"{P(a_name)}[{row},:]·W{_sub(layer)}[:,{column}] + b{_sub(layer)}[{column}]",
+            terms, A.shape[1], total, constant=float(b[0, column]),
+            reads={a_name: Read(row=row), f"W{layer}": Read(column=column), f"b{layer}": Read(column=column)},
+        )
+
+    if phase.kind == "error":
+        prediction = _input_name(phase)
+        y_hat, y = phase.inputs[prediction], phase.inputs["y"]
+        return Explanation(
+            f"error[{row},{column}]", f"ŷ[{row},{column}] − y[{row},{column}]",
+            (Term((float(y_hat[row, column]),), float(y_hat[row, column])), Term((float(y[row, column]),), float(y[row, column]))),
+            2, total, joiner=" − ",
+            reads={prediction: Read(row, column), "y": Read(row, column)},
+        )
+
+    if phase.kind == "loss":
+        error = phase.inputs["error"]
+        if name == "squared_error":
+            e = float(error[row, column])
+            return Explanation(f"squared_error[{row},{column}]", f"error[{row},{column}]²", (Term((e, e), e * e),), 1,
+                               total, reads={"error": Read(row, column)})
+        squared = phase.outputs["squared_error"].reshape(-1)
+        explanation = _batch_sum("loss", "(1/N)·Σ squared_error", [squared], total, {"error": Read()})
+        return _replace(explanation, prefix=f"(1/{squared.size})·(", suffix=")")
+
+    if phase.kind == "loss_gradient":
+        error = phase.inputs["error"]
+        e = float(error[row, column])
+        return Explanation(f"∂L/∂ŷ[{row},{column}]", f"2·error[{row},{column}]/N", (Term((2.0, e), 2.0 * e),), 1, total,
+                           suffix=f"/{error.size}", reads={"error": Read(row, column)})
+
+    if phase.kind == "weight":
+        a_name, g_name = list(phase.inputs)
+        A, G = phase.inputs[a_name], phase.inputs[g_name]
+        return _batch_sum(
+            f"∂L/∂W{_sub(layer)}[{row},{column}]", f"Σᵢ {P(a_name)}[i,{row}]·{P(g_name)}[i,{column}]",
+            [A[:, row], G[:, column]], total, {a_name: Read(column=row), g_name: Read(column=column)},
+        )
+
+    if phase.kind == "bias":
+        g_name = _input_name(phase)
+        G = phase.inputs[g_name]
+        return _batch_sum(f"∂L/∂b{_sub(layer)}[{column}]", f"Σᵢ {P(g_name)}[i,{column}]", [G[:, column]], total,
+                          {g_name: Read(column=column)})
+
+    if phase.kind == "input":
+        g_name = _input_name(phase)
+        G, W = phase.inputs[g_name], phase.inputs[f"W{layer}"]
+        n = G.shape[1]
+        terms = tuple(Term((float(G[row, j]), float(W[column, j])), float(G[row, j] * W[column, j]))
+                      for j in range(min(SHOWN_TERMS, n)))
+        return Explanation(
+            f"{P(name)}[{row},{column}]", f"{P(g_name)}[{row},:]·W{_sub(layer)}[{column},:]", terms, n, total,
+            reads={g_name: Read(row=row), f"W{layer}": Read(row=column)},
+        )
+
+    if phase.kind == "update":
+        stem = name.rstrip("'")  # W2 or b2
+        old, gradient = phase.inputs[stem], phase.inputs[f"d{stem}"]
+        rate = tape.learning_rate
+        before, slope = float(old[row, column]), float(gradient[row, column])
+        return Explanation(
+            f"{P(name)}[{row},{column}]", f"{P(stem)}[{row},{column}] − η·d{P(stem)}[{row},{column}]",
+            (Term((before,), before), Term((rate, slope), rate * slope)), 2, total, joiner=" − ",
+            reads={stem: Read(row, column), f"d{stem}": Read(row, column)}, before=before,
+        )
+
+    raise ValueError(f"no explanation for phase kind {phase.kind!r}")
+
+
+def _replace(explanation: Explanation, **changes) -> Explanation:
+    from dataclasses import replace
+
+    return replace(explanation, **changes)
+
+
+def _sub(layer: int | None) -> str:
+    from scratchnet.names import subscript
+
+    return subscript(layer or 0)
+
+
+def producer(tape: Tape, name: str) -> str | None:
+    """The key of the phase on this tape that made matrix `name`, or None if it came from outside."""
+    for phase in tape:
+        if name in phase.outputs:
+            return phase.key
+    return None
+
+
+def change_matrix(phase: Phase, name: str) -> np.ndarray:
+    """W' − W for an update phase's output `name`: what the step actually did to each entry."""
+    stem = name.rstrip("'")
+    with np.errstate(all="ignore"):
+        return phase.outputs[name] - phase.inputs[stem]
+
+
+def largest_changes(change: np.ndarray, count: int = TOP) -> list[tuple[int, int]]:
+    """The cells of `change` with the largest |Δ|, biggest first."""
+    matrix = np.atleast_2d(change)
+    magnitudes = np.nan_to_num(np.abs(matrix), nan=0.0, posinf=np.finfo(np.float64).max).ravel()
+    count = min(count, magnitudes.size)
+    order = np.argsort(-magnitudes, kind="stable")[:count]
+    return [tuple(int(i) for i in np.unravel_index(index, matrix.shape)) for index in order]
