@@ -1,7 +1,8 @@
 """The debugger: one training iteration, phase by phase, over the session's tape.
 
 The app draws what the session says and reports what the user does; it never
-computes any of the network's math itself.
+computes any of the network's math itself: values come from the tape, and
+explanations, changes and gradient checks from `scratchnet`.
 """
 
 from __future__ import annotations
@@ -9,23 +10,30 @@ from __future__ import annotations
 from itertools import zip_longest
 
 import numpy as np
-from textual import events
+from textual import events, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Footer
+from textual.worker import get_current_worker
 
 from backprop_tui.cell_format import format_value
 from backprop_tui.commands import PhaseCommands
 from backprop_tui.screens.help_screen import HelpScreen
 from backprop_tui.session import Session, View
 from backprop_tui.widgets.equation_panel import EquationPanel
+from backprop_tui.widgets.inspector import Inspector
 from backprop_tui.widgets.matrix_view import MatrixView, Shown
 from backprop_tui.widgets.phase_list import PhaseList
 from backprop_tui.widgets.status_line import StatusLine
+from backprop_tui.widgets.watch_panel import MAX_PINS, WatchPanel
+from scratchnet import Tape
+from scratchnet.explain import Explanation, change_matrix, explain, largest_changes, producer
+from scratchnet.gradcheck import Cancelled, GradientCheck, check_gradient, is_gradient_phase
+from scratchnet.names import pretty_name
 from scratchnet.stats import StatsCache
 
-RESULT_SLOTS = 3
+RESULT_SLOTS = 4
 OPERAND_SLOTS = 4
 TALL = 12
 """Matrices with more rows than this share the leftover height; smaller ones take just their rows."""
@@ -34,6 +42,10 @@ TALL = 12
 def _thousands(value: float) -> str:
     """Prices in thousands fit a cell: 2,065.8 for $2,065,820."""
     return f"{value / 1000:,.1f}" if abs(value) < 1e8 else format_value(value / 1000)
+
+
+def _fmt(value: float) -> str:
+    return format_value(value).strip()
 
 
 class BackpropApp(App[int]):
@@ -45,6 +57,9 @@ class BackpropApp(App[int]):
         Binding("left,p,pageup", "previous_phase", "Back", priority=True, tooltip="Previous phase"),
         Binding("home", "first_phase", "First phase", priority=True, show=False),
         Binding("end", "last_phase", "Last phase", priority=True, show=False),
+        Binding("w", "pin", "Watch cell", tooltip="Pin the selected cell to the watch panel (again: unpin)"),
+        Binding("c", "check_gradient", "Grad check", tooltip="Check this gradient by central finite differences"),
+        Binding("d", "toggle_changes", "Δ", tooltip="On an update phase: show the whole change matrix"),
         Binding("r", "reset", "Epoch 0", tooltip="Back to epoch 0, phase 1"),
         Binding("question_mark", "help", "Help"),
         Binding("q", "quit", "Quit", priority=True),
@@ -54,30 +69,31 @@ class BackpropApp(App[int]):
         super().__init__()
         self.session = session
         self.stats = StatsCache()
-        self._warmed = None
-
-    def _warm(self, tape) -> None:
-        """Stats for every matrix of a new tape at once, so stepping inside it never waits on them."""
-        for phase in tape:
-            for array in (*phase.inputs.values(), *phase.outputs.values()):
-                self.stats(array)
-        self._warmed = tape
+        self._warmed: Tape | None = None
+        self.show_changes = False
+        self.checks: dict[tuple[int, str], GradientCheck] = {}
+        self.check_status: dict[tuple[int, str], str] = {}
+        self.explanation: Explanation | None = None
+        """What the inspector shows now (kept for tests and exports)."""
 
     # --- layout ------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
         yield StatusLine(id="status")
         with Horizontal(id="main"):
-            yield PhaseList(id="phases")
+            with Vertical(id="left"):
+                yield PhaseList(id="phases")
+                yield WatchPanel(id="watch")
             with Vertical(id="work"):
                 yield EquationPanel(id="equation")
                 with Horizontal(id="matrices"):
-                    with Vertical(id="results"):
+                    with VerticalScroll(id="results", can_focus=False):
                         for slot in range(RESULT_SLOTS):
                             yield MatrixView(id=f"result-{slot}", classes="matrix result")
                     with VerticalScroll(id="operands", can_focus=False):
                         for slot in range(OPERAND_SLOTS):
                             yield MatrixView(id=f"operand-{slot}", classes="matrix operand")
+                yield Inspector(id="inspector")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -104,27 +120,26 @@ class BackpropApp(App[int]):
         for view in self.query(MatrixView):
             view.set_palette(background, foreground, False)
 
-    # --- drawing the position -----------------------------------------------------
+    # --- what goes in the matrix panels ---------------------------------------------
 
-    @property
-    def matrix_views(self) -> list[MatrixView]:
-        return list(self.query(MatrixView))
+    def _warm(self, tape: Tape) -> None:
+        """Stats for every matrix of a new tape at once, so stepping inside it never waits on them."""
+        for phase in tape:
+            for array in (*phase.inputs.values(), *phase.outputs.values()):
+                self.stats(array)
+        self._warmed = tape
 
     def _shown(self, name: str, array: np.ndarray) -> Shown:
-        labels = None
-        if name == "X":
-            labels = tuple(self.session.run.dataset.feature_names)
+        labels = tuple(self.session.run.dataset.feature_names) if name == "X" else None
         return Shown(name, array, self.stats(array), column_labels=labels)
 
     def _predictions(self) -> Shown | None:
         """ŷ beside y, in standardized units and in the target's own units."""
-        phase = self.session.phase
-        if phase.kind not in ("error", "loss"):
+        tape = self.session.tape
+        if self.session.phase.kind not in ("error", "loss"):
             return None
-        network_tape = self.session.tape
-        prediction = network_tape[network_tape.index("error")].inputs
-        names = list(prediction)
-        y_hat, y = prediction[names[0]], prediction["y"]
+        error_phase = tape[tape.index("error")]
+        y_hat, y = error_phase.inputs[next(iter(error_phase.inputs))], error_phase.inputs["y"]
         if y_hat.shape[1] != 1:
             return None
         scaler = self.session.run.dataset.target_scaler
@@ -138,6 +153,30 @@ class BackpropApp(App[int]):
             column_formats=(format_value, format_value, raw_format, raw_format),
             heat=False,
         )
+
+    def _changes(self) -> list[Shown]:
+        """Δ = new − old for each output of an update phase, the largest changes marked."""
+        phase = self.session.phase
+        if phase.kind != "update" or not self.show_changes:
+            return []
+        shown = []
+        for name in phase.outputs:
+            change = change_matrix(phase, name)
+            shown.append(Shown(
+                f"Δ{name.rstrip(chr(39))}", change, self.stats(change),
+                title=f"Δ{pretty_name(name.rstrip(chr(39)))} = {pretty_name(name)} − {pretty_name(name.rstrip(chr(39)))}"
+                      "  ◆ largest",
+                marked=frozenset(largest_changes(change)),
+            ))
+        return shown
+
+    def _check_view(self) -> list[Shown]:
+        check = self.checks.get((self.session.epoch, self.session.phase.key))
+        if check is None:
+            return []
+        errors = check.error_matrix()
+        return [Shown("relative_error", errors, self.stats(errors), missing="·",
+                      title=f"rel. error of {pretty_name(check.name)} (max {check.max_relative_error:.1e})")]
 
     def show_position(self) -> None:
         session = self.session
@@ -154,7 +193,9 @@ class BackpropApp(App[int]):
         results = [self._shown(name, array) for name, array in phase.outputs.items()]
         if (predictions := self._predictions()) is not None:
             results.append(predictions)
+        results += self._changes() + self._check_view()
         operands = [self._shown(name, array) for name, array in phase.inputs.items()]
+        view_state = session.view
         widest = 0
         for views, items in ((self.query("#results MatrixView"), results), (self.query("#operands MatrixView"), operands)):
             for view, shown in zip_longest(views, items):
@@ -164,40 +205,103 @@ class BackpropApp(App[int]):
                 if shown is None:
                     view.shown = None
                     continue
-                view.show(shown)
-                rows = view.n_rows
-                view.styles.height = "1fr" if rows > TALL else "auto"
+                view.show(shown, cursor=view_state.cell_of(shown.name), scroll=view_state.scroll_of(shown.name))
+                view.styles.height = "1fr" if view.n_rows > TALL else "auto"
                 if view.has_class("result"):
                     widest = max(widest, view.content_width)
-        self.query_one("#results").styles.width = widest
-        self._restore_view()
+        self.query_one("#results").styles.width = widest + 2
+        focus = self._view_named(view_state.matrix) if view_state.matrix else None
+        (focus or self.query_one(PhaseList)).focus()
+        self._show_inspection()
+        self._show_watch()
 
-    def _restore_view(self) -> None:
-        view = self.session.view
-        target = self._view_named(view.matrix) if view.matrix else None
-        if target is None:
-            self.query_one(PhaseList).focus()
-            return
-        target.show(target.shown, cursor=view.cell, scroll=view.scroll)
-        target.focus()
+    # --- the inspector, highlights and watch panel ---------------------------------
 
-    def _view_named(self, name: str) -> MatrixView | None:
+    def _inspected(self) -> MatrixView | None:
+        """The output cell being explained: the focused output, else the phase's result."""
+        focused = self.focused
+        outputs = self.session.phase.outputs
+        if isinstance(focused, MatrixView) and focused.shown is not None and focused.shown.name in outputs:
+            return focused
+        return self._view_named(self.session.phase.result_name)
+
+    def _show_inspection(self) -> None:
+        session = self.session
+        phase = session.phase
+        target = self._inspected()
+        explanation = None
+        if target is not None:
+            row, column = target.cursor
+            with np.errstate(all="ignore"):
+                explanation = explain(session.tape, phase, target.shown.name, row, column)
+        self.explanation = explanation
+        reads = explanation.reads if explanation else {}
+        for view in self.query("#operands MatrixView"):
+            if view.shown is None:
+                continue
+            read = reads.get(view.shown.name)
+            view.highlight(read.row if read else None, read.column if read else None, reveal=view is not self.focused)
+        focused = self.focused
+        origin = None
+        if isinstance(focused, MatrixView) and focused.shown and focused.shown.name in phase.inputs:
+            origin = self._origin(focused.shown.name, focused.cursor)
+        key = (session.epoch, phase.key)
+        self.query_one(Inspector).show(explanation, origin, self.checks.get(key), self.check_status.get(key))
+
+    def _origin(self, name: str, cell: tuple[int, int]) -> str:
+        """Where an operand's cell came from: a phase of this tape, the previous update, or the data."""
+        row, column = cell
+        label = f"{pretty_name(name)}[{row},{column}]"
+        dataset = self.session.run.dataset
+        if name in ("X", "y"):
+            feature, unit, raw, mean, std = dataset.raw_value(row, column, target=name == "y")
+            unit = f" {unit}" if unit and unit != "$" else ""
+            money = "$" if dataset.target_unit == "$" and name == "y" else ""
+            return (f"{label} comes from the data: {feature} = {money}{raw:,.4g}{unit}, standardized as "
+                    f"({raw:,.4g} − mean {mean:,.4g}) / std {std:,.4g} = {_fmt((raw - mean) / std)}")
+        made_by = producer(self.session.tape, name)
+        if made_by is not None:
+            title = self.session.tape[self.session.tape.index(made_by)].title
+            return f"{label} was made by phase {made_by} ({title}) of this iteration"
+        if name[0] in "Wb":
+            if self.session.epoch == 0:
+                return (f"{label} is an initial parameter: uniform in [−1, 1) from seed {self.session.config.seed}")
+            return f"{label} was made by phase update.{name[1:]} of epoch {self.session.epoch - 1}"
+        return label
+
+    def _show_watch(self) -> None:
+        session = self.session
+        self.query_one(WatchPanel).show([
+            (pin.name, pin.cell, session.pin_value(pin), session.pin_history(pin)) for pin in session.pins
+        ])
+
+    def _save_view(self) -> None:
+        views = [v for v in self.matrix_views if v.display and v.shown is not None]
+        focused = self.focused
+        self.session.set_view(View(
+            matrix=focused.shown.name if isinstance(focused, MatrixView) and focused.shown else None,
+            cells=tuple((v.shown.name, v.cursor) for v in views),
+            scrolls=tuple((v.shown.name, (int(v.scroll_offset.y), int(v.scroll_offset.x))) for v in views),
+        ))
+
+    @property
+    def matrix_views(self) -> list[MatrixView]:
+        return list(self.query(MatrixView))
+
+    def _view_named(self, name: str | None) -> MatrixView | None:
         for view in self.matrix_views:
             if view.display and view.shown is not None and view.shown.name == name:
                 return view
         return None
 
-    def _save_view(self) -> None:
-        focused = self.focused
-        if isinstance(focused, MatrixView) and focused.shown is not None:
-            x, y = focused.scroll_offset
-            self.session.set_view(View(focused.shown.name, focused.cursor, (int(y), int(x))))
-        else:
-            self.session.set_view(View())
-
     def on_matrix_view_cursor_moved(self, event: MatrixView.CursorMoved) -> None:
-        if event.view is self.focused:
+        self._save_view()
+        self._show_inspection()
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        if isinstance(event.widget, (MatrixView, PhaseList)):
             self._save_view()
+            self._show_inspection()
 
     def on_phase_list_chosen(self, event: PhaseList.Chosen) -> None:
         self.go_to_phase(event.key)
@@ -206,6 +310,7 @@ class BackpropApp(App[int]):
 
     def _move(self, move) -> None:
         self._save_view()
+        self.workers.cancel_group(self, "gradcheck")
         move()
         self.show_position()
 
@@ -226,6 +331,55 @@ class BackpropApp(App[int]):
 
     def go_to_phase(self, key: str) -> None:
         self._move(lambda: self.session.go_to_phase(key))
+
+    def action_pin(self) -> None:
+        focused = self.focused
+        target = focused if isinstance(focused, MatrixView) else self._inspected()
+        if target is None or target.shown is None or target.shown.name not in self.session.phase.matrix_names:
+            self.notify("Select a cell of a matrix first (Tab, then h j k l).", severity="warning")
+            return
+        if len(self.session.pins) >= MAX_PINS and (target.shown.name, target.cursor) not in [
+            (p.name, p.cell) for p in self.session.pins
+        ]:
+            self.notify(f"At most {MAX_PINS} watched cells; press w on one to unpin it.", severity="warning")
+            return
+        self.session.pin(target.shown.name, target.cursor)
+        self._show_watch()
+
+    def action_toggle_changes(self) -> None:
+        if self.session.phase.kind != "update":
+            self.notify("Δ shows on update phases.", severity="information")
+            return
+        self._save_view()
+        self.show_changes = not self.show_changes
+        self.show_position()
+
+    def action_check_gradient(self) -> None:
+        phase = self.session.phase
+        if not is_gradient_phase(phase):
+            self.notify("The gradient check works on gradient phases (∂L/∂ŷ, dW, db, dX).", severity="information")
+            return
+        key = (self.session.epoch, phase.key)
+        self.checks.pop(key, None)
+        self.check_status[key] = f"checking {pretty_name(phase.result_name)} by central differences…"
+        self._show_inspection()
+        self._run_check(self.session.tape, phase.key)
+
+    @work(thread=True, exclusive=True, group="gradcheck")
+    def _run_check(self, tape: Tape, key: str) -> None:
+        worker = get_current_worker()
+        try:
+            result = check_gradient(tape, key, should_stop=lambda: worker.is_cancelled)
+        except Cancelled:
+            return
+        self.call_from_thread(self._checked, tape.epoch, key, result)
+
+    def _checked(self, epoch: int, key: str, result: GradientCheck) -> None:
+        self.checks[(epoch, key)] = result
+        self.check_status.pop((epoch, key), None)
+        if (self.session.epoch, self.session.phase.key) == (epoch, key):
+            self._save_view()
+            self.show_position()
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen([

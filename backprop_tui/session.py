@@ -20,12 +20,31 @@ Cell = tuple[int, int]
 
 @dataclass(frozen=True)
 class View:
-    """What is looked at inside one phase: the focused matrix, its cell and scroll."""
+    """What is looked at inside one phase: the focused matrix, and each matrix's cell and scroll."""
 
     matrix: str | None = None
     """None: the phase list has focus."""
-    cell: Cell = (0, 0)
-    scroll: Cell = (0, 0)
+    cells: tuple[tuple[str, Cell], ...] = ()
+    scrolls: tuple[tuple[str, Cell], ...] = ()
+
+    def cell_of(self, name: str) -> Cell:
+        return dict(self.cells).get(name, (0, 0))
+
+    def scroll_of(self, name: str) -> Cell:
+        return dict(self.scrolls).get(name, (0, 0))
+
+    @property
+    def cell(self) -> Cell:
+        """The focused matrix's cell."""
+        return self.cell_of(self.matrix) if self.matrix else (0, 0)
+
+
+@dataclass(frozen=True)
+class Pin:
+    """A watched cell, e.g. W2[3,1]."""
+
+    name: str
+    cell: Cell
 
 
 @dataclass(frozen=True)
@@ -44,6 +63,9 @@ class Session:
         """Known loss of each epoch, in order (as far as any epoch has been run)."""
         self.position = Position()
         self._views: dict[tuple[int, str], View] = {}
+        self.pins: list[Pin] = []
+        self._pin_values: dict[Pin, dict[int, float]] = {}
+        """Values of pinned activations and gradients, per epoch, as tapes were recorded."""
         self.tape: Tape = self._record(0)
 
     @classmethod
@@ -86,6 +108,8 @@ class Session:
             self.parameters.append(network.parameters)
         if epoch == len(self.losses):
             self.losses.append(loss)
+        for pin in self.pins:
+            self._remember(pin, recorder.tape)
         return recorder.tape
 
     def _go(self, epoch: int, phase: int) -> None:
@@ -136,8 +160,81 @@ class Session:
     def tape_index_of(self, key: str) -> int:
         return self.tape.index(key)
 
+    # --- watched cells ----------------------------------------------------------------
+
+    def pin(self, name: str, cell: Cell) -> Pin:
+        """Watch `name`[cell]; pinning it again un-pins it."""
+        pin = Pin(name, cell)
+        if pin in self.pins:
+            self.pins.remove(pin)
+            self._pin_values.pop(pin, None)
+        else:
+            self.pins.append(pin)
+            self._remember(pin, self.tape)
+        return pin
+
+    def _remember(self, pin: Pin, tape: Tape) -> None:
+        array = _find(tape, pin.name)
+        if array is not None and _parameter_offset(pin.name) is None:
+            self._pin_values.setdefault(pin, {})[tape.epoch] = _cell_value(array, pin.cell)
+
+    def pin_value(self, pin: Pin) -> float | None:
+        """The pinned cell as it stands at the current phase (None if it does not exist here)."""
+        phase = self.phase
+        if pin.name in phase.outputs or pin.name in phase.inputs:
+            return _cell_value(phase.matrix(pin.name), pin.cell)
+        offset = _parameter_offset(pin.name)
+        if offset is not None:
+            return self._parameter_value(pin, self.epoch + offset)
+        array = _find(self.tape, pin.name)
+        return None if array is None else _cell_value(array, pin.cell)
+
+    def pin_history(self, pin: Pin) -> list[float]:
+        """The pinned cell across the epochs kept so far: every epoch for weights and biases,
+        the recorded epochs for activations and gradients."""
+        offset = _parameter_offset(pin.name)
+        if offset is not None:
+            epochs = range(len(self.parameters) - offset)
+            values = [self._parameter_value(pin, epoch + offset) for epoch in epochs]
+        else:
+            values = [value for _, value in sorted(self._pin_values.get(pin, {}).items())]
+        return [value for value in values if value is not None]
+
+    def _parameter_value(self, pin: Pin, epoch: int) -> float | None:
+        if not 0 <= epoch < len(self.parameters):
+            return None
+        stem = pin.name.rstrip("'")
+        layer = int(stem[1:])
+        weight, bias = self.parameters[epoch][layer - 1]
+        return _cell_value(weight if stem[0] == "W" else bias, pin.cell)
+
     def reset(self) -> None:
         """Back to epoch 0, phase 1, with nothing remembered."""
         self._views.clear()
         self._go(0, 0)
         self.position = Position()
+
+
+def _find(tape: Tape, name: str) -> np.ndarray | None:
+    for phase in tape:
+        if name in phase.outputs:
+            return phase.outputs[name]
+        if name in phase.inputs:
+            return phase.inputs[name]
+    return None
+
+
+def _cell_value(array: np.ndarray, cell: Cell) -> float | None:
+    matrix = np.atleast_2d(array)
+    row, column = cell
+    if row < matrix.shape[0] and column < matrix.shape[1]:
+        return float(matrix[row, column])
+    return None
+
+
+def _parameter_offset(name: str) -> int | None:
+    """0 for W2/b2 (what the epoch starts from), 1 for W2'/b2' (what it ends with), None otherwise."""
+    stem = name.rstrip("'")
+    if len(stem) > 1 and stem[0] in "Wb" and stem[1:].isdigit():
+        return 1 if name.endswith("'") else 0
+    return None

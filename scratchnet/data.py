@@ -60,6 +60,15 @@ class Dataset:
 
         return replace(self, X=self.X.astype(dtype), y=self.y.astype(dtype))
 
+    def raw_value(self, row: int, column: int, target: bool = False) -> tuple[str, str, float, float, float]:
+        """(name, unit, raw value, mean, std) of one standardized entry of X (or y)."""
+        scaler = self.target_scaler if target else self.feature_scaler
+        name = self.target_name if target else self.feature_names[column]
+        unit = self.target_unit if target else self.feature_units[column]
+        z = float((self.y if target else self.X)[row, column])
+        mean, std = float(scaler.mean[column]), float(scaler.std[column])
+        return name, unit, z * std + mean, mean, std
+
     def standardized_coefficients(self) -> np.ndarray | None:
         """The generator's coefficients as the network sees them: Δy_std per Δx_std."""
         if self.true_coefficients is None:

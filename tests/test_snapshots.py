@@ -22,3 +22,15 @@ class TestDebuggerScreens:
 
     def test_first_phase_at_80x24(self, snap_compare):
         assert snap_compare(build_app(), terminal_size=(80, 24))
+
+
+class TestInspectorScreens:
+    def test_inspector_on_a_forward_phase(self, snap_compare):
+        assert snap_compare(build_app(), terminal_size=(160, 48), press=["right", "tab", "j", "j", "l"])
+
+    def test_inspector_on_a_weight_gradient_phase(self, snap_compare):
+        async def run_before(pilot):
+            await _go(pilot, "backward.2.weight")
+            await pilot.press("tab", "j", "l")
+
+        assert snap_compare(build_app(), terminal_size=(160, 48), run_before=run_before)

@@ -29,6 +29,15 @@ from scratchnet.stats import MatrixStats
 Cell = tuple[int, int]
 
 
+def stats_line(stats: MatrixStats) -> str:
+    """min, max, mean, Frobenius norm and the count of NaN/inf, for the panel's bottom border."""
+    def f(value: float) -> str:
+        return format_value(value).strip()
+
+    return (f"min {f(stats.minimum)}  max {f(stats.maximum)}  mean {f(stats.mean)}  ‖·‖ {f(stats.norm)}"
+            f"  NaN {stats.n_nan}  inf {stats.n_inf}")
+
+
 @dataclass(frozen=True)
 class Shown:
     """What a view shows: a name, the array (never copied) and its cached stats."""
@@ -42,6 +51,10 @@ class Shown:
     """Per-column formatting, e.g. dollars; None: the standard 4-decimal cells."""
     heat: bool = True
     """False for views that mix units, where one colour scale would mislead."""
+    missing: str | None = None
+    """Text for NaN cells that mean "not computed" rather than a NaN result."""
+    marked: frozenset[tuple[int, int]] = frozenset()
+    """Cells to mark with ◆ (e.g. the largest changes of an update)."""
 
 
 class MatrixView(ScrollView, can_focus=True):
@@ -69,8 +82,8 @@ class MatrixView(ScrollView, can_focus=True):
         self._matrix = np.zeros((0, 0))
         self._decimals = 4
         self._palette = ("#000000", "#ffffff", False)
-        self.highlight_rows: frozenset[int] = frozenset()
-        self.highlight_columns: frozenset[int] = frozenset()
+        self.highlight_row: int | None = None
+        self.highlight_column: int | None = None
 
     # --- content -------------------------------------------------------------
 
@@ -94,13 +107,30 @@ class MatrixView(ScrollView, can_focus=True):
         self.shown = shown
         matrix = np.asarray(shown.array)
         self._matrix = matrix.reshape(1, 1) if matrix.ndim == 0 else matrix.reshape(matrix.shape[0], -1)
-        self.highlight_rows = self.highlight_columns = frozenset()
+        self.highlight_row = self.highlight_column = None
         stats = shown.stats
         self.border_title = shown.title or f"{pretty_name(shown.name)}  {'×'.join(map(str, stats.shape)) or 'scalar'}  {stats.dtype}"
+        self.border_subtitle = stats_line(stats)
         self.virtual_size = Size(self.gutter_width + self.n_columns * self.cell_width, self.n_rows + 1)
         self.set_reactive(MatrixView.cursor, self._clamp(cursor))
         self.scroll_to(scroll[1], scroll[0], animate=False, immediate=True)
         self.refresh()
+
+    def highlight(self, row: int | None, column: int | None, reveal: bool = False) -> None:
+        """Mark what an explained cell reads: a row, a column, or (both given) one cell."""
+        if (row, column) == (self.highlight_row, self.highlight_column):
+            return
+        self.highlight_row, self.highlight_column = row, column
+        if reveal and (row is not None or column is not None):
+            self._scroll_into_view(row if row is not None else self.scroll_offset.y,
+                                   column if column is not None else self.scroll_offset.x // self.cell_width)
+        self.refresh()
+
+    def _highlighted(self, row: int, column: int) -> bool:
+        hr, hc = self.highlight_row, self.highlight_column
+        if hr is not None and hc is not None:
+            return row == hr and column == hc
+        return row == hr or column == hc
 
     def set_palette(self, background: str, foreground: str, monochrome: bool) -> None:
         self._palette = (background, foreground, monochrome)
@@ -127,8 +157,10 @@ class MatrixView(ScrollView, can_focus=True):
         self.post_message(self.CursorMoved(self, new))
 
     def _scroll_to_cursor(self) -> None:
-        """Scroll just enough that the cursor's cell is clear of the sticky header and gutter."""
-        row, column = self.cursor
+        self._scroll_into_view(*self.cursor)
+
+    def _scroll_into_view(self, row: int, column: int) -> None:
+        """Scroll just enough that the cell is clear of the sticky header and gutter."""
         visible = self.scrollable_content_region
         width, height = visible.width - self.gutter_width, visible.height - 1
         x, y = self.scroll_offset
@@ -159,7 +191,7 @@ class MatrixView(ScrollView, can_focus=True):
         self.cursor = self._clamp((self.n_rows - 1, self.n_columns - 1))
 
     def cell_at(self, x: int, y: int) -> Cell | None:
-        """The cell under widget-relative (x, y), or None over the header or gutter."""
+        """The cell under content-relative (x, y), or None over the header or gutter."""
         if y < 1 or x < self.gutter_width:
             return None
         scroll_x, scroll_y = self.scroll_offset
@@ -170,7 +202,8 @@ class MatrixView(ScrollView, can_focus=True):
         return None
 
     def on_click(self, event: events.Click) -> None:
-        cell = self.cell_at(event.x, event.y)
+        offset = event.get_content_offset(self)
+        cell = None if offset is None else self.cell_at(offset.x, offset.y)
         if cell is not None:
             self.focus()
             self.cursor = cell
@@ -195,30 +228,34 @@ class MatrixView(ScrollView, can_focus=True):
             segments = [Segment(" " * gutter, dim)]
             for column in range(first, last):
                 label = labels[column] if labels else str(column)
-                style = dim + Style(bold=column in self.highlight_columns or column == self.cursor[1])
+                style = dim + Style(bold=column == self.highlight_column or column == self.cursor[1])
                 segments.append(Segment(label[:cell_width - 1].rjust(cell_width - 1) + " ", style))
         else:
             row = scroll_y + y - 1
             if row >= self.n_rows:
                 return Strip.blank(width, plain)
-            row_style = dim + Style(bold=row in self.highlight_rows or row == self.cursor[0])
+            row_style = dim + Style(bold=row == self.highlight_row or row == self.cursor[0])
             segments = [Segment(str(row).rjust(gutter - 1) + " ", row_style)]
             values = self._matrix[row, first:last]
             scale = self.shown.stats.max_abs if self.shown.heat else 0.0
             formats = self.shown.column_formats
+            missing, marked = self.shown.missing, self.shown.marked
             focused = self.has_focus
             for offset, value in enumerate(values.tolist()):
                 column = first + offset
                 style = level_style(level(value, scale), background, foreground, monochrome)
                 if value != value or value in (float("inf"), float("-inf")):
                     style = style + Style(bold=True, italic=True)
-                if row in self.highlight_rows or column in self.highlight_columns:
-                    style = style + Style(underline=True)
-                if (row, column) == self.cursor:
+                if self._highlighted(row, column):
+                    style = style + Style(underline=True, bold=True)
+                if (row, column) == self.cursor and (focused or self.has_class("result")):
                     style = style + Style(reverse=True, bold=True) if focused else style + Style(underline=True)
-                text = formats[column](value) if formats else format_value(value, self._decimals)
+                if missing is not None and value != value:
+                    text = missing
+                else:
+                    text = formats[column](value) if formats else format_value(value, self._decimals)
                 segments.append(Segment(text[: cell_width - 1].rjust(cell_width - 1), style))
-                segments.append(Segment(" ", plain))
+                segments.append(Segment("◆" if (row, column) in marked else " ", plain))
         head, cells = segments[0], Strip(segments[1:])
         offset = scroll_x - first * cell_width
         cells = cells.crop(offset, offset + max(0, width - gutter))

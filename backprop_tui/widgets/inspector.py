@@ -1,0 +1,55 @@
+"""The always-visible panel that expands the selected cell: where this number comes from."""
+
+from __future__ import annotations
+
+from rich.console import Group
+from rich.text import Text
+from textual.widgets import Static
+
+from backprop_tui.cell_format import format_value
+from scratchnet.explain import Explanation
+from scratchnet.gradcheck import GradientCheck
+
+
+def _fmt(value: float) -> str:
+    return format_value(value).strip()
+
+
+class Inspector(Static):
+    text = ""
+    def show(
+        self,
+        explanation: Explanation | None,
+        origin: str | None = None,
+        check: GradientCheck | None = None,
+        check_status: str | None = None,
+    ) -> None:
+        """`origin`: where a selected operand cell came from; `check`: a finished gradient check."""
+        lines: list[Text] = []
+        if explanation is not None:
+            lines.append(Text(explanation.text(_fmt), style="bold"))
+            if explanation.top:
+                picks = ", ".join(
+                    f"sample {c.sample} ({_fmt(c.value)}, {c.share:.1%})" for c in explanation.top
+                )
+                lines.append(Text(f"{explanation.n_terms:,} terms, one per sample; largest |term|: {picks}"))
+            if explanation.change is not None:
+                lines.append(Text(
+                    f"old → new: {_fmt(explanation.before)} → {_fmt(explanation.total)}    "
+                    f"Δ = new − old = {_fmt(explanation.change)}"
+                ))
+        if origin:
+            lines.append(Text(origin, style="italic"))
+        if check is not None:
+            scope = (f"a seeded sample of {len(check.cells):,} of {check.shape[0] * check.shape[1]:,} cells "
+                     f"(seed {check.seed})" if check.sampled else f"all {len(check.cells):,} cells")
+            lines.append(Text.assemble(
+                ("gradient check ", "bold"),
+                f"{check.name}: central differences in float64 over {scope}; max relative error ",
+                (f"{check.max_relative_error:.1e}", "bold"),
+            ))
+        elif check_status:
+            lines.append(Text(check_status, style="italic"))
+        self.text = "\n".join(line.plain for line in lines)
+        """The panel's words as plain text, for tests and exports."""
+        self.update(Group(*lines) if lines else "")
