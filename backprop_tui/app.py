@@ -7,6 +7,7 @@ explanations, changes and gradient checks from `scratchnet`.
 
 from __future__ import annotations
 
+import threading
 from itertools import zip_longest
 
 import numpy as np
@@ -20,14 +21,16 @@ from textual.worker import get_current_worker
 from backprop_tui.cell_format import format_value
 from backprop_tui.commands import PhaseCommands
 from backprop_tui.screens.help_screen import HelpScreen
-from backprop_tui.session import Session, View
+from backprop_tui.screens.training_screen import TrainingScreen
+from backprop_tui.session import Branch, Session, View
+from backprop_tui.trainer import DEFAULT_SPEED, Outcome, Trainer
 from backprop_tui.widgets.equation_panel import EquationPanel
 from backprop_tui.widgets.inspector import Inspector
 from backprop_tui.widgets.matrix_view import MatrixView, Shown
 from backprop_tui.widgets.phase_list import PhaseList
 from backprop_tui.widgets.status_line import StatusLine
 from backprop_tui.widgets.watch_panel import MAX_PINS, WatchPanel
-from scratchnet import Tape
+from scratchnet import Tape, divergence_message
 from scratchnet.explain import Explanation, change_matrix, explain, largest_changes, producer
 from scratchnet.gradcheck import Cancelled, GradientCheck, check_gradient, is_gradient_phase
 from scratchnet.names import pretty_name
@@ -60,14 +63,21 @@ class BackpropApp(App[int]):
         Binding("w", "pin", "Watch cell", tooltip="Pin the selected cell to the watch panel (again: unpin)"),
         Binding("c", "check_gradient", "Grad check", tooltip="Check this gradient by central finite differences"),
         Binding("d", "toggle_changes", "Δ", tooltip="On an update phase: show the whole change matrix"),
+        Binding("e", "train", "Train", tooltip="Run the configured epochs, paced, with a live loss curve"),
         Binding("r", "reset", "Epoch 0", tooltip="Back to epoch 0, phase 1"),
         Binding("question_mark", "help", "Help"),
         Binding("q", "quit", "Quit", priority=True),
     ]
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, speed: float | None = DEFAULT_SPEED) -> None:
         super().__init__()
         self.session = session
+        self.trainer = Trainer(speed)
+        self.training_state = "not started (press e)"
+        self.training_message = ""
+        self.training_done = threading.Event()
+        """Set when the training thread has returned: quitting must never leave it running."""
+        self.training_done.set()
         self.stats = StatsCache()
         self._warmed: Tape | None = None
         self.show_changes = False
@@ -381,10 +391,157 @@ class BackpropApp(App[int]):
             self._save_view()
             self.show_position()
 
+    # --- whole epochs ------------------------------------------------------------------
+
+    @property
+    def training_screen(self) -> TrainingScreen | None:
+        return self.screen if isinstance(self.screen, TrainingScreen) else None
+
+    def _refresh_training(self) -> None:
+        if (screen := self.training_screen) is not None:
+            screen.refresh_view()
+
+    @property
+    def training(self) -> bool:
+        return any(w.group == "training" and w.is_running for w in self.workers)
+
+    def action_train(self) -> None:
+        """Run up to the configured epochs (continuing from the last one known), and show the run."""
+        if self.training_screen is None:
+            self.push_screen(TrainingScreen())
+        if self.training:
+            return
+        session = self.session
+        if session.diverged_at is not None:
+            self.training_state = "diverged"
+        elif session.trained_epochs >= session.config.epochs:
+            self.training_state = "done"
+        else:
+            self.training_state = "running"
+            self.training_message = ""
+            self._train(session.trained_epochs, session.config.epochs)
+        self._refresh_training()
+
+    @work(thread=True, exclusive=True, group="training")
+    def _train(self, start: int, end: int) -> None:
+        self.training_done.clear()
+        try:
+            self._train_epochs(start, end)
+        finally:
+            self.training_done.set()
+
+    def _train_epochs(self, start: int, end: int) -> None:
+        worker = get_current_worker()
+        session = self.session
+        dataset = session.run.dataset
+        first = session.losses[0] if session.losses else None
+        outcome = self.trainer.run(
+            session.parameters[start], dataset.X, dataset.y, session.config.learning_rate, start, end, first,
+            deliver=lambda epoch, losses, made: self.call_from_thread(self._epochs_arrived, epoch, losses, made),
+            should_stop=lambda: worker.is_cancelled,
+        )
+        if not worker.is_cancelled:
+            self.call_from_thread(self._training_ended, outcome)
+
+    def _epochs_arrived(self, first_epoch: int, losses: list[float], made: list) -> None:
+        self.session.add_epochs(first_epoch, losses, made)
+        self._refresh_training()
+
+    def _training_ended(self, outcome: Outcome) -> None:
+        session = self.session
+        if outcome.diverged_at is not None:
+            session.diverged_at = outcome.diverged_at
+            self.training_state = "diverged"
+            self.training_message = divergence_message(outcome.diverged_at, session.losses[outcome.diverged_at])
+            self.notify(self.training_message, severity="error", timeout=8)
+        elif outcome.stopped:
+            self.training_state = "stopped"
+        else:
+            self.training_state = "done"
+        self._refresh_training()
+
+    def toggle_pause(self) -> None:
+        if not self.training:
+            return
+        if self.trainer.paused:
+            self.trainer.gate.set()
+            self.training_state = "running"
+        else:
+            self.trainer.gate.clear()
+            self.training_state = "paused"
+        self._refresh_training()
+
+    def stop_training(self) -> None:
+        if self.training:
+            self.workers.cancel_group(self, "training")
+            self.trainer.gate.set()
+            self.training_state = f"stopped at epoch {self.session.trained_epochs}"
+        self._refresh_training()
+
+    def change_speed(self, factor: float | None) -> None:
+        """Multiply the pace by `factor`; None toggles between max speed and the default."""
+        trainer = self.trainer
+        if factor is None:
+            trainer.speed = DEFAULT_SPEED if trainer.speed is None else None
+        else:
+            current = trainer.speed or DEFAULT_SPEED
+            trainer.speed = min(10_000.0, max(0.5, current * factor))
+        self._refresh_training()
+
+    def open_epoch(self, epoch: int) -> None:
+        """Open epoch `epoch`'s iteration in the debugger: the same tape stepping there would make."""
+        known = self.session.trained_epochs
+        if not 0 <= epoch < max(known, 1):
+            self.notify(f"Epoch {epoch} has not been run yet (known: 0–{max(known - 1, 0)}).", severity="warning")
+            return
+        while self.training_screen is not None:
+            self.pop_screen()
+        self._move(lambda: self.session.go_to_epoch(epoch))
+
+    def branch_from_text(self, text: str) -> None:
+        """'0.05' or '0.05 200': rerun from the same initial weights with another η (and epoch count)."""
+        parts = text.replace(",", " ").split()
+        try:
+            learning_rate = float(parts[0])
+            epochs = int(parts[1]) if len(parts) > 1 else self.session.config.epochs
+        except (ValueError, IndexError):
+            self.notify(f"A branch needs η and optionally epochs, like '0.05 125' (got {text!r}).", severity="error")
+            return
+        if not (learning_rate > 0 and learning_rate < float("inf")) or not 1 <= epochs <= 100_000:
+            self.notify("η must be a finite number above 0, and epochs between 1 and 100,000.", severity="error")
+            return
+        branch = Branch(learning_rate, epochs, [])
+        self.session.branches.append(branch)
+        self._run_branch(branch)
+        self._refresh_training()
+
+    @work(thread=True, group="branch")
+    def _run_branch(self, branch: Branch) -> None:
+        worker = get_current_worker()
+        session = self.session
+        trainer = Trainer(self.trainer.speed)
+        outcome = trainer.run(
+            session.parameters[0], session.run.dataset.X, session.run.dataset.y, branch.learning_rate, 0,
+            branch.epochs, None,
+            deliver=lambda _epoch, losses, _made: self.call_from_thread(self._branch_arrived, branch, losses),
+            should_stop=lambda: worker.is_cancelled,
+        )
+        if outcome.diverged_at is not None and not worker.is_cancelled:
+            self.call_from_thread(self._branch_diverged, branch, outcome.diverged_at)
+
+    def _branch_arrived(self, branch: Branch, losses: list[float]) -> None:
+        branch.losses.extend(losses)
+        self._refresh_training()
+
+    def _branch_diverged(self, branch: Branch, epoch: int) -> None:
+        branch.diverged_at = epoch
+        self._refresh_training()
+
     def action_help(self) -> None:
         self.push_screen(HelpScreen([
             ("Stepping", self.BINDINGS),
             ("In a matrix", MatrixView.BINDINGS),
+            ("Training screen (e)", TrainingScreen.BINDINGS),
             ("Anywhere", [Binding("tab", "focus_next", "Next panel"), Binding("shift+tab", "focus_previous", "Previous panel"),
                           Binding("ctrl+p", "command_palette", "Command palette: jump to a phase by name")]),
         ]))

@@ -94,6 +94,18 @@ def _shared_flags() -> argparse.ArgumentParser:
     return shared
 
 
+def _speed(text: str) -> float | None:
+    if text == "max":
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--speed is epochs per second or 'max' (got {text!r})") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"--speed must be a finite number above 0, or 'max' (got {text})")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     shared = _shared_flags()
     parser = _Parser(
@@ -102,6 +114,9 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[shared],
         argument_default=argparse.SUPPRESS,
     )
+    app_flags = parser.add_argument_group("the app")
+    app_flags.add_argument("--speed", type=_speed, metavar="N|max",
+                           help="training pace in epochs per second (default 25), or max")
     parser.add_argument("--version", action="version", version=f"backprop-tui {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="{trace,train}")
     trace = commands.add_parser("trace", parents=[shared], argument_default=argparse.SUPPRESS,
@@ -146,11 +161,12 @@ def make_app(argv: Sequence[str] = ()) -> BackpropApp:
 
     Raises UsageError or scratchnet.DataError for bad input, before any UI exists.
     """
-    _, config = parse(argv)
+    args, config = parse(argv)
     from backprop_tui.app import BackpropApp
     from backprop_tui.session import Session
+    from backprop_tui.trainer import DEFAULT_SPEED
 
-    return BackpropApp(Session.start(config))
+    return BackpropApp(Session.start(config), speed=getattr(args, "speed", DEFAULT_SPEED))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -47,6 +47,16 @@ class Pin:
     cell: Cell
 
 
+@dataclass
+class Branch:
+    """A rerun from the same initial weights with another η, kept to compare loss curves."""
+
+    learning_rate: float
+    epochs: int
+    losses: list[float]
+    diverged_at: int | None = None
+
+
 @dataclass(frozen=True)
 class Position:
     epoch: int = 0
@@ -64,6 +74,9 @@ class Session:
         self.position = Position()
         self._views: dict[tuple[int, str], View] = {}
         self.pins: list[Pin] = []
+        self.branches: list[Branch] = []
+        self.diverged_at: int | None = None
+        """The epoch where training blew up (the one divergence rule of scratchnet), if it did."""
         self._pin_values: dict[Pin, dict[int, float]] = {}
         """Values of pinned activations and gradients, per epoch, as tapes were recorded."""
         self.tape: Tape = self._record(0)
@@ -159,6 +172,21 @@ class Session:
 
     def tape_index_of(self, key: str) -> int:
         return self.tape.index(key)
+
+    # --- whole epochs --------------------------------------------------------------
+
+    @property
+    def trained_epochs(self) -> int:
+        """Epochs whose loss is known; the next to run starts from parameters[trained_epochs]."""
+        return len(self.losses)
+
+    def add_epochs(self, first_epoch: int, losses: list[float], parameters: list[Parameters]) -> None:
+        """Results of epochs first_epoch, first_epoch+1, …; epochs already known are skipped
+        (stepping there in the debugger produced the very same numbers)."""
+        for epoch, (loss, after) in enumerate(zip(losses, parameters, strict=True), first_epoch):
+            if epoch == len(self.losses):
+                self.losses.append(loss)
+                self.parameters.append(after)
 
     # --- watched cells ----------------------------------------------------------------
 

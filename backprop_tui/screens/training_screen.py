@@ -1,0 +1,264 @@
+"""Whole epochs: the live loss, a paced run, the loss table, what the network learned, and branches.
+
+The run itself lives in the app (a thread worker), so leaving this screen never
+stops it; this screen only draws the session's losses and parameters.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+from textual import events
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Digits, Footer, Input, ProgressBar, Sparkline, Static
+
+from backprop_tui.article import ARTICLE_LOSSES, is_article_setup
+from backprop_tui.cell_format import format_value
+from backprop_tui.headless import loss_rows
+from scratchnet.collapse import effective_map, predict
+
+TABLE_EVERY = 20
+MAX_BRANCHES = 3
+"""Curves shown beside the main run: the most recent branches."""
+
+
+def digits_text(loss: float | None) -> str:
+    """Digits cannot draw "e", so small losses are written with ×10^."""
+    if loss is None:
+        return "-"
+    if not math.isfinite(loss):
+        return "inf" if loss > 0 else "NaN"
+    if loss == 0 or 1e-3 <= abs(loss) < 1e5:
+        return f"{loss:.4f}"
+    exponent = math.floor(math.log10(abs(loss)))
+    return f"{loss / 10 ** exponent:.2f}x10^{exponent}"
+
+
+def sparkline_data(losses: list[float], log_scale: bool) -> list[float]:
+    """Finite values only (Textual's Sparkline raises on NaN and inf), log10 on request."""
+    finite = [loss for loss in losses if math.isfinite(loss)]
+    if log_scale:
+        finite = [math.log10(loss) for loss in finite if loss > 0]
+    return finite or [0.0]
+
+
+class Curve(Vertical):
+    """One labelled loss curve; a click on it opens the epoch under the pointer."""
+
+    def __init__(self, label: str, *, id: str | None = None) -> None:
+        super().__init__(id=id, classes="curve")
+        self.border_title = label
+        self.n_epochs = 0
+        self.sparkline = Sparkline([0.0])
+
+    def compose(self) -> ComposeResult:
+        yield self.sparkline
+
+    def show(self, losses: list[float], log_scale: bool, label: str) -> None:
+        self.n_epochs = len(losses)
+        self.border_title = label + ("  (log₁₀)" if log_scale else "")
+        self.sparkline.data = sparkline_data(losses, log_scale)
+
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        width = self.content_region.width
+        if offset is None or self.n_epochs == 0 or width <= 0:
+            return
+        epoch = min(self.n_epochs - 1, int(offset.x / width * self.n_epochs))
+        self.app.open_epoch(epoch)
+
+
+class TrainingScreen(Screen):
+    BINDINGS = [
+        Binding("space", "pause", "Pause/resume"),
+        Binding("x", "stop", "Stop"),
+        Binding("plus,equals_sign", "faster", "Faster"),
+        Binding("minus", "slower", "Slower"),
+        Binding("m", "max_speed", "Max speed"),
+        Binding("L", "log_scale", "Log scale"),
+        Binding("o", "ask_epoch", "Open epoch"),
+        Binding("b", "ask_branch", "Branch η"),
+        Binding("escape", "back", "Debugger"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.log_scale = False
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="train-status")
+        with Horizontal(id="train-top"):
+            with Vertical(id="loss-box"):
+                yield Digits("-", id="loss-digits")
+            with Vertical(id="progress-box"):
+                yield Static(id="progress-label")
+                yield ProgressBar(id="progress", show_eta=True)
+                yield Static(id="train-message")
+        with Horizontal(id="curves"):
+            for number in range(1 + MAX_BRANCHES):
+                yield Curve("", id=f"curve-{number}")
+        yield Input(id="epoch-input", placeholder="open which epoch? a number, then Enter (Esc cancels)")
+        yield Input(id="branch-input", placeholder="branch: η and epochs, e.g. 0.05 125, then Enter")
+        with Horizontal(id="train-bottom"):
+            yield DataTable(id="loss-table", cursor_type="row", zebra_stripes=True)
+            yield Static(id="learned")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#loss-box").border_title = "Loss"
+        self.query_one("#progress-box").border_title = "Progress"
+        self.query_one("#learned").border_title = "What the network learned"
+        self.query_one("#loss-table").border_title = "Loss table  (Enter or click opens an epoch)"
+        self.query_one(DataTable).focus()
+        self.refresh_view()
+
+    # --- drawing ---------------------------------------------------------------------
+
+    def refresh_view(self) -> None:
+        if not self.query("#train-status"):
+            return  # not composed yet: on_mount draws it
+        app = self.app
+        session = app.session
+        config = session.config
+        losses = session.losses
+        target = max(config.epochs, 1)
+        speed = "max speed" if app.trainer.speed is None else f"{app.trainer.speed:g} epochs/s"
+        self.query_one("#train-status", Static).update(
+            f"Training · η = {config.learning_rate:g} · {'→'.join(map(str, session.run.sizes))} · {speed} · "
+            f"{app.training_state}"
+        )
+        done = min(len(losses), target)
+        self.query_one("#progress-label", Static).update(f"epoch {done}/{config.epochs}")
+        self.query_one(ProgressBar).update(total=target, progress=done)
+        self.query_one(Digits).update(digits_text(losses[-1] if losses else None))
+        self.query_one("#train-message", Static).update(app.training_message)
+        self._show_curves()
+        self._show_table()
+        self._show_learned()
+
+    def _show_curves(self) -> None:
+        app = self.app
+        session = app.session
+        existing = list(self.query(Curve))
+        for number, curve in enumerate(existing):
+            curve.display = number <= len(session.branches)
+        existing[0].show(session.losses, self.log_scale, f"Loss per epoch · η = {session.config.learning_rate:g}")
+        for curve, branch in zip(existing[1:], session.branches[-MAX_BRANCHES:]):
+            label = f"Branch · η = {branch.learning_rate:g}"
+            if branch.diverged_at is not None:
+                label += f" · diverged at epoch {branch.diverged_at}"
+            curve.show(branch.losses, self.log_scale, label)
+
+    def _show_table(self) -> None:
+        session = self.app.session
+        table = self.query_one(DataTable)
+        article = is_article_setup(session.config)
+        if not table.columns:
+            table.add_columns("Epoch", "Loss", *(("Article",) if article else ()))
+        rows = loss_rows(session.losses, TABLE_EVERY)
+        if table.row_count == len(rows) and (not rows or table.get_row_at(len(rows) - 1)[0] == str(rows[-1][0])):
+            return
+        table.clear()
+        for epoch, loss in rows:
+            cells = [str(epoch), format_value(loss).strip()]
+            if article:
+                cells.append(f"{ARTICLE_LOSSES[epoch]:.4f}" if epoch in ARTICLE_LOSSES else "")
+            table.add_row(*cells, key=str(epoch))
+
+    def _show_learned(self) -> None:
+        session = self.app.session
+        dataset = session.run.dataset
+        epoch = len(session.parameters) - 1
+        parameters = session.parameters[-1]
+        with np.errstate(all="ignore"):
+            weight, bias = effective_map(parameters)
+            samples = min(5, dataset.n_samples)
+            prediction = dataset.target_scaler.inverse(predict(parameters, dataset.X[:samples]))
+            target = dataset.target_scaler.inverse(dataset.y[:samples])
+        true = dataset.standardized_coefficients()
+        coefficients = Table(box=None, padding=(0, 1))
+        coefficients.add_column("")
+        coefficients.add_column("W₁·W₂·…", justify="right")
+        if true is not None:
+            coefficients.add_column("generator", justify="right")
+        for row, name in enumerate(dataset.feature_names):
+            cells = [name, format_value(float(weight[row, 0])).strip() if weight.shape[1] == 1 else "…"]
+            if true is not None:
+                cells.append(format_value(float(true[row])).strip())
+            coefficients.add_row(*cells)
+        coefficients.add_row("b_eff", format_value(float(bias[0, 0])).strip(), *(("0.0000",) if true is not None else ()))
+        dollars = dataset.target_unit == "$"
+        predictions = Table(box=None, padding=(0, 1))
+        for column in ("sample", "ŷ", "y"):
+            predictions.add_column(column, justify="right")
+        for i in range(samples):
+            money = (lambda v: f"{v:,.0f}") if dollars else (lambda v: format_value(v).strip())
+            predictions.add_row(str(i), money(float(prediction[i, 0])), money(float(target[i, 0])))
+        note = ("Without activations the layers collapse into one linear map, X·W_eff + b_eff: "
+                "three layers learn nothing one layer could not.")
+        self.query_one("#learned", Static).update(Group(
+            note, "", Text(f"After {epoch} epochs, in standardized units:", style="italic"), coefficients, "",
+            Text("Predictions vs targets" + (" ($):" if dollars else ":"), style="italic"), predictions,
+        ))
+
+    # --- keys ----------------------------------------------------------------------------
+
+    def action_pause(self) -> None:
+        self.app.toggle_pause()
+
+    def action_stop(self) -> None:
+        self.app.stop_training()
+
+    def action_faster(self) -> None:
+        self.app.change_speed(2.0)
+
+    def action_slower(self) -> None:
+        self.app.change_speed(0.5)
+
+    def action_max_speed(self) -> None:
+        self.app.change_speed(None)
+
+    def action_log_scale(self) -> None:
+        self.log_scale = not self.log_scale
+        self.refresh_view()
+
+    def action_ask_epoch(self) -> None:
+        self._ask("#epoch-input")
+
+    def action_ask_branch(self) -> None:
+        self._ask("#branch-input")
+
+    def _ask(self, name: str) -> None:
+        field = self.query_one(name, Input)
+        field.value = ""
+        field.display = True
+        field.focus()
+
+    def action_back(self) -> None:
+        for name in ("#epoch-input", "#branch-input"):
+            field = self.query_one(name, Input)
+            if field.display:
+                field.display = False
+                return
+        self.app.pop_screen()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.input.display = False
+        text = event.value.strip()
+        if event.input.id == "epoch-input":
+            if not text.isdigit():
+                self.notify(f"Not an epoch number: {text!r}", severity="error")
+                return
+            self.app.open_epoch(int(text))
+        else:
+            self.app.branch_from_text(text)
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        self.app.open_epoch(int(event.row_key.value))

@@ -1,0 +1,112 @@
+"""Whole epochs for the app: paced so a room can watch, handed to the UI in batches.
+
+No Textual here. The app runs `Trainer.run` in a thread worker; the trainer owns
+its own network (built on the same parameter arrays, which are never changed in
+place), so the debugger can keep recording tapes on the session's network while
+a run is going.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from scratchnet import DenseLayer, DenseNetwork, diverged
+from scratchnet.training import Parameters
+
+FLUSH_HZ = 30
+"""How often at most the UI hears about new epochs."""
+
+DEFAULT_SPEED = 25.0
+"""Epochs per second: the default 125 epochs take about 5 s, slow enough to watch."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    last_epoch: int | None
+    diverged_at: int | None = None
+    stopped: bool = False
+
+
+Deliver = Callable[[int, list[float], list[Parameters]], None]
+"""(first epoch of the batch, its losses, the parameters after each of its epochs)."""
+
+
+class Trainer:
+    def __init__(self, speed: float | None = DEFAULT_SPEED, clock=time.monotonic) -> None:
+        self.speed = speed
+        """Epochs per second, or None for as fast as possible."""
+        self.gate = threading.Event()
+        """Set while running; cleared to pause (tests also hold a run here)."""
+        self.gate.set()
+        self._clock = clock
+
+    @property
+    def paused(self) -> bool:
+        return not self.gate.is_set()
+
+    def run(
+        self,
+        parameters: Parameters,
+        X: np.ndarray,
+        y: np.ndarray,
+        learning_rate: float,
+        start: int,
+        end: int,
+        first_loss: float | None,
+        deliver: Deliver,
+        should_stop: Callable[[], bool],
+    ) -> Outcome:
+        """Epochs start … end−1 from `parameters`; `deliver` gets (losses, parameters after each epoch)."""
+        network = DenseNetwork([DenseLayer(weight, bias) for weight, bias in parameters])
+        losses: list[float] = []
+        made: list[Parameters] = []
+        clock = self._clock
+        last_flush = clock()
+        origin_time, origin_epoch, origin_speed = clock(), start, self.speed
+        last_epoch = None
+        batch_start = start
+
+        def flush() -> None:
+            nonlocal losses, made, last_flush, batch_start
+            if losses:
+                deliver(batch_start, losses, made)
+                batch_start += len(losses)
+                losses, made = [], []
+            last_flush = clock()
+
+        for epoch in range(start, end):
+            if not self.gate.is_set():
+                flush()
+                while not self.gate.wait(0.05):
+                    if should_stop():
+                        return Outcome(last_epoch, stopped=True)
+                origin_time, origin_epoch = clock(), epoch
+            if should_stop():
+                flush()
+                return Outcome(last_epoch, stopped=True)
+            with np.errstate(all="ignore"):
+                loss = network.step(X, y, learning_rate)
+            losses.append(loss)
+            made.append(network.parameters)
+            last_epoch = epoch
+            first_loss = loss if first_loss is None else first_loss
+            if diverged(loss, first_loss):
+                flush()
+                return Outcome(epoch, diverged_at=epoch)
+            speed = self.speed
+            if speed != origin_speed:
+                origin_time, origin_epoch, origin_speed = clock(), epoch, speed
+            if speed:
+                wait = origin_time + (epoch + 1 - origin_epoch) / speed - clock()
+                while wait > 0 and not should_stop():
+                    time.sleep(min(wait, 0.05))
+                    wait = origin_time + (epoch + 1 - origin_epoch) / speed - clock()
+            if clock() - last_flush >= 1 / FLUSH_HZ:
+                flush()
+        flush()
+        return Outcome(last_epoch)
