@@ -391,6 +391,12 @@ class BackpropApp(App[int]):
             self._save_view()
             self.show_position()
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Cell and phase tools only where there are cells: not on the training screen."""
+        if action in ("pin", "check_gradient", "toggle_changes") and self.training_screen is not None:
+            return False
+        return True
+
     # --- whole epochs ------------------------------------------------------------------
 
     @property

@@ -13,6 +13,7 @@ import sys
 import numpy as np
 
 from backprop_tui import handout
+from backprop_tui.article import ARTICLE_LOSSES, is_article_setup
 from backprop_tui.config import RunConfig, build_run
 from scratchnet import Tape, TapeRecorder, divergence_message, train
 from scratchnet.names import pretty_name
@@ -126,9 +127,12 @@ def run_train(args: argparse.Namespace, config: RunConfig) -> int:
         }
         print(json.dumps(document, allow_nan=False))
     else:
-        print(f"{'Epoch':>6}  Loss")
+        article = ARTICLE_LOSSES if is_article_setup(config) else {}
+        print(f"{'Epoch':>6}  {'Loss':>10}" + ("     Article" if article else ""))
         for epoch, loss in loss_rows(history.losses, every):
-            print(f"{epoch:>6}  {loss:.4f}" if abs(loss) >= 1e-4 or loss == 0 else f"{epoch:>6}  {loss:.4e}")
+            text = f"{loss:10.4f}" if 1e-4 <= abs(loss) < 1e6 or loss == 0 else f"{loss:10.4g}"
+            beside = f"  {article[epoch]:10.4f}" if epoch in article else ""
+            print(f"{epoch:>6}  {text}{beside}")
     if history.diverged_at is not None:
         print(f"backprop-tui: {divergence_message(history.diverged_at, history.losses[-1])}", file=sys.stderr)
         return EXIT_DIVERGED

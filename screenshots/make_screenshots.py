@@ -19,6 +19,8 @@ SHOTS = [
     ("weight_gradient", (160, 48), [], ["end"] + ["left"] * 6 + ["tab", "j", "l"]),
     ("update", (160, 48), [], ["end"]),
     ("error_predictions", (160, 48), [], ["right"] * 3),
+    ("training", (160, 48), ["--speed", "max"], ["e", "wait", "b", *"0.002 125", "enter", "wait"]),
+    ("inspector_update_delta", (160, 48), [], ["end", "tab", "d"]),
     ("help", (120, 40), [], ["question_mark"]),
     ("small_80x24", (80, 24), [], ["right"] * 9),
 ]
@@ -29,7 +31,10 @@ async def shoot(name: str, size: tuple[int, int], argv: list[str], keys: list[st
     app.animation_level = "none"
     async with app.run_test(size=size) as pilot:
         for key in keys:
-            await pilot.press(key)
+            if key == "wait":  # let a training run finish
+                await app.workers.wait_for_complete()
+            else:
+                await pilot.press(key)
         await pilot.pause()
         path = HERE / f"{name}.svg"
         app.save_screenshot(filename=path.name, path=str(HERE))

@@ -49,6 +49,13 @@ def sparkline_data(losses: list[float], log_scale: bool) -> list[float]:
     return finite or [0.0]
 
 
+def _range(losses: list[float]) -> str:
+    """Each sparkline scales to its own data, so the label carries the numbers to compare."""
+    if not losses:
+        return ""
+    return f" · {format_value(losses[0]).strip()} → {format_value(losses[-1]).strip()}"
+
+
 class Curve(Vertical):
     """One labelled loss curve; a click on it opens the epoch under the pointer."""
 
@@ -149,9 +156,10 @@ class TrainingScreen(Screen):
         existing = list(self.query(Curve))
         for number, curve in enumerate(existing):
             curve.display = number <= len(session.branches)
-        existing[0].show(session.losses, self.log_scale, f"Loss per epoch · η = {session.config.learning_rate:g}")
+        existing[0].show(session.losses, self.log_scale,
+                         f"Loss per epoch · η = {session.config.learning_rate:g}{_range(session.losses)}")
         for curve, branch in zip(existing[1:], session.branches[-MAX_BRANCHES:]):
-            label = f"Branch · η = {branch.learning_rate:g}"
+            label = f"Branch · η = {branch.learning_rate:g}{_range(branch.losses)}"
             if branch.diverged_at is not None:
                 label += f" · diverged at epoch {branch.diverged_at}"
             curve.show(branch.losses, self.log_scale, label)
