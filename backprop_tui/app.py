@@ -15,14 +15,16 @@ from textual import events, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Footer
+from textual.widgets import Footer, Input, Static
 from textual.worker import get_current_worker
 
 from backprop_tui.cell_format import format_value
 from backprop_tui.commands import PhaseCommands
+from backprop_tui.quiz import asks_values, judge
 from backprop_tui.screens.help_screen import HelpScreen
 from backprop_tui.screens.training_screen import TrainingScreen
 from backprop_tui.session import Branch, Session, View
+from backprop_tui.themes import HIGH_CONTRAST, MONOCHROME, MONOCHROME_THEMES, THEMES
 from backprop_tui.trainer import DEFAULT_SPEED, Outcome, Trainer
 from backprop_tui.widgets.equation_panel import EquationPanel
 from backprop_tui.widgets.inspector import Inspector
@@ -65,13 +67,30 @@ class BackpropApp(App[int]):
         Binding("d", "toggle_changes", "Δ", tooltip="On an update phase: show the whole change matrix"),
         Binding("e", "train", "Train", tooltip="Run the configured epochs, paced, with a live loss curve"),
         Binding("r", "reset", "Epoch 0", tooltip="Back to epoch 0, phase 1"),
+        Binding("Q", "toggle_quiz", "Quiz", tooltip="Quiz mode: predict each result before it is shown"),
+        Binding("z", "toggle_zoom", "Zoom", tooltip="Only the result, larger, fewer decimals: for a projector"),
         Binding("question_mark", "help", "Help"),
-        Binding("q", "quit", "Quit", priority=True),
+        Binding("q", "quit", "Quit"),
     ]
 
-    def __init__(self, session: Session, speed: float | None = DEFAULT_SPEED) -> None:
+    def __init__(
+        self,
+        session: Session,
+        speed: float | None = DEFAULT_SPEED,
+        quiz: bool = False,
+        theme: str = "dark",
+        zoom: bool = False,
+    ) -> None:
         super().__init__()
         self.session = session
+        self.quiz = quiz
+        self.revealed: set[tuple[int, str]] = set()
+        """(epoch, phase key) whose result the quiz has shown."""
+        self.score = [0, 0]
+        """Right answers, answers given."""
+        self.quiz_feedback = ""
+        self.zoom = zoom
+        self.theme_name = theme
         self.trainer = Trainer(speed)
         self.training_state = "not started (press e)"
         self.training_message = ""
@@ -96,6 +115,10 @@ class BackpropApp(App[int]):
                 yield WatchPanel(id="watch")
             with Vertical(id="work"):
                 yield EquationPanel(id="equation")
+                with Vertical(id="quiz"):
+                    yield Static(id="quiz-prompt")
+                    yield Input(id="quiz-answer", placeholder="shape (1000x4) and/or values; Enter with nothing typed reveals")
+                    yield Static(id="quiz-feedback")
                 with Horizontal(id="matrices"):
                     with VerticalScroll(id="results", can_focus=False):
                         for slot in range(RESULT_SLOTS):
@@ -107,6 +130,12 @@ class BackpropApp(App[int]):
         yield Footer()
 
     def on_mount(self) -> None:
+        self.register_theme(HIGH_CONTRAST)
+        self.register_theme(MONOCHROME)
+        self.theme = THEMES[self.theme_name]
+        self.screen.set_class(self.zoom, "-zoom")
+        for view in self.matrix_views:
+            view.set_zoom(self.zoom)
         self.theme_changed_signal.subscribe(self, lambda _theme: self._apply_palette())
         self._apply_palette()
         self._fit_to(self.size.width, self.size.height)
@@ -127,8 +156,9 @@ class BackpropApp(App[int]):
         variables = self.get_css_variables()
         background = variables.get("surface", "#1e1e1e")
         foreground = variables.get("foreground", "#e0e0e0")
+        monochrome = self.theme in MONOCHROME_THEMES
         for view in self.query(MatrixView):
-            view.set_palette(background, foreground, False)
+            view.set_palette(background, foreground, monochrome)
 
     # --- what goes in the matrix panels ---------------------------------------------
 
@@ -188,22 +218,34 @@ class BackpropApp(App[int]):
         return [Shown("relative_error", errors, self.stats(errors), missing="·",
                       title=f"rel. error of {pretty_name(check.name)} (max {check.max_relative_error:.1e})")]
 
+    @property
+    def hiding(self) -> bool:
+        """Quiz mode, and this phase's result not yet revealed: nothing derived from it may show."""
+        return self.quiz and (self.session.epoch, self.session.phase.key) not in self.revealed
+
     def show_position(self) -> None:
         session = self.session
         phase = session.phase
+        hiding = self.hiding
         if session.tape is not self._warmed:
             self._warm(session.tape)
         self.query_one(PhaseList).show(session.tape, session.position.phase)
-        self.query_one(EquationPanel).show(phase, dark=self.current_theme.dark)
+        self.query_one(EquationPanel).show(phase, dark=self.current_theme.dark, hide_result_shape=hiding)
+        loss_known = not self.quiz or (session.epoch, "loss") in self.revealed
         self.query_one(StatusLine).show(
             source=session.run.dataset.source, sizes=session.tape.sizes,
             learning_rate=session.config.learning_rate, dtype=session.tape.dtype, epoch=session.epoch,
-            phase=session.position.phase, n_phases=len(session.tape), title=phase.title, loss=session.tape.loss,
+            phase=session.position.phase, n_phases=len(session.tape), title=phase.title,
+            loss=session.tape.loss if loss_known else None,
+            score=tuple(self.score) if self.quiz else None,
         )
-        results = [self._shown(name, array) for name, array in phase.outputs.items()]
-        if (predictions := self._predictions()) is not None:
-            results.append(predictions)
-        results += self._changes() + self._check_view()
+        if hiding:
+            results = []
+        else:
+            results = [self._shown(name, array) for name, array in phase.outputs.items()]
+            if (predictions := self._predictions()) is not None:
+                results.append(predictions)
+            results += self._changes() + self._check_view()
         operands = [self._shown(name, array) for name, array in phase.inputs.items()]
         view_state = session.view
         widest = 0
@@ -220,10 +262,66 @@ class BackpropApp(App[int]):
                 if view.has_class("result"):
                     widest = max(widest, view.content_width)
         self.query_one("#results").styles.width = widest + 2
+        self.query_one("#results").display = not hiding
+        self._show_quiz()
         focus = self._view_named(view_state.matrix) if view_state.matrix else None
-        (focus or self.query_one(PhaseList)).focus()
+        if hiding:
+            self.query_one("#quiz-answer", Input).focus()
+        else:
+            (focus or self.query_one(PhaseList)).focus()
         self._show_inspection()
         self._show_watch()
+
+    # --- quiz ------------------------------------------------------------------------------
+
+    def _show_quiz(self) -> None:
+        panel = self.query_one("#quiz")
+        panel.display = self.quiz
+        if not self.quiz:
+            return
+        phase = self.session.phase
+        result = phase.outputs[phase.result_name]
+        right, asked = self.score
+        panel.border_title = f"Quiz · score {right}/{asked}"
+        if self.hiding:
+            what = f"the shape of {pretty_name(phase.result_name)}"
+            if asks_values(result):
+                what += " and its values (separate them with ;)"
+            self.query_one("#quiz-prompt", Static).update(f"Predict {what}. Enter checks; Enter on nothing reveals.")
+        else:
+            self.query_one("#quiz-prompt", Static).update("Revealed. → for the next phase.")
+        self.query_one("#quiz-feedback", Static).update(self.quiz_feedback)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id != "quiz-answer" or not self.hiding:
+            return
+        phase = self.session.phase
+        answer = event.value.strip()
+        if answer:
+            verdict = judge(answer, phase.outputs[phase.result_name])
+            self.score[1] += 1
+            self.score[0] += verdict.right
+            self.quiz_feedback = verdict.message
+        else:
+            self.quiz_feedback = "Revealed without an answer."
+        event.input.value = ""
+        self._save_view()
+        self.revealed.add((self.session.epoch, phase.key))
+        self.show_position()
+
+    def action_toggle_quiz(self) -> None:
+        self._save_view()
+        self.quiz = not self.quiz
+        self.quiz_feedback = ""
+        self.show_position()
+
+    def action_toggle_zoom(self) -> None:
+        self.zoom = not self.zoom
+        self.screen.set_class(self.zoom, "-zoom")
+        for view in self.matrix_views:
+            view.set_zoom(self.zoom)
+        self._save_view()
+        self.show_position()
 
     # --- the inspector, highlights and watch panel ---------------------------------
 
@@ -256,7 +354,11 @@ class BackpropApp(App[int]):
         if isinstance(focused, MatrixView) and focused.shown and focused.shown.name in phase.inputs:
             origin = self._origin(focused.shown.name, focused.cursor)
         key = (session.epoch, phase.key)
-        self.query_one(Inspector).show(explanation, origin, self.checks.get(key), self.check_status.get(key))
+        inspector = self.query_one(Inspector)
+        inspector.display = not self.hiding
+        if self.hiding:
+            explanation = self.explanation = None
+        inspector.show(explanation, origin, self.checks.get(key), self.check_status.get(key))
 
     def _origin(self, name: str, cell: tuple[int, int]) -> str:
         """Where an operand's cell came from: a phase of this tape, the previous update, or the data."""
@@ -281,6 +383,9 @@ class BackpropApp(App[int]):
 
     def _show_watch(self) -> None:
         session = self.session
+        if self.hiding:  # a pinned cell could give the result away
+            self.query_one(WatchPanel).show([])
+            return
         self.query_one(WatchPanel).show([
             (pin.name, pin.cell, session.pin_value(pin), session.pin_history(pin)) for pin in session.pins
         ])
@@ -320,6 +425,7 @@ class BackpropApp(App[int]):
 
     def _move(self, move) -> None:
         self._save_view()
+        self.quiz_feedback = ""
         self.workers.cancel_group(self, "gradcheck")
         move()
         self.show_position()

@@ -117,6 +117,10 @@ def build_parser() -> argparse.ArgumentParser:
     app_flags = parser.add_argument_group("the app")
     app_flags.add_argument("--speed", type=_speed, metavar="N|max",
                            help="training pace in epochs per second (default 25), or max")
+    app_flags.add_argument("--quiz", action="store_true", help="quiz mode: predict each result before it shows")
+    app_flags.add_argument("--theme", choices=("dark", "light", "high-contrast", "monochrome"),
+                           help="colours for the room: dark (default), light, high-contrast, monochrome")
+    app_flags.add_argument("--zoom", action="store_true", help="only the results, larger, for a projector")
     parser.add_argument("--version", action="version", version=f"backprop-tui {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="{trace,train}")
     trace = commands.add_parser("trace", parents=[shared], argument_default=argparse.SUPPRESS,
@@ -166,7 +170,13 @@ def make_app(argv: Sequence[str] = ()) -> BackpropApp:
     from backprop_tui.session import Session
     from backprop_tui.trainer import DEFAULT_SPEED
 
-    return BackpropApp(Session.start(config), speed=getattr(args, "speed", DEFAULT_SPEED))
+    return BackpropApp(
+        Session.start(config),
+        speed=getattr(args, "speed", DEFAULT_SPEED),
+        quiz=getattr(args, "quiz", False),
+        theme=getattr(args, "theme", "dark"),
+        zoom=getattr(args, "zoom", False),
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

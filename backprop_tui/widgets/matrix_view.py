@@ -81,6 +81,7 @@ class MatrixView(ScrollView, can_focus=True):
         self.shown: Shown | None = None
         self._matrix = np.zeros((0, 0))
         self._decimals = 4
+        self._zoomed = False
         self._palette = ("#000000", "#ffffff", False)
         self.highlight_row: int | None = None
         self.highlight_column: int | None = None
@@ -89,7 +90,14 @@ class MatrixView(ScrollView, can_focus=True):
 
     @property
     def cell_width(self) -> int:
-        return CELL_WIDTH + 1
+        return CELL_WIDTH + (4 if self._zoomed else 1)
+
+    def set_zoom(self, zoomed: bool) -> None:
+        """Projector mode: 2 decimals in wider cells."""
+        self._zoomed = zoomed
+        self._decimals = 2 if zoomed else 4
+        if self.shown is not None:
+            self.show(self.shown, self.cursor, (int(self.scroll_offset.y), int(self.scroll_offset.x)))
 
     @property
     def gutter_width(self) -> int:

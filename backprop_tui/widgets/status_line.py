@@ -9,10 +9,13 @@ from backprop_tui.cell_format import format_value
 
 class StatusLine(Static):
     def show(self, *, source: str, sizes: tuple[int, ...], learning_rate: float, dtype: str, epoch: int,
-             phase: int, n_phases: int, title: str, loss: float | None) -> None:
+             phase: int, n_phases: int, title: str, loss: float | None,
+             score: tuple[int, int] | None = None) -> None:
         # Most useful first: a narrow terminal cuts the end of the line.
         parts = [f"epoch {epoch}", f"phase {phase + 1}/{n_phases} {title}"]
         if loss is not None:
             parts.append(f"loss {format_value(loss).strip()}")
+        if score is not None:
+            parts.append(f"quiz {score[0]}/{score[1]}")
         parts += ["→".join(map(str, sizes)), f"η = {learning_rate:g}", dtype, source]
         self.update(" · ".join(parts))

@@ -1,0 +1,87 @@
+"""Quiz mode's judge: is the room's prediction of a phase's result right?
+
+Shapes may be written 1000x4, 1000×4 or (1000, 4); values (asked only for
+results of at most 4 cells) must match to 2 decimals. No Textual here.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from scratchnet.tape import shape_text
+
+MAX_VALUE_CELLS = 4
+_NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    right: bool
+    message: str
+
+
+def asks_values(result: np.ndarray) -> bool:
+    return np.asarray(result).size <= MAX_VALUE_CELLS
+
+
+def parse_shape(text: str) -> tuple[int, ...] | None:
+    """'1000x4', '1000×4', '(1000, 4)', '1x1', 'scalar' or '()'; None if it is not a shape."""
+    cleaned = text.strip().lower().replace("×", "x")
+    if cleaned in ("scalar", "()"):
+        return ()
+    if not re.search(r"[x(]", cleaned):
+        return None
+    parts = [part for part in re.split(r"[x,()\s]+", cleaned) if part]
+    if not parts or not all(part.isdigit() for part in parts):
+        return None
+    return tuple(int(part) for part in parts)
+
+
+def parse_values(text: str) -> list[float] | None:
+    cleaned = text.replace("−", "-")
+    leftover = _NUMBER.sub("", cleaned)
+    if leftover.strip(" ,;[]") or not _NUMBER.search(cleaned):
+        return None
+    return [float(number) for number in _NUMBER.findall(cleaned)]
+
+
+def _same_shape(said: tuple[int, ...], truth: tuple[int, ...]) -> bool:
+    """A scalar may also be called 1x1 or 1."""
+    if said == truth:
+        return True
+    return truth == () and said in ((1,), (1, 1))
+
+
+def judge(answer: str, result: np.ndarray) -> Verdict:
+    """Parts separated by ';' are each a shape or a list of values; all given parts must be right."""
+    result = np.asarray(result)
+    truth_shape = shape_text(result)
+    parts = [part.strip() for part in answer.split(";") if part.strip()]
+    if not parts:
+        return Verdict(False, "no answer")
+    findings: list[str] = []
+    right = True
+    for part in parts:
+        shape = parse_shape(part)
+        if shape is not None:
+            ok = _same_shape(shape, result.shape)
+            right &= ok
+            findings.append(f"shape {truth_shape} ✓" if ok else f"the shape is {truth_shape}, not {part}")
+            continue
+        values = parse_values(part)
+        if values is None:
+            return Verdict(False, f"could not read {part!r}: give a shape like 1000x4, or values like 0.12, -3.4")
+        if not asks_values(result):
+            return Verdict(False, f"values are asked only for results of at most {MAX_VALUE_CELLS} cells")
+        truth = [float(v) for v in result.ravel()]
+        ok = len(values) == len(truth) and all(
+            math.isfinite(t) and abs(v - t) < 0.005 + 1e-12 for v, t in zip(values, truth)
+        )
+        right &= ok
+        shown = ", ".join(f"{t:.2f}" for t in truth)
+        findings.append(f"values {shown} ✓" if ok else f"the values are {shown}")
+    return Verdict(right, ("Right: " if right else "Not quite: ") + "; ".join(findings))
