@@ -7,6 +7,7 @@ explanations, changes and gradient checks from `scratchnet`.
 
 from __future__ import annotations
 
+import os
 import threading
 from itertools import zip_longest
 
@@ -23,6 +24,7 @@ from backprop_tui.commands import PhaseCommands
 from backprop_tui.quiz import asks_values, judge
 from backprop_tui.screens.help_screen import HelpScreen
 from backprop_tui.screens.training_screen import TrainingScreen
+from backprop_tui.serve.driver import FollowPosition
 from backprop_tui.session import Branch, Session, View
 from backprop_tui.themes import HIGH_CONTRAST, MONOCHROME, MONOCHROME_THEMES, THEMES
 from backprop_tui.trainer import DEFAULT_SPEED, Outcome, Trainer
@@ -69,6 +71,7 @@ class BackpropApp(App[int]):
         Binding("r", "reset", "Epoch 0", tooltip="Back to epoch 0, phase 1"),
         Binding("Q", "toggle_quiz", "Quiz", tooltip="Quiz mode: predict each result before it is shown"),
         Binding("z", "toggle_zoom", "Zoom", tooltip="Only the result, larger, fewer decimals: for a projector"),
+        Binding("f", "toggle_follow", "Follow", tooltip="Follow the instructor, or explore alone"),
         Binding("question_mark", "help", "Help"),
         Binding("q", "quit", "Quit"),
     ]
@@ -91,6 +94,9 @@ class BackpropApp(App[int]):
         self.quiz_feedback = ""
         self.zoom = zoom
         self.theme_name = theme
+        self.role = os.environ.get("BACKPROP_ROLE")
+        """'instructor' or 'attendee' when served to a room (set by the server), else None."""
+        self.following = self.role == "attendee"
         self.trainer = Trainer(speed)
         self.training_state = "not started (press e)"
         self.training_message = ""
@@ -271,6 +277,40 @@ class BackpropApp(App[int]):
             (focus or self.query_one(PhaseList)).focus()
         self._show_inspection()
         self._show_watch()
+        self._publish_position()
+
+    # --- follow mode (served to a room) ----------------------------------------------------
+
+    def _publish_position(self) -> None:
+        """The instructor's session tells the server where it is; the server tells the attendees."""
+        if self.role != "instructor":
+            return
+        driver = getattr(self, "_driver", None)
+        if driver is None or not hasattr(driver, "publish_position"):
+            return
+        view = self.session.view
+        driver.publish_position({
+            "epoch": self.session.epoch, "phase": self.session.phase.key,
+            "matrix": view.matrix, "cell": list(view.cell),
+        })
+
+    def on_follow_position(self, message: FollowPosition) -> None:
+        if not self.following:
+            return
+        position = message.position
+        epoch, key = position.get("epoch"), position.get("phase")
+        if not isinstance(epoch, int) or key not in self.session.tape.keys or not 0 <= epoch <= 100_000:
+            return
+        matrix, cell = position.get("matrix"), tuple(position.get("cell") or (0, 0))
+        self._save_view()
+        self.session.go_to_epoch(epoch, key)
+        if matrix:
+            self.session.set_view(View(matrix=matrix, cells=((matrix, cell),)))
+        self.show_position()
+
+    def action_toggle_follow(self) -> None:
+        self.following = not self.following
+        self.notify("Following the instructor." if self.following else "Exploring on your own (f to follow again).")
 
     # --- quiz ------------------------------------------------------------------------------
 
@@ -412,6 +452,7 @@ class BackpropApp(App[int]):
     def on_matrix_view_cursor_moved(self, event: MatrixView.CursorMoved) -> None:
         self._save_view()
         self._show_inspection()
+        self._publish_position()
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         if isinstance(event.widget, (MatrixView, PhaseList)):
@@ -501,6 +542,8 @@ class BackpropApp(App[int]):
         """Cell and phase tools only where there are cells: not on the training screen."""
         if action in ("pin", "check_gradient", "toggle_changes") and self.training_screen is not None:
             return False
+        if action == "toggle_follow":
+            return self.role == "attendee"
         return True
 
     # --- whole epochs ------------------------------------------------------------------

@@ -91,6 +91,13 @@ def _shared_flags() -> argparse.ArgumentParser:
     run.add_argument("--dtype", choices=("float64", "float32"), help="float64 (default) or float32")
     run.add_argument("--data", metavar="FILE.csv", help="train on your own CSV instead of generated prices")
     run.add_argument("--target", metavar="COLUMN", help="the CSV column to predict (default: the last)")
+    app_flags = shared.add_argument_group("the app")
+    app_flags.add_argument("--speed", type=_speed, metavar="N|max",
+                           help="training pace in epochs per second (default 25), or max")
+    app_flags.add_argument("--quiz", action="store_true", help="quiz mode: predict each result before it shows")
+    app_flags.add_argument("--theme", choices=("dark", "light", "high-contrast", "monochrome"),
+                           help="colours for the room: dark (default), light, high-contrast, monochrome")
+    app_flags.add_argument("--zoom", action="store_true", help="only the results, larger, for a projector")
     return shared
 
 
@@ -114,15 +121,8 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[shared],
         argument_default=argparse.SUPPRESS,
     )
-    app_flags = parser.add_argument_group("the app")
-    app_flags.add_argument("--speed", type=_speed, metavar="N|max",
-                           help="training pace in epochs per second (default 25), or max")
-    app_flags.add_argument("--quiz", action="store_true", help="quiz mode: predict each result before it shows")
-    app_flags.add_argument("--theme", choices=("dark", "light", "high-contrast", "monochrome"),
-                           help="colours for the room: dark (default), light, high-contrast, monochrome")
-    app_flags.add_argument("--zoom", action="store_true", help="only the results, larger, for a projector")
     parser.add_argument("--version", action="version", version=f"backprop-tui {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="{trace,train}")
+    commands = parser.add_subparsers(dest="command", metavar="{trace,train,serve}")
     trace = commands.add_parser("trace", parents=[shared], argument_default=argparse.SUPPRESS,
                                 help="print every phase of one iteration, no UI")
     trace.add_argument("--format", choices=("text", "json", "markdown"), help="text (default), json or markdown")
@@ -132,7 +132,45 @@ def build_parser() -> argparse.ArgumentParser:
                                 help="train and print the loss table, no UI")
     train.add_argument("--every", type=_integer(1, "--every"), metavar="K", help="a row every K epochs (default 20)")
     train.add_argument("--format", choices=("text", "json"), help="text (default) or json")
+    serve = commands.add_parser("serve", parents=[shared], argument_default=argparse.SUPPRESS,
+                                help="serve the debugger to browsers; each tab gets its own session")
+    for flag, kind, metavar, text in SERVE_FLAGS:
+        serve.add_argument(flag, type=kind, metavar=metavar, help=text)
     return parser
+
+
+def _port(text: str) -> int:
+    value = _integer(1, "--port")(text)
+    if value > 65535:
+        raise argparse.ArgumentTypeError(f"--port must be at most 65535 (got {value})")
+    return value
+
+
+SERVE_FLAGS = [
+    ("--host", str, "ADDRESS", "address to listen on (default 127.0.0.1; anything else needs a token)"),
+    ("--port", _port, "N", "port (default 8000)"),
+    ("--public-url", str, "URL", "the URL browsers reach this server at (default: from --host and --port)"),
+    ("--token", str, "T", "access token (generated when --host is not loopback)"),
+    ("--max-sessions", _integer(1, "--max-sessions"), "N", "most sessions at once (default 40)"),
+    ("--instructor-token", str, "T", "the instructor's key: that session's position is followed"),
+]
+
+
+def app_argv_for_serve(argv: Sequence[str]) -> list[str]:
+    """The app flags among `serve`'s arguments: everything but the word serve and serve's own options."""
+    serve_options = {flag for flag, *_ in SERVE_FLAGS}
+    rest: list[str] = []
+    tokens = iter(argv)
+    for token in tokens:
+        if token == "serve":
+            continue
+        name = token.split("=", 1)[0]
+        if name in serve_options:
+            if "=" not in token:
+                next(tokens, None)
+            continue
+        rest.append(token)
+    return rest
 
 
 def parse(argv: Sequence[str]) -> tuple[argparse.Namespace, RunConfig]:
@@ -179,6 +217,31 @@ def make_app(argv: Sequence[str] = ()) -> BackpropApp:
     )
 
 
+def _serve(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    from backprop_tui.serve.security import is_loopback, new_token
+    from backprop_tui.serve.server import RoomServer
+
+    app_flags = app_argv_for_serve(argv)
+    make_app(app_flags)  # bad app flags or data fail here, once, before anyone connects
+    host = getattr(args, "host", "127.0.0.1")
+    token = getattr(args, "token", None)
+    if token is not None and not token.strip():
+        raise UsageError("--token must not be empty")
+    if not is_loopback(host) and token is None:
+        token = new_token()
+    server = RoomServer(
+        [sys.executable, "-m", "backprop_tui", *app_flags],
+        host=host,
+        port=getattr(args, "port", 8000),
+        public_url=getattr(args, "public_url", None),
+        token=token,
+        max_sessions=getattr(args, "max_sessions", 40),
+        instructor_token=getattr(args, "instructor_token", None),
+    )
+    server.serve()
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     from scratchnet import DataError
 
@@ -190,6 +253,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             from backprop_tui import headless
 
             return headless.run(command, args, config)
+        if command == "serve":
+            return _serve(args, argv)
         app = make_app(argv)
     except (UsageError, DataError) as error:
         print(f"backprop-tui: error: {error}", file=sys.stderr)
