@@ -222,11 +222,16 @@ async def test_attendees_follow_the_instructor():
             assert b"forward.1" in await read_until(attendee, b"forward.1")
             for _ in range(3):
                 await instructor.send_json(["stdin", "\x1b[C"])
-            assert b"Error" in await read_until(instructor, b"Error")
-            assert b"Error" in await read_until(attendee, b"Error")  # followed, without a key pressed
+            assert b"phase 4/18" in await read_until(instructor, b"phase 4/18")
+            assert b"phase 4/18" in await read_until(attendee, b"phase 4/18")  # followed, without a key pressed
             await attendee.send_json(["stdin", "f"])  # explore alone
             await attendee.send_json(["stdin", "\x1b[D"])
-            assert b"forward.3" in await read_until(attendee, b"forward.3")
+            assert b"phase 3/18" in await read_until(attendee, b"phase 3/18")
+            await instructor.send_json(["stdin", "\x1b[C"])
+            assert b"phase 5/18" in await read_until(instructor, b"phase 5/18")
+            await attendee.send_json(["stdin", "f"])  # follow again: the next move of the instructor is taken
+            await instructor.send_json(["stdin", "\x1b[C"])
+            assert b"phase 6/18" in await read_until(attendee, b"phase 6/18")
             await instructor.close()
             await attendee.close()
         async with aiohttp.ClientSession() as impostor:
