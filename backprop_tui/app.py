@@ -7,6 +7,7 @@ explanations, changes and gradient checks from `scratchnet`.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import threading
 from itertools import zip_longest
@@ -136,6 +137,7 @@ class BackpropApp(App[int]):
         yield Footer()
 
     def on_mount(self) -> None:
+        self._main_loop = asyncio.get_running_loop()
         self.register_theme(HIGH_CONTRAST)
         self.register_theme(MONOCHROME)
         self.theme = THEMES[self.theme_name]
@@ -592,15 +594,27 @@ class BackpropApp(App[int]):
         first = session.losses[0] if session.losses else None
         outcome = self.trainer.run(
             session.parameters[start], dataset.X, dataset.y, session.config.learning_rate, start, end, first,
-            deliver=lambda epoch, losses, made: self.call_from_thread(self._epochs_arrived, epoch, losses, made),
+            deliver=lambda epoch, losses, made: self._post_from_thread(self._epochs_arrived, epoch, losses, made),
             should_stop=lambda: worker.is_cancelled,
         )
         if not worker.is_cancelled:
             self.call_from_thread(self._training_ended, outcome)
 
+    def _post_from_thread(self, callback, *args) -> None:
+        """Hand results to the UI thread without waiting for it.
+
+        `call_from_thread` blocks the worker until the UI has run the callback, so every
+        frame being drawn would stall training; the event loop's own thread-safe queue
+        keeps the order and lets the worker go straight on."""
+        try:
+            self._main_loop.call_soon_threadsafe(callback, *args)
+        except RuntimeError:  # the loop has closed: the app is exiting
+            pass
+
     def _epochs_arrived(self, first_epoch: int, losses: list[float], made: list) -> None:
         self.session.add_epochs(first_epoch, losses, made)
-        self._refresh_training()
+        if (screen := self.training_screen) is not None:
+            screen.mark_dirty()
 
     def _training_ended(self, outcome: Outcome) -> None:
         session = self.session
@@ -678,7 +692,7 @@ class BackpropApp(App[int]):
         outcome = trainer.run(
             session.parameters[0], session.run.dataset.X, session.run.dataset.y, branch.learning_rate, 0,
             branch.epochs, None,
-            deliver=lambda _epoch, losses, _made: self.call_from_thread(self._branch_arrived, branch, losses),
+            deliver=lambda _epoch, losses, _made: self._post_from_thread(self._branch_arrived, branch, losses),
             should_stop=lambda: worker.is_cancelled,
         )
         if outcome.diverged_at is not None and not worker.is_cancelled:
@@ -686,7 +700,8 @@ class BackpropApp(App[int]):
 
     def _branch_arrived(self, branch: Branch, losses: list[float]) -> None:
         branch.losses.extend(losses)
-        self._refresh_training()
+        if (screen := self.training_screen) is not None:
+            screen.mark_dirty()
 
     def _branch_diverged(self, branch: Branch, epoch: int) -> None:
         branch.diverged_at = epoch

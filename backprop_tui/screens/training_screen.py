@@ -7,6 +7,7 @@ stops it; this screen only draws the session's losses and parameters.
 from __future__ import annotations
 
 import math
+import time
 
 import numpy as np
 from rich.console import Group
@@ -95,9 +96,32 @@ class TrainingScreen(Screen):
         Binding("escape", "back", "Debugger"),
     ]
 
+    REDRAW_HZ = 8
+    """Redraws while a paced run goes: smooth enough to watch."""
+    MAX_SPEED_REDRAW_HZ = 3
+    """At max speed every frame drawn takes the GIL from the training thread (a full redraw
+    costs tens of milliseconds), so the picture updates less often and the run goes faster."""
+
     def __init__(self) -> None:
         super().__init__()
         self.log_scale = False
+        self._dirty = False
+        self._learned_epoch = -1
+        self._learned_at = 0.0
+        self._pace_start: tuple[float, int] | None = None
+        self._drawn_at = 0.0
+
+    def mark_dirty(self) -> None:
+        """New epochs arrived; the next redraw tick shows them."""
+        self._dirty = True
+
+    def _redraw_if_dirty(self) -> None:
+        now = time.monotonic()
+        hz = self.MAX_SPEED_REDRAW_HZ if self.app.trainer.speed is None else self.REDRAW_HZ
+        if self._dirty and now - self._drawn_at >= 1 / hz - 1e-3:
+            self._dirty = False
+            self._drawn_at = now
+            self.refresh_view()
 
     def compose(self) -> ComposeResult:
         yield Static(id="train-status")
@@ -106,7 +130,7 @@ class TrainingScreen(Screen):
                 yield Digits("-", id="loss-digits")
             with Vertical(id="progress-box"):
                 yield Static(id="progress-label")
-                yield ProgressBar(id="progress", show_eta=True)
+                yield ProgressBar(id="progress", show_eta=False)
                 yield Static(id="train-message")
         with Horizontal(id="curves"):
             for number in range(1 + MAX_BRANCHES):
@@ -124,6 +148,8 @@ class TrainingScreen(Screen):
         self.query_one("#learned").border_title = "What the network learned"
         self.query_one("#loss-table").border_title = "Loss table  (Enter or click opens an epoch)"
         self.query_one(DataTable).focus()
+        self._learned_at = time.monotonic()  # a run just starting shows its map after a second
+        self.set_interval(1 / self.REDRAW_HZ, self._redraw_if_dirty)
         self.refresh_view()
 
     # --- drawing ---------------------------------------------------------------------
@@ -142,13 +168,16 @@ class TrainingScreen(Screen):
             f"{app.training_state}"
         )
         done = min(len(losses), target)
-        self.query_one("#progress-label", Static).update(f"epoch {done}/{config.epochs}")
+        self.query_one("#progress-label", Static).update(f"epoch {done}/{config.epochs}{self._eta(done, target)}")
         self.query_one(ProgressBar).update(total=target, progress=done)
         self.query_one(Digits).update(digits_text(losses[-1] if losses else None))
         self.query_one("#train-message", Static).update(app.training_message)
         self._show_curves()
         self._show_table()
-        self._show_learned()
+        if not app.training and len(session.parameters) - 1 != self._learned_epoch or (
+            app.training and self._learned_due()
+        ):
+            self._show_learned()
 
     def _show_curves(self) -> None:
         app = self.app
@@ -180,8 +209,35 @@ class TrainingScreen(Screen):
                 cells.append(f"{ARTICLE_LOSSES[epoch]:.4f}" if epoch in ARTICLE_LOSSES else "")
             table.add_row(*cells, key=str(epoch))
 
+    def _eta(self, done: int, target: int) -> str:
+        """Time left at the pace measured since this screen first saw the run going.
+
+        (Textual's own ETA redraws the bar on a timer, which costs a run at max speed
+        a quarter of its pace.)"""
+        if not self.app.training:
+            self._pace_start = None
+            return ""
+        now = time.monotonic()
+        if self._pace_start is None or done < self._pace_start[1]:
+            self._pace_start = (now, done)
+            return ""
+        started, first = self._pace_start
+        if done <= first or now <= started:
+            return ""
+        left = (target - done) * (now - started) / (done - first)
+        return f" · about {left:.0f} s left" if left >= 1 else " · under a second left"
+
+    def _learned_due(self) -> bool:
+        """While a run goes, the learned map is redrawn once a second: it is text, not motion."""
+        now = time.monotonic()
+        if now - self._learned_at >= 1.0:
+            self._learned_at = now
+            return True
+        return False
+
     def _show_learned(self) -> None:
         session = self.app.session
+        self._learned_epoch = len(session.parameters) - 1
         dataset = session.run.dataset
         epoch = len(session.parameters) - 1
         parameters = session.parameters[-1]
