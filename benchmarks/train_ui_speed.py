@@ -10,11 +10,11 @@ training in one process; ratios of medians are printed.
 
 from __future__ import annotations
 
-import _timing  # noqa: F401  (one BLAS thread; must come before numpy)
-
 import asyncio
 import statistics
 import time
+
+import _timing  # noqa: F401  (one BLAS thread; must come before numpy)
 
 from backprop_tui.cli import make_app, parse
 from backprop_tui.config import build_run
