@@ -15,7 +15,7 @@ import numpy as np
 from backprop_tui import handout
 from backprop_tui.article import ARTICLE_LOSSES, is_article_setup
 from backprop_tui.config import RunConfig, build_run
-from scratchnet import Tape, TapeRecorder, divergence_message, train
+from scratchnet import Tape, TapeRecorder, diverged, divergence_message, train
 from scratchnet.names import pretty_name
 from scratchnet.tape import shape_text
 
@@ -77,17 +77,23 @@ def trace_text(tape: Tape) -> str:
     return "\n\n".join(blocks)
 
 
-def _record(config: RunConfig, epoch: int) -> tuple[Tape, int | None]:
-    """Train `epoch` fast epochs, then record the next; also report where it diverged, if it did."""
+def _record(config: RunConfig, epoch: int) -> tuple[Tape, tuple[int, float] | None]:
+    """Run `epoch` fast epochs (all of them, even past a divergence: the tape asked for is
+    epoch `epoch`'s), then record the next; also report where it first diverged, if it did."""
     run = build_run(config)
     X, y = run.dataset.X, run.dataset.y
-    history = train(run.network, X, y, config.learning_rate, epoch)
-    recorder = TapeRecorder(epoch=epoch)
+    diverged_at = None
+    first_loss = None
     with np.errstate(all="ignore"):
-        run.network.step(X, y, config.learning_rate, record=recorder)
-    diverged_at = history.diverged_at
-    if diverged_at is None and not np.isfinite(recorder.tape.loss):
-        diverged_at = epoch
+        for done in range(epoch):
+            loss = run.network.step(X, y, config.learning_rate)
+            first_loss = loss if first_loss is None else first_loss
+            if diverged_at is None and diverged(loss, first_loss):
+                diverged_at = (done, loss)
+        recorder = TapeRecorder(epoch=epoch)
+        loss = run.network.step(X, y, config.learning_rate, record=recorder)
+    if diverged_at is None and diverged(loss, loss if first_loss is None else first_loss):
+        diverged_at = (epoch, loss)
     return recorder.tape, diverged_at
 
 
@@ -102,7 +108,7 @@ def run_trace(args: argparse.Namespace, config: RunConfig) -> int:
     else:
         print(trace_text(tape))
     if diverged_at is not None:
-        print(f"backprop-tui: {divergence_message(diverged_at, tape.loss)}", file=sys.stderr)
+        print(f"backprop-tui: {divergence_message(*diverged_at)}", file=sys.stderr)
         return EXIT_DIVERGED
     return 0
 

@@ -167,6 +167,8 @@ def load_csv(path: str | Path, target: str | None = None) -> Dataset:
         raise DataError(f"{path}: line {reader.line_num}: {error}") from None
     rows = [(line, [cell.strip() for cell in row]) for line, row in rows if any(cell.strip() for cell in row)]
 
+    if not rows:
+        raise DataError(f"{path}: the file has no values, only delimiters")
     header_line, header = rows[0]
     if all(_number(cell) is not None for cell in header):
         raise DataError(f"{path}: line {header_line}: no header row (the first row is all numbers)")
