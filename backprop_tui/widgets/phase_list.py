@@ -28,6 +28,7 @@ class PhaseList(OptionList):
         super().__init__(id=id)
         self._tape: Tape | None = None
         self._current = -1
+        self._marks: dict[str, str] = {}
 
     def show(self, tape: Tape, current: int) -> None:
         """Rebuild only when the tape's shape changes; otherwise just re-mark the prompts."""
@@ -40,13 +41,19 @@ class PhaseList(OptionList):
                     options.append(Option(Text(group, style="bold"), id=f"group-{group}", disabled=True))
                 options.append(Option(phase.title, id=phase.key))
             self.set_options(options)
+            self._marks = {}
         self._tape = tape
         self._current = current
         for position, phase in enumerate(tape):
             mark = "▶ " if position == current else ("✓ " if position < current else "  ")
+            if self._marks.get(phase.key) == mark:
+                continue  # re-prompting clears the list's render cache: only touch what changed
+            self._marks[phase.key] = mark
             style = "bold" if position == current else ("dim" if position > current else "")
             self.replace_option_prompt(phase.key, Text(mark + phase.title, style=style))
-        self.highlighted = self.get_option_index(tape[current].key)
+        index = self.get_option_index(tape[current].key)
+        if self.highlighted != index:
+            self.highlighted = index
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
