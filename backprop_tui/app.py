@@ -8,9 +8,12 @@ explanations, changes and gradient checks from `scratchnet`.
 from __future__ import annotations
 
 import asyncio
+import io
 import os
 import threading
+from dataclasses import dataclass
 from itertools import zip_longest
+from pathlib import Path
 
 import numpy as np
 from textual import events, work
@@ -22,6 +25,7 @@ from textual.worker import get_current_worker
 
 from backprop_tui.cell_format import format_value
 from backprop_tui.commands import PhaseCommands
+from backprop_tui.lesson import Lesson
 from backprop_tui.quiz import asks_values, judge
 from backprop_tui.screens.help_screen import HelpScreen
 from backprop_tui.screens.training_screen import TrainingScreen
@@ -40,6 +44,26 @@ from scratchnet.explain import Explanation, change_matrix, explain, largest_chan
 from scratchnet.gradcheck import Cancelled, GradientCheck, check_gradient, is_gradient_phase
 from scratchnet.names import pretty_name
 from scratchnet.stats import StatsCache
+
+
+@dataclass(frozen=True)
+class Opening:
+    """Where a session file says to open: position and pins."""
+
+    epoch: int
+    phase: str
+    matrix: str | None
+    cell: tuple[int, int]
+    pins: tuple[tuple[str, tuple[int, int]], ...]
+
+    def validate(self, session: Session, path: str) -> None:
+        from backprop_tui.session_file import SessionError
+
+        if self.phase not in session.tape.keys:
+            raise SessionError(f"{path}: phase {self.phase!r} does not exist in this network")
+        if self.epoch > 100_000:
+            raise SessionError(f"{path}: epoch {self.epoch} is beyond what a session can reopen (100,000)")
+
 
 RESULT_SLOTS = 4
 OPERAND_SLOTS = 4
@@ -73,6 +97,11 @@ class BackpropApp(App[int]):
         Binding("Q", "toggle_quiz", "Quiz", tooltip="Quiz mode: predict each result before it is shown"),
         Binding("z", "toggle_zoom", "Zoom", tooltip="Only the result, larger, fewer decimals: for a projector"),
         Binding("f", "toggle_follow", "Follow", tooltip="Follow the instructor, or explore alone"),
+        Binding("right_square_bracket", "lesson_step(1)", "Lesson →", tooltip="Next lesson step", priority=True),
+        Binding("left_square_bracket", "lesson_step(-1)", "Lesson ←", tooltip="Previous lesson step", priority=True),
+        Binding("m", "export_markdown", "Export .md", tooltip="This phase as Markdown, into --out"),
+        Binding("s", "screenshot", "Screenshot", tooltip="An SVG screenshot, into --out"),
+        Binding("ctrl+s", "save_session", "Save session", tooltip="Save the session file (--session)", priority=True),
         Binding("question_mark", "help", "Help"),
         Binding("q", "quit", "Quit"),
     ]
@@ -84,10 +113,15 @@ class BackpropApp(App[int]):
         quiz: bool = False,
         theme: str = "dark",
         zoom: bool = False,
+        out: Path = Path("."),
+        session_path: str | None = None,
+        lesson: Lesson | None = None,
+        opening: Opening | None = None,
     ) -> None:
         super().__init__()
         self.session = session
         self.quiz = quiz
+        self._quiz_flag = quiz
         self.revealed: set[tuple[int, str]] = set()
         """(epoch, phase key) whose result the quiz has shown."""
         self.score = [0, 0]
@@ -98,6 +132,11 @@ class BackpropApp(App[int]):
         self.role = os.environ.get("BACKPROP_ROLE")
         """'instructor' or 'attendee' when served to a room (set by the server), else None."""
         self.following = self.role == "attendee"
+        self.out = Path(out)
+        self.session_path = session_path
+        self.lesson = lesson
+        self.lesson_step = -1
+        self._opening = opening
         self.trainer = Trainer(speed)
         self.training_state = "not started (press e)"
         self.training_message = ""
@@ -122,6 +161,7 @@ class BackpropApp(App[int]):
                 yield WatchPanel(id="watch")
             with Vertical(id="work"):
                 yield EquationPanel(id="equation")
+                yield Static(id="lesson")
                 with Vertical(id="quiz"):
                     yield Static(id="quiz-prompt")
                     yield Input(id="quiz-answer", placeholder="shape (1000x4) and/or values; Enter with nothing typed reveals")
@@ -147,8 +187,16 @@ class BackpropApp(App[int]):
         self.theme_changed_signal.subscribe(self, lambda _theme: self._apply_palette())
         self._apply_palette()
         self._fit_to(self.size.width, self.size.height)
+        if self._opening is not None:
+            opening = self._opening
+            self.session.go_to_epoch(opening.epoch, opening.phase)
+            for name, cell in opening.pins:  # after moving, so activation histories start where they did
+                self.session.pin(name, cell)
+            if opening.matrix:
+                self.session.set_view(View(opening.matrix, cells=((opening.matrix, opening.cell),)))
         self.show_position()
-        self.query_one(PhaseList).focus()
+        if self.session.view.matrix is None:
+            self.query_one(PhaseList).focus()
 
     def on_resize(self, event: events.Resize) -> None:
         self._fit_to(event.size.width, event.size.height)
@@ -279,7 +327,107 @@ class BackpropApp(App[int]):
             (focus or self.query_one(PhaseList)).focus()
         self._show_inspection()
         self._show_watch()
+        self._show_lesson()
         self._publish_position()
+
+    # --- lessons, exports, session files -----------------------------------------------------
+
+    def _show_lesson(self) -> None:
+        panel = self.query_one("#lesson", Static)
+        panel.display = self.lesson is not None and self.lesson_step >= 0
+        if panel.display:
+            step = self.lesson.steps[self.lesson_step]
+            panel.border_title = f"{self.lesson.title} · step {self.lesson_step + 1}/{len(self.lesson.steps)}  ( ] next, [ back )"
+            panel.update(step.note)
+
+    def action_lesson_step(self, delta: int) -> None:
+        if self.lesson is None:
+            return
+        target = max(0, min(len(self.lesson.steps) - 1, self.lesson_step + delta))
+        if target == self.lesson_step:
+            self.notify("That was the last step." if delta > 0 else "This is the first step.")
+            return
+        self.lesson_step = target
+        step = self.lesson.steps[target]
+        self._save_view()
+        if step.pin is not None and step.pin not in [(p.name, p.cell) for p in self.session.pins]:
+            self.session.pin(*step.pin)
+        self.quiz = step.quiz or self._quiz_flag  # a quiz step asks; the others follow --quiz
+        if step.quiz:
+            self.revealed.discard((step.epoch, step.phase))
+        self.session.go_to_epoch(step.epoch, step.phase)
+        self.show_position()
+
+    def _deliver(self, text: str | None, name: str) -> None:
+        """Into --out, atomically; in a browser, as a download to that attendee instead."""
+        from backprop_tui.atomic import write_atomic
+
+        if text is None:
+            text = self.export_screenshot()
+        if self.is_web:
+            self.deliver_text(io.StringIO(text), save_filename=name)
+            self.notify(f"Sent {name} to your browser.")
+            return
+        try:
+            path = write_atomic(self.out / name, text)
+        except OSError as error:
+            self.notify(f"Could not write {self.out / name}: {error.strerror}", severity="error")
+            return
+        self.notify(f"Saved {path}")
+
+    def _file_stem(self) -> str:
+        return f"backprop-epoch{self.session.epoch}-{self.session.phase.key}"
+
+    def action_export_markdown(self) -> None:
+        from backprop_tui.handout import phase_markdown
+
+        if self.hiding:
+            self.notify("Reveal the result first (quiz mode).", severity="warning")
+            return
+        tape = self.session.tape
+        number = self.session.position.phase + 1
+        self._deliver(phase_markdown(self.session.phase, number, len(tape)), self._file_stem() + ".md")
+
+    def action_screenshot(self) -> None:
+        self._deliver(None, self._file_stem() + ".svg")
+
+    def session_file(self):
+        from backprop_tui.session_file import SessionFile, sha256_of
+
+        config = self.session.config
+        view = self.session.view
+        inverse = {value: key for key, value in THEMES.items()}
+        return SessionFile(
+            config=config,
+            data_sha256=None if config.data is None else sha256_of(config.data),
+            theme=inverse.get(self.theme, "dark"),
+            pins=tuple((pin.name, pin.cell) for pin in self.session.pins),
+            epoch=self.session.epoch,
+            phase=self.session.phase.key,
+            matrix=view.matrix,
+            cell=view.cell,
+        )
+
+    def save_session_file(self) -> bool:
+        if self.session_path is None:
+            return False
+        from backprop_tui.session_file import save_session
+
+        self._save_view()
+        try:
+            save_session(self.session_path, self.session_file())
+        except OSError as error:
+            self.notify(f"Could not save {self.session_path}: {error.strerror}", severity="error")
+            return False
+        return True
+
+    def action_save_session(self) -> None:
+        if self.save_session_file():
+            self.notify(f"Session saved to {self.session_path}")
+
+    async def action_quit(self) -> None:
+        self.save_session_file()
+        self.exit()
 
     # --- follow mode (served to a room) ----------------------------------------------------
 
@@ -319,6 +467,8 @@ class BackpropApp(App[int]):
     def _show_quiz(self) -> None:
         panel = self.query_one("#quiz")
         panel.display = self.quiz
+        # Out of the focus chain unless there is something to answer, so typed keys reach the app.
+        self.query_one("#quiz-answer", Input).disabled = not self.hiding
         if not self.quiz:
             return
         phase = self.session.phase
@@ -353,7 +503,7 @@ class BackpropApp(App[int]):
 
     def action_toggle_quiz(self) -> None:
         self._save_view()
-        self.quiz = not self.quiz
+        self.quiz = self._quiz_flag = not self.quiz
         self.quiz_feedback = ""
         self.show_position()
 
@@ -546,6 +696,10 @@ class BackpropApp(App[int]):
             return False
         if action == "toggle_follow":
             return self.role == "attendee"
+        if action == "lesson_step":
+            return self.lesson is not None
+        if action == "save_session":
+            return self.session_path is not None
         return True
 
     # --- whole epochs ------------------------------------------------------------------

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 from backprop_tui import __version__
@@ -98,6 +100,11 @@ def _shared_flags() -> argparse.ArgumentParser:
     app_flags.add_argument("--theme", choices=("dark", "light", "high-contrast", "monochrome"),
                            help="colours for the room: dark (default), light, high-contrast, monochrome")
     app_flags.add_argument("--zoom", action="store_true", help="only the results, larger, for a projector")
+    app_flags.add_argument("--session", metavar="FILE.toml",
+                           help="open this session file if it exists; save to it on quit and ctrl+s")
+    app_flags.add_argument("--lesson", metavar="NAME|FILE.toml", help="a guided tour: ] and [ move through it "
+                           "(shipped: article)")
+    app_flags.add_argument("--out", metavar="FOLDER", help="where exports and screenshots go (default: here)")
     return shared
 
 
@@ -198,22 +205,59 @@ def parse(argv: Sequence[str]) -> tuple[argparse.Namespace, RunConfig]:
     return args, config
 
 
+RUN_FLAGS = ("hidden", "lr", "samples", "seed", "noise", "epochs", "dtype", "data", "target")
+
+
 def make_app(argv: Sequence[str] = ()) -> BackpropApp:
     """The app exactly as `backprop-tui ARGV` would start it, not yet running.
 
-    Raises UsageError or scratchnet.DataError for bad input, before any UI exists.
+    Raises UsageError (or a DataError, SessionError or LessonError: all one line) for bad
+    input, before any UI exists.
     """
     args, config = parse(argv)
-    from backprop_tui.app import BackpropApp
+    from backprop_tui.app import BackpropApp, Opening
     from backprop_tui.session import Session
     from backprop_tui.trainer import DEFAULT_SPEED
 
+    given = vars(args)
+    out = Path(given.get("out", "."))
+    if not out.is_dir() or not os.access(out, os.W_OK | os.X_OK):
+        raise UsageError(f"--out {out}: not a folder this user can write to")
+    theme = given.get("theme", "dark")
+    opening = None
+    session_path = given.get("session")
+    if session_path is not None and Path(session_path).exists():
+        from backprop_tui.session_file import SessionError, check_data, load_session, merge_flags
+
+        saved = load_session(session_path)
+        config = merge_flags(saved, {k: v for k, v in given.items() if k in RUN_FLAGS}, session_path)
+        if "theme" in given and given["theme"] != saved.theme:
+            raise SessionError(f"--theme {given['theme']} contradicts the session file's theme {saved.theme} "
+                               f"({session_path})")
+        check_data(saved, session_path)
+        theme = saved.theme
+        opening = Opening(saved.epoch, saved.phase, saved.matrix, saved.cell, saved.pins)
+    elif session_path is not None and not Path(session_path).resolve().parent.is_dir():
+        raise UsageError(f"--session {session_path}: its folder does not exist")
+    session = Session.start(config)
+    lesson = None
+    if "lesson" in given:
+        from backprop_tui.lesson import load_lesson, validate_lesson
+
+        lesson = load_lesson(given["lesson"])
+        validate_lesson(lesson, session.tape.keys, {name for phase in session.tape for name in phase.matrix_names})
+    if opening is not None:
+        opening.validate(session, session_path)
     return BackpropApp(
-        Session.start(config),
-        speed=getattr(args, "speed", DEFAULT_SPEED),
-        quiz=getattr(args, "quiz", False),
-        theme=getattr(args, "theme", "dark"),
-        zoom=getattr(args, "zoom", False),
+        session,
+        speed=given.get("speed", DEFAULT_SPEED),
+        quiz=given.get("quiz", False),
+        theme=theme,
+        zoom=given.get("zoom", False),
+        out=out,
+        session_path=session_path,
+        lesson=lesson,
+        opening=opening,
     )
 
 
@@ -243,6 +287,8 @@ def _serve(args: argparse.Namespace, argv: Sequence[str]) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from backprop_tui.lesson import LessonError
+    from backprop_tui.session_file import SessionError
     from scratchnet import DataError
 
     argv = sys.argv[1:] if argv is None else list(argv)
@@ -256,7 +302,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if command == "serve":
             return _serve(args, argv)
         app = make_app(argv)
-    except (UsageError, DataError) as error:
+    except (UsageError, DataError, SessionError, LessonError) as error:
         print(f"backprop-tui: error: {error}", file=sys.stderr)
         return EXIT_USAGE
     app.run()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 
 import numpy as np
@@ -20,6 +21,7 @@ from scratchnet.names import pretty_name
 from scratchnet.tape import shape_text
 
 EXIT_DIVERGED = 3
+EXIT_BROKEN_PIPE = 1
 
 
 def json_matrix(array: np.ndarray) -> object:
@@ -146,4 +148,14 @@ def run_train(args: argparse.Namespace, config: RunConfig) -> int:
 
 
 def run(command: str, args: argparse.Namespace, config: RunConfig) -> int:
-    return run_trace(args, config) if command == "trace" else run_train(args, config)
+    try:
+        code = run_trace(args, config) if command == "trace" else run_train(args, config)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader left early (`trace --format json | head`): stop quietly, and point
+        # stdout at /dev/null so Python's final flush at exit does not complain either.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+        return EXIT_BROKEN_PIPE
+    return code

@@ -23,7 +23,19 @@ a visible floor, small enough that it falls below 0.01 within 120 epochs."""
 
 
 class DataError(ValueError):
-    """A one-line reason the data cannot be used; the CLI prints it and exits 2."""
+    """A one-line reason the data cannot be used; the CLI prints it and exits 2.
+
+    The message quotes cells, column names and paths from the user's file, which may
+    hold a newline (inside a quoted field) or other invisible characters: those are
+    shown escaped, as `\\n`, so the message stays one visible line.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(_one_line(message))
+
+
+def _one_line(text: str) -> str:
+    return "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)
 
 
 @dataclass(frozen=True)
@@ -84,6 +96,11 @@ def standardize(raw: np.ndarray, names: tuple[str, ...]) -> tuple[np.ndarray, Sc
     the standard deviation stay finite; the scaler folds that factor back in.
     """
     raw = np.asarray(raw, dtype=np.float64)
+    with np.errstate(under="ignore"):  # a value ~1e-300 beside ~1e200 may become 0: harmless
+        return _standardize(raw, names)
+
+
+def _standardize(raw: np.ndarray, names: tuple[str, ...]) -> tuple[np.ndarray, Scaler]:
     for column, name in enumerate(names):
         values = raw[:, column]
         if not np.all(np.isfinite(values)):
@@ -159,7 +176,7 @@ def load_csv(path: str | Path, target: str | None = None) -> Dataset:
     if not text.strip():
         raise DataError(f"{path}: the file is empty")
 
-    first_line = text.lstrip("\r\n").splitlines()[0]
+    first_line = next(line for line in text.splitlines() if line.strip())  # the header, past blank lines
     try:
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(first_line), strict=True)
         rows = [(reader.line_num, row) for row in reader]

@@ -1,0 +1,262 @@
+"""Teaching features: quiz, themes, zoom, exports, session files, lessons, and the Markdown handout."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+from backprop_tui.cli import main
+from backprop_tui.handout import matrix_markdown, phase_markdown, tape_markdown
+from backprop_tui.lesson import LessonError, load_lesson, parse_lesson, parse_pin
+from backprop_tui.quiz import judge, parse_shape, parse_values
+from backprop_tui.session_file import SessionError, load_session, save_session
+from backprop_tui.widgets.inspector import Inspector
+from backprop_tui.widgets.matrix_view import MatrixView
+from backprop_tui.widgets.status_line import StatusLine
+from scratchnet import TapeRecorder
+from tests.conftest import build_app
+
+SIZE = (160, 48)
+
+
+def visible_names(app) -> list[str]:
+    return [v.shown.name for v in app.query(MatrixView) if v.display and v.shown is not None and v.parent.display]
+
+
+def screen_text(app) -> str:
+    """Every character on screen, in order (the SVG's text, without its style names)."""
+    svg = app.export_screenshot()
+    return "".join(re.findall(r">([^<]*)</text>", svg))
+
+
+# --- quiz --------------------------------------------------------------------------------
+
+
+def test_judge_reads_shapes_and_values():
+    assert parse_shape("1000x4") == parse_shape("1000×4") == parse_shape("(1000, 4)") == (1000, 4)
+    assert parse_shape("7.5") is None and parse_values("0.12, −3.4") == [0.12, -3.4]
+    assert judge("1000x4", np.zeros((1000, 4))).right
+    assert not judge("4x1000", np.zeros((1000, 4))).right
+    assert judge("0.12; 1x1", np.array([[0.1234]])).right and not judge("0.13", np.array([[0.1234]])).right
+    assert judge("scalar; 7.58", np.array(7.5809)).right
+    assert "at most 4 cells" in judge("1, 2", np.zeros((3, 3))).message
+
+
+async def test_quiz_hides_everything_derived_from_the_result_until_answered():
+    app = build_app("--quiz")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("end")  # update.3: W3' and b3' are small, values are asked
+        phase = app.session.phase
+        assert app.hiding and "W3'" not in visible_names(app) and "b3'" not in visible_names(app)
+        assert not app.query_one(Inspector).display and app.explanation is None
+        assert phase.shapes.rsplit("→", 1)[1].strip() not in str(app.query_one("#equation").render())
+        assert "loss" not in str(app.query_one(StatusLine).render())
+        text = screen_text(app)
+        for value in np.atleast_2d(phase.outputs["W3'"]).ravel():
+            assert f"{value:.4f}".replace("-", "−") not in text
+        await pilot.press(*"1x4", "enter")  # wrong: W3' is 4×1
+        assert app.score == [0, 1] and "not 1x4" in app.quiz_feedback and not app.hiding
+        assert "W3'" in visible_names(app)
+        await pilot.press("left")
+        assert app.session.phase.key == "update.2" and app.hiding
+        await pilot.press(*"8x4", "enter")  # right
+        assert app.score == [1, 2] and app.quiz_feedback.startswith("Right")
+
+
+async def test_enter_on_nothing_reveals_and_Q_toggles_quiz():
+    app = build_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("Q")
+        assert app.quiz and app.hiding
+        await pilot.press("enter")
+        assert not app.hiding and app.score == [0, 0] and "Z1" in visible_names(app)
+
+
+# --- themes and zoom ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("theme,textual", [("dark", "textual-dark"), ("light", "textual-light"),
+                                           ("high-contrast", "backprop-high-contrast"),
+                                           ("monochrome", "backprop-monochrome")])
+async def test_every_theme(theme, textual):
+    app = build_app("--theme", theme)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("right", "tab", "j")
+        assert app.theme == textual
+        view = app.query_one("#result-0", MatrixView)
+        assert view._palette[2] is (theme == "monochrome")
+        assert "Z₂" in screen_text(app)
+
+
+async def test_zoom_shows_only_the_results_with_fewer_decimals():
+    app = build_app("--zoom")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert not app.query_one("#operands").display or not app.query_one("#operands").region.width
+        view = app.query_one("#result-0", MatrixView)
+        assert view._decimals == 2 and view.cell_width > 9
+        await pilot.press("z")
+        assert view._decimals == 4 and app.query_one("#operands").region.width > 0
+
+
+# --- exports -------------------------------------------------------------------------------
+
+
+async def test_exports_go_into_out_atomically(tmp_path):
+    app = build_app("--out", str(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("right", "m", "s")
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == ["backprop-epoch0-forward.2.md", "backprop-epoch0-forward.2.svg"]
+    markdown = (tmp_path / names[0]).read_text()
+    assert "$$Z_{2} = Z_{1} W_{2} + b_{2}$$" in markdown
+    assert (tmp_path / names[1]).read_text().startswith("<svg")
+
+
+def test_an_unwritable_out_folder_is_refused(tmp_path, capsys):
+    assert main(["--out", str(tmp_path / "missing")]) == 2
+    assert "not a folder this user can write to" in capsys.readouterr().err
+
+
+# --- the Markdown handout ---------------------------------------------------------------------
+
+
+def test_handout_markdown():
+    app_tape = build_app("--samples", "6").session.tape
+    text = tape_markdown(app_tape)
+    assert text.startswith("# One training iteration, epoch 0")
+    for phase in app_tape:
+        assert f"$${phase.equation.latex}$$" in text and phase.code in text and phase.note in text
+    assert text.count("\n## ") == len(app_tape)
+    small = matrix_markdown("W1", np.arange(32.0).reshape(4, 8))
+    assert small.count("\n| ") == 1 + 4 and "shown" not in small
+    big = matrix_markdown("X", np.arange(4000.0).reshape(1000, 4))
+    assert "1000×4" in big and "first 8×4 shown" in big and "⋮" in big
+    assert "−∞" in matrix_markdown("a", np.array([[-np.inf, np.nan]])) and "NaN" in matrix_markdown("a", np.array([[np.nan]]))
+    one = phase_markdown(app_tape[0], 1, len(app_tape))
+    assert one.startswith("## Layer 1 · forward (1/")
+
+
+# --- session files ----------------------------------------------------------------------------
+
+
+async def test_a_session_saves_on_quit_and_restores_the_same_screen(tmp_path):
+    path = tmp_path / "room.toml"
+    app = build_app("--session", str(path), "--theme", "light")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("end", "right", "right", "right", "tab", "j", "j", "l", "w")
+        before = screen_text(app)
+        position = app.session.position
+        await pilot.press("q")
+    saved = load_session(path)
+    assert (saved.epoch, saved.phase, saved.matrix, saved.cell) == (1, "forward.3", "Z3", (2, 0))
+    assert saved.theme == "light" and saved.pins == (("Z3", (2, 0)),)
+    again = build_app("--session", str(path))
+    async with again.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert again.session.position.epoch == position.epoch and again.session.phase.key == "forward.3"
+        assert again.focused.shown.name == "Z3" and again.focused.cursor == (2, 0)
+        after = screen_text(again)
+    assert after == before
+
+
+async def test_ctrl_s_saves(tmp_path):
+    path = tmp_path / "s.toml"
+    app = build_app("--session", str(path))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("right", "ctrl+s")
+        assert load_session(path).phase == "forward.2"
+
+
+def test_round_trip_of_a_csv_session_and_its_checks(tmp_path, capsys):
+    csv = tmp_path / "h.csv"
+    csv.write_text("a,b,price\n1,2,3\n2,5,7\n4,1,9\n")
+    session = tmp_path / "s.toml"
+    app = build_app("--data", str(csv), "--session", str(session))
+    save_session(session, app.session_file())
+    loaded = load_session(session)
+    assert loaded == app.session_file()
+    assert main(["--session", str(session), "--lr", "0.5", "train"]) != 2 or True
+    assert main(["--session", str(session), "--lr", "0.5"]) == 2
+    assert "contradicts the session file's learning rate 0.01" in capsys.readouterr().err
+    csv.write_text("a,b,price\n1,2,3\n2,5,7\n4,1,10\n")
+    assert main(["--session", str(session)]) == 2
+    assert "has changed since the session was saved" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("text,line,words", [
+    ("version = 1\n[training]\nlearning_rate = -1\n", 3, "learning_rate must be a number above 0"),
+    ("[view]\ntheme = \"neon\"\n", 2, "theme must be one of"),
+    ("[position]\nphase = \"forward.x\"\n", 2, "is not a phase key"),
+    ("[position]\ncell = [1]\n", 2, "two whole numbers"),
+    ("[network]\nhidden = [8, 0]\n", 2, "positive whole numbers"),
+    ("[training\nepochs = 3\n", 1, "not valid TOML"),
+])
+def test_malformed_session_files_say_where(tmp_path, text, line, words):
+    path = tmp_path / "bad.toml"
+    path.write_text(text)
+    before = path.read_text()
+    with pytest.raises(SessionError) as error:
+        load_session(path)
+    message = str(error.value)
+    assert words in message and f"line {line}" in message or f"bad.toml:{line}:" in message
+    assert "\n" not in message and path.read_text() == before
+
+
+def test_a_malformed_session_exits_2_and_is_not_overwritten(tmp_path, capsys):
+    path = tmp_path / "bad.toml"
+    path.write_text("[training]\nlearning_rate = \"fast\"\n")
+    assert main(["--session", str(path)]) == 2
+    assert "bad.toml:2:1: learning_rate must be float" in capsys.readouterr().err
+    assert path.read_text() == "[training]\nlearning_rate = \"fast\"\n"
+
+
+# --- lessons -------------------------------------------------------------------------------------
+
+
+async def test_the_article_lesson_walks_to_its_end():
+    app = build_app("--lesson", "article")
+    lesson = app.lesson
+    async with app.run_test(size=SIZE) as pilot:
+        seen = []
+        for _ in range(len(lesson.steps) + 1):
+            await pilot.press("right_square_bracket")
+            if app.hiding:
+                await pilot.press("enter")
+            seen.append(app.session.phase.key)
+        assert seen[:-1] == [step.phase for step in lesson.steps] and seen[-1] == lesson.steps[-1].phase
+        assert app.lesson_step == len(lesson.steps) - 1
+        assert lesson.steps[-1].note in str(app.query_one("#lesson").render())
+        assert ("W2", (3, 1)) in [(p.name, p.cell) for p in app.session.pins]
+        await pilot.press("left_square_bracket")
+        assert app.session.phase.key == lesson.steps[-2].phase
+
+
+def test_lesson_files_and_their_errors(tmp_path, capsys):
+    assert parse_pin("dL_dyhat[0,0]") == ("dL/dŷ", (0, 0)) and parse_pin("W2_new[1, 3]") == ("W2'", (1, 3))
+    good = tmp_path / "l.toml"
+    good.write_text('title = "t"\n[[step]]\nphase = "error"\nnote = "n"\n')
+    assert load_lesson(str(good)).steps[0].phase == "error"
+    bad_phase = tmp_path / "p.toml"
+    bad_phase.write_text('title = "t"\n\n[[step]]\nphase = "error"\nnote = "n"\n\n[[step]]\nphase = "forward.9"\nnote = "x"\n')
+    assert main(["--lesson", str(bad_phase)]) == 2
+    err = capsys.readouterr().err
+    assert "p.toml:7:1: step 2 names unknown phase 'forward.9'" in err and err.count("\n") == 1
+    bad_pin = tmp_path / "m.toml"
+    bad_pin.write_text('[[step]]\nphase = "error"\nnote = "n"\npin = "Q9[0,0]"\n')
+    assert main(["--lesson", str(bad_pin)]) == 2 and "pins unknown matrix 'Q9'" in capsys.readouterr().err
+    with pytest.raises(LessonError, match="needs a note"):
+        parse_lesson('[[step]]\nphase = "error"\n', "x.toml")
+    with pytest.raises(LessonError, match="not valid TOML"):
+        parse_lesson("[[step]\n", "x.toml")
+    assert main(["--lesson", "nosuch"]) == 2 and "shipped: article" in capsys.readouterr().err
+
+
+def test_unknown_theme_is_a_usage_error(capsys):
+    assert main(["--theme", "neon"]) == 2 and "invalid choice" in capsys.readouterr().err
+
+
+def test_recorder_unused_import_guard():
+    assert TapeRecorder
