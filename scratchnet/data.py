@@ -168,7 +168,9 @@ def load_csv(path: str | Path, target: str | None = None) -> Dataset:
     except PermissionError:
         raise DataError(f"{path}: permission denied") from None
     except UnicodeDecodeError as error:
-        raise DataError(f"{path}: not UTF-8 text (byte {error.start})") from None
+        line = error.object[: error.start].count(b"\n") + 1
+        byte = error.object[error.start]
+        raise DataError(f"{path}: line {line}: not UTF-8 text (byte 0x{byte:02x}); save it as UTF-8") from None
     except OSError as error:
         raise DataError(f"{path}: cannot be read ({error.strerror})") from None
     if "\x00" in text:
