@@ -41,7 +41,7 @@ def _hidden(text: str) -> tuple[int, ...]:
     sizes = []
     for part in text.split(","):
         part = part.strip()
-        if not part.isdigit() or int(part) < 1:
+        if not (part.isascii() and part.isdigit()) or int(part) < 1:
             raise argparse.ArgumentTypeError(f"hidden sizes must be positive integers, like 8,4 (got {text!r})")
         sizes.append(int(part))
     return tuple(sizes)
@@ -53,7 +53,7 @@ def _learning_rate(text: str) -> float:
     except ValueError:
         raise argparse.ArgumentTypeError(f"the learning rate must be a number (got {text!r})") from None
     if not math.isfinite(value) or value <= 0:
-        raise argparse.ArgumentTypeError(f"the learning rate must be a finite number above 0 (got {text})")
+        raise argparse.ArgumentTypeError(f"the learning rate must be a finite number above 0 (got {text!r})")
     return value
 
 
@@ -76,7 +76,7 @@ def _noise(text: str) -> float:
     except ValueError:
         raise argparse.ArgumentTypeError(f"the noise must be a number of dollars (got {text!r})") from None
     if not math.isfinite(value) or value < 0:
-        raise argparse.ArgumentTypeError(f"the noise must be a finite number ≥ 0 (got {text})")
+        raise argparse.ArgumentTypeError(f"the noise must be a finite number ≥ 0 (got {text!r})")
     return value
 
 
@@ -116,7 +116,7 @@ def _speed(text: str) -> float | None:
     except ValueError:
         raise argparse.ArgumentTypeError(f"--speed is epochs per second or 'max' (got {text!r})") from None
     if not math.isfinite(value) or value <= 0:
-        raise argparse.ArgumentTypeError(f"--speed must be a finite number above 0, or 'max' (got {text})")
+        raise argparse.ArgumentTypeError(f"--speed must be a finite number above 0, or 'max' (got {text!r})")
     return value
 
 

@@ -21,6 +21,9 @@ SHOTS = [
     ("error_predictions", (160, 48), [], ["right"] * 3),
     ("training", (160, 48), ["--speed", "max"], ["e", "wait", "b", *"0.002 125", "enter", "wait"]),
     ("inspector_update_delta", (160, 48), [], ["end", "tab", "d"]),
+    ("lesson", (160, 48), ["--lesson", "article"],
+     ["right_square_bracket"] * 5 + ["enter"] + ["right_square_bracket"] * 5 + ["enter", "right_square_bracket"]),
+    ("quiz", (160, 48), ["--quiz", "--theme", "high-contrast"], ["right"]),
     ("help", (120, 40), [], ["question_mark"]),
     ("small_80x24", (80, 24), [], ["right"] * 9),
 ]
