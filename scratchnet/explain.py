@@ -146,7 +146,10 @@ def explain(tape: Tape, phase: Phase, name: str, row: int, column: int) -> Expla
                                total, reads={"error": Read(row, column)})
         squared = phase.outputs["squared_error"].reshape(-1)
         explanation = _batch_sum("loss", "(1/N)·Σ squared_error", [squared], total, {"error": Read()})
-        return _replace(explanation, prefix=f"(1/{squared.size})·(", suffix=")")
+        outputs = phase.outputs["squared_error"].shape[1]
+        # With several outputs the terms are entries, row-major: name the sample each comes from.
+        top = tuple(_replace(c, sample=c.sample // outputs) for c in explanation.top)
+        return _replace(explanation, prefix=f"(1/{squared.size})·(", suffix=")", top=top)
 
     if phase.kind == "loss_gradient":
         error = phase.inputs["error"]
