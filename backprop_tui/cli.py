@@ -47,14 +47,23 @@ def _hidden(text: str) -> tuple[int, ...]:
     return tuple(sizes)
 
 
-def _learning_rate(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"the learning rate must be a number (got {text!r})") from None
-    if not math.isfinite(value) or value <= 0:
-        raise argparse.ArgumentTypeError(f"the learning rate must be a finite number above 0 (got {text!r})")
-    return value
+def _real(not_a_number: str, out_of_range: str, allow_zero: bool = False):
+    """A parser for a finite float above 0 (or ≥ 0), with the two messages a user may need."""
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{not_a_number} (got {text!r})") from None
+        if not math.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
+            raise argparse.ArgumentTypeError(f"{out_of_range} (got {text!r})")
+        return value
+
+    return parse
+
+
+_learning_rate = _real("the learning rate must be a number", "the learning rate must be a finite number above 0")
+_noise = _real("the noise must be a number of dollars", "the noise must be a finite number ≥ 0", allow_zero=True)
+_pace = _real("--speed is epochs per second or 'max'", "--speed must be a finite number above 0, or 'max'")
 
 
 def _integer(minimum: int, what: str):
@@ -68,16 +77,6 @@ def _integer(minimum: int, what: str):
         return value
 
     return parse
-
-
-def _noise(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"the noise must be a number of dollars (got {text!r})") from None
-    if not math.isfinite(value) or value < 0:
-        raise argparse.ArgumentTypeError(f"the noise must be a finite number ≥ 0 (got {text!r})")
-    return value
 
 
 def _shared_flags() -> argparse.ArgumentParser:
@@ -109,15 +108,7 @@ def _shared_flags() -> argparse.ArgumentParser:
 
 
 def _speed(text: str) -> float | None:
-    if text == "max":
-        return None
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"--speed is epochs per second or 'max' (got {text!r})") from None
-    if not math.isfinite(value) or value <= 0:
-        raise argparse.ArgumentTypeError(f"--speed must be a finite number above 0, or 'max' (got {text!r})")
-    return value
+    return None if text == "max" else _pace(text)
 
 
 def build_parser() -> argparse.ArgumentParser:
