@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import io
 import os
+import signal
 import threading
 from dataclasses import dataclass
 from itertools import zip_longest
@@ -178,6 +179,11 @@ class BackpropApp(App[int]):
 
     def on_mount(self) -> None:
         self._main_loop = asyncio.get_running_loop()
+        for number in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            try:  # leave as q does: session saved, workers stopped, terminal restored
+                self._main_loop.add_signal_handler(number, lambda: self.call_later(self.action_quit))
+            except (NotImplementedError, RuntimeError, ValueError):
+                pass
         self.register_theme(HIGH_CONTRAST)
         self.register_theme(MONOCHROME)
         self.theme = THEMES[self.theme_name]
