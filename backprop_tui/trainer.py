@@ -43,6 +43,8 @@ class Trainer:
         self.gate = threading.Event()
         """Set while running; cleared to pause (tests also hold a run here)."""
         self.gate.set()
+        self.holding = threading.Event()
+        """Set while the run waits at the gate: every finished epoch has been handed over."""
         self._clock = clock
 
     @property
@@ -82,9 +84,13 @@ class Trainer:
         for epoch in range(start, end):
             if not self.gate.is_set():
                 flush()
-                while not self.gate.wait(0.05):
-                    if should_stop():
-                        return Outcome(last_epoch, stopped=True)
+                self.holding.set()
+                try:
+                    while not self.gate.wait(0.05):
+                        if should_stop():
+                            return Outcome(last_epoch, stopped=True)
+                finally:
+                    self.holding.clear()
                 origin_time, origin_epoch = clock(), epoch
             if should_stop():
                 flush()
@@ -103,7 +109,7 @@ class Trainer:
                 origin_time, origin_epoch, origin_speed = clock(), epoch, speed
             if speed:
                 wait = origin_time + (epoch + 1 - origin_epoch) / speed - clock()
-                while wait > 0 and not should_stop():
+                while wait > 0 and not should_stop() and self.gate.is_set():  # a pause cuts the wait short
                     time.sleep(min(wait, 0.05))
                     wait = origin_time + (epoch + 1 - origin_epoch) / speed - clock()
             if clock() - last_flush >= 1 / FLUSH_HZ:

@@ -230,6 +230,7 @@ async def test_attendees_follow_the_instructor():
             await instructor.send_json(["stdin", "\x1b[C"])
             assert b"phase 5/18" in await read_until(instructor, b"phase 5/18")
             await attendee.send_json(["stdin", "f"])  # follow again: the next move of the instructor is taken
+            assert b"Following" in await read_until(attendee, b"Following")  # the key has been handled
             await instructor.send_json(["stdin", "\x1b[C"])
             assert b"phase 6/18" in await read_until(attendee, b"phase 6/18")
             await instructor.close()

@@ -54,6 +54,12 @@ async def test_pause_and_resume():
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("e", "space")
         assert app.training_state == "paused" and app.trainer.paused
+        for _ in range(500):  # until the worker is at the gate (bounded; no sleeping on a guess)
+            if app.trainer.holding.is_set():
+                break
+            await pilot.pause(0.01)
+        assert app.trainer.holding.is_set()
+        await pilot.pause()  # the hand-over made before holding has arrived
         held = app.session.trained_epochs
         for _ in range(3):
             await pilot.pause()
