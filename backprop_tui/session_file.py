@@ -1,28 +1,45 @@
 """Session files: everything needed to reopen exactly the same screen, as TOML.
 
-Read with the standard library's tomllib, written with our small writer, always
-atomically. Every problem is one line naming the file and, where it can, the line
-and column.
+People open these files in an editor, so every problem is ONE line that names the
+file and, where it can, the line and column (`session.toml:7:1: …`). Written with our
+small TOML writer, always atomically; read with the standard library's tomllib.
 """
 
 from __future__ import annotations
 
 import hashlib
 import math
+import os
 import re
 import tomllib
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from backprop_tui.atomic import write_atomic
 from backprop_tui.config import RunConfig
-from backprop_tui.toml_writer import dumps
-from scratchnet.data import DEFAULT_NOISE
+from backprop_tui.toml_writer import decode_error, dumps, locate, where
 from scratchnet.names import ascii_name, canonical_name
 
+VERSION = 1
 THEME_NAMES = ("dark", "light", "high-contrast", "monochrome")
-_PHASE_KEY = re.compile(r"^(forward\.\d+|error|loss|loss_gradient|backward\.\d+\.(weight|bias|input)|update\.\d+)$")
+DTYPES = ("float64", "float32")
+PHASE_KEY = re.compile(r"forward\.[1-9]\d*|error|loss|loss_gradient|backward\.[1-9]\d*\.(weight|bias|input)"
+                       r"|update\.[1-9]\d*")
+MATRIX_ALIAS = re.compile(r"X|y|error|squared_error|loss|dL_dyhat|[WbZ][1-9]\d*|d[WbX][1-9]\d*|[Wb][1-9]\d*_new")
+"""The ASCII aliases of the canonical matrix names (DESIGN.md)."""
 Cell = tuple[int, int]
+
+_KEYS = {
+    None: ("version", "data", "network", "training", "view", "position", "pin"),
+    "data": ("source", "samples", "noise", "path", "target", "sha256"),
+    "network": ("hidden", "dtype", "seed"),
+    "training": ("learning_rate", "epochs"),
+    "view": ("theme",),
+    "position": ("epoch", "phase", "matrix", "cell"),
+    "pin": ("matrix", "cell"),
+}
+_SOURCE_KEYS = {"generated": ("source", "samples", "noise"), "csv": ("source", "path", "target", "sha256")}
 
 
 class SessionError(ValueError):
@@ -33,199 +50,329 @@ class SessionError(ValueError):
 class SessionFile:
     config: RunConfig
     data_sha256: str | None
+    """The CSV's sha256 when the data is a CSV file, else None."""
     theme: str
     pins: tuple[tuple[str, Cell], ...]
+    """Canonical matrix names (`W2`, `dL/dŷ`, `W2'`) and cells."""
     epoch: int
     phase: str
     matrix: str | None
+    """Canonical name of the focused matrix; None when the phase list has focus."""
     cell: Cell
+    source: str | None = field(default=None, compare=False)
+    """The file this was loaded from, for messages; not part of what a session is."""
 
 
-def sha256_of(path: str | Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+def session_file_from(config: RunConfig, theme: str, pins: Iterable[tuple[str, Cell]], epoch: int, phase: str,
+                      matrix: str | None, cell: Cell, data_sha256: str | None = None) -> SessionFile:
+    """A SessionFile from the app's state; a CSV's hash is computed when not given."""
+    if config.data is not None and data_sha256 is None:
+        data_sha256 = sha256_of(config.data)
+    pins = tuple((name, (int(row), int(column))) for name, (row, column) in pins)
+    return SessionFile(config, data_sha256 if config.data is not None else None, theme, pins, int(epoch), phase,
+                       matrix, (int(cell[0]), int(cell[1])))
 
 
-def save_session(path: str | Path, session: SessionFile) -> None:
+def sha256_of(path: Path | str) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+# --- saving ----------------------------------------------------------------------------------------
+
+
+def save_session(path: Path | str, session_file: SessionFile) -> None:
+    """Write atomically: a failed save leaves the previous file as it was."""
+    write_atomic(path, dumps(_document(session_file, Path(path))))
+
+
+def _document(session: SessionFile, path: Path) -> dict:
     config = session.config
     if config.data is None:
-        data = {"source": "generated", "samples": config.samples, "noise": float(config.noise)}
+        data: dict = {"source": "generated", "samples": config.samples, "noise": float(config.noise)}
     else:
-        data = {"source": "csv", "path": config.data, "sha256": session.data_sha256 or sha256_of(config.data)}
-        if config.target is not None:
-            data["target"] = config.target
-    position = {"epoch": session.epoch, "phase": session.phase, "cell": list(session.cell)}
-    if session.matrix is not None:
-        position["matrix"] = ascii_name(session.matrix)
-    document = {
-        "version": 1,
+        data = {"source": "csv", "path": _stored_path(config.data, path), "target": config.target,
+                "sha256": session.data_sha256 or sha256_of(config.data)}
+    position = {"epoch": session.epoch, "phase": session.phase,
+                "matrix": None if session.matrix is None else ascii_name(session.matrix), "cell": list(session.cell)}
+    return {
+        "version": VERSION,
         "data": data,
         "network": {"hidden": list(config.hidden), "dtype": config.dtype, "seed": config.seed},
         "training": {"learning_rate": float(config.learning_rate), "epochs": config.epochs},
         "view": {"theme": session.theme},
         "position": position,
-        "pin": [{"matrix": ascii_name(name), "cell": list(cell)} for name, cell in session.pins],
+        "pin": [{"matrix": ascii_name(name), "cell": list(cell)} for name, cell in session.pins] or None,
     }
-    write_atomic(path, dumps(document))
 
 
-def _where(text: str, table: str | None, key: str) -> str:
-    """line:column of `key =` inside [table] (or at the top), found in the source."""
-    in_table = table is None
-    for number, line in enumerate(text.splitlines(), 1):
-        stripped = line.strip()
-        if stripped.startswith("["):
-            in_table = stripped.strip("[]").strip() == table
-            continue
-        if in_table and re.match(rf"^{re.escape(key)}\s*=", stripped):
-            return f"{number}:{line.index(key) + 1}"
-    return "1:1"
+def _stored_path(data: str, session_path: Path) -> str:
+    """Relative to the session's folder when the CSV lies in it or below (the two can move together),
+    else absolute, so the file never depends on the folder it was saved from."""
+    absolute = Path(os.path.abspath(data))
+    folder = Path(os.path.abspath(session_path)).parent
+    try:
+        return absolute.relative_to(folder).as_posix()
+    except ValueError:
+        return str(absolute)
+
+
+# --- loading ---------------------------------------------------------------------------------------
 
 
 class _Reader:
-    """Typed access to a parsed document that reports errors at their line and column."""
+    """Typed access to a parsed document; every complaint carries the key's line and column."""
 
-    def __init__(self, path: Path, text: str, document: dict) -> None:
-        self.path, self.text, self.document = path, text, document
+    def __init__(self, name: str, text: str, document: dict) -> None:
+        self.name, self.text, self.document = name, text, document
 
-    def fail(self, table: str | None, key: str, message: str) -> SessionError:
-        return SessionError(f"{self.path}:{_where(self.text, table, key)}: {message}")
+    def fail(self, table: str | None, key: str | None, message: str, occurrence: int = 0) -> SessionError:
+        position = locate(self.text, table, key, occurrence)
+        if position is None and key is not None:
+            position = locate(self.text, table, None, occurrence) if table else locate(self.text, key, None)
+        return SessionError(f"{where(self.name, position)}: {message}")
 
     def table(self, name: str) -> dict:
         value = self.document.get(name, {})
         if not isinstance(value, dict):
-            raise SessionError(f"{self.path}:{_where(self.text, None, name)}: [{name}] must be a table")
+            raise self.fail(None, name, f"{name} must be a table ([{name}]), not {_kind(value)}")
+        self.check_keys(name, value, _KEYS[name])
         return value
 
-    def get(self, table: str, key: str, kind, default=None, required: bool = False):
-        section = self.table(table)
+    def check_keys(self, table: str | None, section: dict, known: Iterable[str], occurrence: int = 0) -> None:
+        for key in section:
+            if key not in known:
+                where_ = f"in [{table}]" if table else "at the top"
+                raise self.fail(table, key, f"unknown key {key!r} {where_} (known: {', '.join(known)})", occurrence)
+
+    def get(self, table: str, key: str, kind: type, default: object = None, required: bool = False,
+            section: dict | None = None, occurrence: int = 0):
+        section = self.table(table) if section is None else section
         if key not in section:
             if required:
-                raise SessionError(f"{self.path}: [{table}] needs {key}")
+                raise self.fail(table, None, f"[{table}] needs {key}", occurrence)
             return default
         value = section[key]
-        if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        if kind is float and _is_int(value):
             value = float(value)
-        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-            raise self.fail(table, key, f"{key} must be {kind.__name__}")
+        if kind is int and not _is_int(value) or kind is not int and not isinstance(value, kind):
+            raise self.fail(table, key, f"{key} must be {_TOML_KIND[kind]}, not {_kind(value)}", occurrence)
         return value
 
 
-def _cell(reader: _Reader, table: str, value, key: str = "cell") -> Cell:
-    if not (isinstance(value, list) and len(value) == 2 and all(
-            isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in value)):
-        raise reader.fail(table, key, f"{key} must be two whole numbers ≥ 0, like [3, 1]")
-    return (value[0], value[1])
+_TOML_KIND = {str: "string", int: "integer", float: "float", bool: "boolean", list: "an array", dict: "a table"}
 
 
-def load_session(path: str | Path) -> SessionFile:
-    path = Path(path)
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _kind(value: object) -> str:
+    for kind, word in _TOML_KIND.items():
+        if isinstance(value, kind) and (kind is not int or not isinstance(value, bool)):
+            return word
+    return "a date or time" if value.__class__.__module__ == "datetime" else type(value).__name__
+
+
+def _read_text(path: Path) -> str:
+    """The file's text, or SessionError; a missing file is the caller's business (they check first)."""
     try:
-        text = path.read_bytes().decode("utf-8")
+        raw = path.read_bytes()
     except IsADirectoryError:
-        raise SessionError(f"{path}: is a directory, not a session file") from None
-    except UnicodeDecodeError:
-        raise SessionError(f"{path}: not UTF-8 text") from None
+        raise SessionError(f"{path}: is a folder, not a session file") from None
     except OSError as error:
-        raise SessionError(f"{path}: cannot be read ({error.strerror})") from None
+        raise SessionError(f"{path}: cannot be read ({error.strerror or error})") from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise SessionError(f"{path}:{line}: not UTF-8 text (byte {error.start})") from None
+
+
+def load_session(path: Path | str) -> SessionFile:
+    """Read and check a session file; every problem is a one-line SessionError."""
+    path = Path(path)
+    name = str(path)
+    text = _read_text(path)
     try:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        raise SessionError(f"{path}: not valid TOML: {error}") from None
-    reader = _Reader(path, text, document)
-    known = {"version", "data", "network", "training", "view", "position", "pin"}
-    for key in document:
-        if key not in known:
-            raise reader.fail(None, key, f"unknown key {key!r}")
+        position, message = decode_error(error, text)
+        raise SessionError(f"{where(name, position)}: not valid TOML: {message}") from None
+    except RecursionError:
+        raise SessionError(f"{name}: not valid TOML: nested too deeply") from None
+    reader = _Reader(name, text, document)
+    reader.check_keys(None, document, _KEYS[None])
+    version = document.get("version", VERSION)
+    if not _is_int(version) or version != VERSION:
+        raise reader.fail(None, "version", f"version must be {VERSION} (this backprop-tui reads version {VERSION} "
+                          f"session files; got {version!r})")
+    config, sha = _run_config(reader, path)
+    theme = reader.get("view", "theme", str, "dark")
+    if theme not in THEME_NAMES:
+        raise reader.fail("view", "theme", f"theme must be one of {', '.join(THEME_NAMES)} (got {theme!r})")
+    epoch, phase, matrix, cell = _position(reader)
+    return SessionFile(config, sha, theme, _pins(reader), epoch, phase, matrix, cell, source=name)
 
+
+def _run_config(reader: _Reader, path: Path) -> tuple[RunConfig, str | None]:
+    defaults = RunConfig()
+    data = reader.table("data")
     source = reader.get("data", "source", str, "generated")
-    data = target = sha = None
-    samples, noise = RunConfig.samples, DEFAULT_NOISE
+    if source not in _SOURCE_KEYS:
+        raise reader.fail("data", "source", f"source must be \"generated\" or \"csv\" (got {source!r})")
+    for key in data:
+        if key not in _SOURCE_KEYS[source]:
+            raise reader.fail("data", key, f"{key} does not apply to source = \"{source}\"")
+    csv = target = sha = None
+    samples, noise = defaults.samples, defaults.noise
     if source == "csv":
-        data = reader.get("data", "path", str, required=True)
-        if not Path(data).is_absolute():
-            data = str(path.parent / data)
+        csv = reader.get("data", "path", str, required=True)
+        if not csv.strip():
+            raise reader.fail("data", "path", "path must name the CSV file")
+        if not Path(csv).is_absolute():
+            csv = str(path.parent / csv)
         target = reader.get("data", "target", str)
         sha = reader.get("data", "sha256", str, required=True)
-    elif source == "generated":
+        if not re.fullmatch(r"[0-9a-f]{64}", sha):
+            raise reader.fail("data", "sha256", "sha256 must be 64 lowercase hex digits")
+    else:
         samples = reader.get("data", "samples", int, samples)
         if samples < 2:
-            raise reader.fail("data", "samples", "samples must be at least 2")
+            raise reader.fail("data", "samples", f"samples must be at least 2 (got {samples})")
         noise = reader.get("data", "noise", float, noise)
         if not math.isfinite(noise) or noise < 0:
             raise reader.fail("data", "noise", "noise must be a finite number ≥ 0")
-    else:
-        raise reader.fail("data", "source", "source must be 'generated' or 'csv'")
 
-    hidden = reader.get("network", "hidden", list, [8, 4])
-    if not all(isinstance(h, int) and not isinstance(h, bool) and h >= 1 for h in hidden):
-        raise reader.fail("network", "hidden", "hidden must be a list of positive whole numbers")
-    dtype = reader.get("network", "dtype", str, "float64")
-    if dtype not in ("float64", "float32"):
-        raise reader.fail("network", "dtype", "dtype must be float64 or float32")
-    seed = reader.get("network", "seed", int, 0)
+    hidden = reader.get("network", "hidden", list, list(defaults.hidden))
+    if not all(_is_int(size) and size >= 1 for size in hidden):
+        raise reader.fail("network", "hidden", "hidden must be a list of positive whole numbers, like [8, 4]")
+    dtype = reader.get("network", "dtype", str, defaults.dtype)
+    if dtype not in DTYPES:
+        raise reader.fail("network", "dtype", f"dtype must be {' or '.join(DTYPES)} (got {dtype!r})")
+    seed = reader.get("network", "seed", int, defaults.seed)
     if seed < 0:
-        raise reader.fail("network", "seed", "seed must be ≥ 0")
-    learning_rate = reader.get("training", "learning_rate", float, 0.01)
+        raise reader.fail("network", "seed", f"seed must be ≥ 0 (got {seed})")
+    learning_rate = reader.get("training", "learning_rate", float, defaults.learning_rate)
     if not math.isfinite(learning_rate) or learning_rate <= 0:
         raise reader.fail("training", "learning_rate", "learning_rate must be a number above 0")
-    epochs = reader.get("training", "epochs", int, 125)
+    epochs = reader.get("training", "epochs", int, defaults.epochs)
     if epochs < 0:
-        raise reader.fail("training", "epochs", "epochs must be ≥ 0")
-    theme = reader.get("view", "theme", str, "dark")
-    if theme not in THEME_NAMES:
-        raise reader.fail("view", "theme", f"theme must be one of {', '.join(THEME_NAMES)}")
+        raise reader.fail("training", "epochs", f"epochs must be ≥ 0 (got {epochs})")
+    config = RunConfig(hidden=tuple(hidden), learning_rate=learning_rate, samples=samples, seed=seed, noise=noise,
+                       epochs=epochs, dtype=dtype, data=csv, target=target)
+    return config, sha
 
+
+def _position(reader: _Reader) -> tuple[int, str, str | None, Cell]:
     epoch = reader.get("position", "epoch", int, 0)
     if epoch < 0:
-        raise reader.fail("position", "epoch", "epoch must be ≥ 0")
+        raise reader.fail("position", "epoch", f"epoch must be ≥ 0 (got {epoch})")
     phase = reader.get("position", "phase", str, "forward.1")
-    if not _PHASE_KEY.match(phase):
+    if not PHASE_KEY.fullmatch(phase):
         raise reader.fail("position", "phase", f"{phase!r} is not a phase key (like forward.1 or update.3)")
     matrix = reader.get("position", "matrix", str)
+    if matrix is not None:
+        matrix = _matrix_name(reader, "position", matrix)
     cell = _cell(reader, "position", reader.get("position", "cell", list, [0, 0]))
+    return epoch, phase, matrix, cell
 
-    pins_raw = document.get("pin", [])
-    if not isinstance(pins_raw, list):
-        raise reader.fail(None, "pin", "pin must be an array of tables ([[pin]])")
+
+def _pins(reader: _Reader) -> tuple[tuple[str, Cell], ...]:
+    raw = reader.document.get("pin", [])
+    if not isinstance(raw, list):
+        raise reader.fail(None, "pin", f"pin must be an array of tables ([[pin]]), not {_kind(raw)}")
     pins = []
-    for pin in pins_raw:
-        if not isinstance(pin, dict) or not isinstance(pin.get("matrix"), str):
-            raise reader.fail("pin", "matrix", "each [[pin]] needs matrix = \"W2\" and cell = [r, c]")
-        pins.append((canonical_name(pin["matrix"]), _cell(reader, "pin", pin.get("cell"))))
+    for number, pin in enumerate(raw):
+        if not isinstance(pin, dict):
+            raise reader.fail(None, "pin", "pin must be an array of tables ([[pin]])")
+        reader.check_keys("pin", pin, _KEYS["pin"], number)
+        name = reader.get("pin", "matrix", str, required=True, section=pin, occurrence=number)
+        cell = reader.get("pin", "cell", list, required=True, section=pin, occurrence=number)
+        pins.append((_matrix_name(reader, "pin", name, number), _cell(reader, "pin", cell, number)))
+    return tuple(pins)
 
-    config = RunConfig(hidden=tuple(hidden), learning_rate=learning_rate, samples=samples, seed=seed, noise=noise,
-                       epochs=epochs, dtype=dtype, data=data, target=target)
-    return SessionFile(config, sha, theme, tuple(pins), epoch, phase,
-                       None if matrix is None else canonical_name(matrix), cell)
+
+def _matrix_name(reader: _Reader, table: str, alias: str, occurrence: int = 0) -> str:
+    if not MATRIX_ALIAS.fullmatch(alias):
+        raise reader.fail(table, "matrix", f"{alias!r} is not a matrix name (like W2, dW2, Z1, dL_dyhat, W2_new)",
+                          occurrence)
+    return canonical_name(alias)
 
 
-def check_data(session: SessionFile, path: str | Path) -> None:
-    """A CSV session only reopens on the very table it was saved with."""
-    data = session.config.data
+def _cell(reader: _Reader, table: str, value: object, occurrence: int = 0) -> Cell:
+    if not (isinstance(value, list) and len(value) == 2 and all(_is_int(v) and v >= 0 for v in value)):
+        raise reader.fail(table, "cell", "cell must be two whole numbers ≥ 0, like [3, 1]", occurrence)
+    return (value[0], value[1])
+
+
+# --- checking against the command line and the data --------------------------------------------------
+
+
+def check_data(session_file: SessionFile, path: Path | str | None = None) -> None:
+    """A CSV session reopens only on the very table it was saved with: same bytes, same sha256."""
+    data = session_file.config.data
     if data is None:
         return
+    name = _name(session_file, path)
     if not Path(data).is_file():
-        raise SessionError(f"{path}: its data {data} is missing")
-    if sha256_of(data) != session.data_sha256:
-        raise SessionError(f"{path}: {data} has changed since the session was saved (sha256 differs)")
+        raise SessionError(f"{name}: its data {data} is missing")
+    try:
+        now = sha256_of(data)
+    except OSError as error:
+        raise SessionError(f"{name}: its data {data} cannot be read ({error.strerror or error})") from None
+    if now != session_file.data_sha256:
+        raise SessionError(f"{name}: {data} has changed since the session was saved "
+                           f"(sha256 {str(session_file.data_sha256)[:12]}… then, {now[:12]}… now)")
 
 
 _FLAG_FIELDS = {"hidden": "hidden", "lr": "learning_rate", "samples": "samples", "seed": "seed", "noise": "noise",
                 "epochs": "epochs", "dtype": "dtype", "data": "data", "target": "target"}
 
 
-def merge_flags(session: SessionFile, given: dict[str, object], path: str | Path) -> RunConfig:
-    """The file decides; a flag that says otherwise is an error, one that agrees is fine."""
-    for flag, field in _FLAG_FIELDS.items():
+def merge_flags(session_file: SessionFile, given: dict[str, object], path: Path | str | None = None) -> RunConfig:
+    """The file decides the run; a typed flag that agrees is fine, one that says otherwise is an error.
+
+    `given` holds only the run flags the user typed (cli.py's names: lr, hidden, …); others are ignored.
+    """
+    config, name = session_file.config, _name(session_file, path)
+    for flag, field_name in _FLAG_FIELDS.items():
         if flag not in given:
             continue
-        value, saved = given[flag], getattr(session.config, field)
-        if flag == "data" and saved is not None:
-            same = Path(str(value)).resolve() == Path(saved).resolve()
+        value, saved = given[flag], getattr(config, field_name)
+        if flag in ("samples", "noise") and config.data is not None:
+            raise SessionError(f"--{flag} {_show(value)} does not apply: the session file trains on {config.data} "
+                               f"({name})")
+        if flag == "target" and config.data is None:
+            raise SessionError(f"--target {value} does not apply: the session file uses generated data ({name})")
+        if flag == "data":
+            same = saved is not None and Path(str(value)).resolve() == Path(saved).resolve()
+            theirs = "generated data" if saved is None else f"data {saved}"
         else:
-            same = value == saved
+            same = _same(value, saved)
+            shown = "(the CSV's last column)" if saved is None else _show(saved)
+            theirs = f"{field_name.replace('_', ' ')} {shown}"
         if not same:
-            shown = ",".join(map(str, value)) if isinstance(value, tuple) else value
-            raise SessionError(f"--{flag} {shown} contradicts the session file's {field.replace('_', ' ')} "
-                               f"{saved} ({path})")
-    return session.config
+            raise SessionError(f"--{flag} {_show(value)} contradicts the session file's {theirs} ({name})")
+    return config
+
+
+def _same(value: object, saved: object) -> bool:
+    if isinstance(value, (list, tuple)) and isinstance(saved, (list, tuple)):
+        return tuple(value) == tuple(saved)
+    return value == saved
+
+
+def _show(value: object) -> str:
+    if isinstance(value, (list, tuple)):
+        return ",".join(map(str, value))
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return str(value)
+
+
+def _name(session_file: SessionFile, path: Path | str | None) -> str:
+    return str(path) if path is not None else session_file.source or "the session file"
