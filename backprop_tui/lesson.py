@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
 
+from backprop_tui.text_file import read_text
 from backprop_tui.toml_writer import decode_error, locate, where
 from scratchnet.names import canonical_name
 
@@ -75,17 +76,7 @@ def load_lesson(name_or_path: str) -> Lesson:
 
 
 def _read_text(path: Path) -> str:
-    try:
-        raw = path.read_bytes()
-    except IsADirectoryError:
-        raise LessonError(f"{path}: is a folder, not a lesson file") from None
-    except OSError as error:
-        raise LessonError(f"{path}: cannot be read ({error.strerror or error})") from None
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = raw[: error.start].count(b"\n") + 1
-        raise LessonError(f"{path}:{line}: not UTF-8 text (byte {error.start})") from None
+    return read_text(path, LessonError, "lesson")
 
 
 def parse_lesson(text: str, source: str) -> Lesson:

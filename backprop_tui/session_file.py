@@ -18,6 +18,7 @@ from pathlib import Path
 
 from backprop_tui.atomic import write_atomic
 from backprop_tui.config import RunConfig
+from backprop_tui.text_file import read_text
 from backprop_tui.toml_writer import decode_error, dumps, locate, where
 from scratchnet.names import ascii_name, canonical_name
 
@@ -178,18 +179,7 @@ def _kind(value: object) -> str:
 
 
 def _read_text(path: Path) -> str:
-    """The file's text, or SessionError; a missing file is the caller's business (they check first)."""
-    try:
-        raw = path.read_bytes()
-    except IsADirectoryError:
-        raise SessionError(f"{path}: is a folder, not a session file") from None
-    except OSError as error:
-        raise SessionError(f"{path}: cannot be read ({error.strerror or error})") from None
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = raw[: error.start].count(b"\n") + 1
-        raise SessionError(f"{path}:{line}: not UTF-8 text (byte {error.start})") from None
+    return read_text(path, SessionError, "session")
 
 
 def load_session(path: Path | str) -> SessionFile:
