@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import random
+import weakref
 
 import pytest
 from textual.pilot import OutOfBounds
@@ -54,7 +55,7 @@ async def test_soak(name, tmp_path):
     app = build_app(*argv, "--speed", "max", "--out", str(tmp_path), "--samples", "200") if name != "extreme-csv" \
         else build_app(*argv, "--speed", "max", "--out", str(tmp_path))
     rng = random.Random(f"{SEED}-{name}")
-    hashes: dict[int, str] = {}
+    hashes: dict[int, tuple[weakref.ref, str]] = {}
     log: list[str] = []
     try:
         async with app.run_test(size=(120, 40)) as pilot:
@@ -85,10 +86,13 @@ async def test_soak(name, tmp_path):
                 session = app.session
                 assert 0 <= session.position.phase < len(session.tape)
                 assert session.tape.epoch == session.epoch
-                tape_id = id(session.tape)
-                hashes.setdefault(tape_id, tape_hash(session.tape))
+                # Keyed by id with a weak reference beside it: a freed tape's id can be reused by a new one.
+                tape = session.tape
+                known = hashes.get(id(tape))
+                if known is None or known[0]() is not tape:
+                    hashes[id(tape)] = known = (weakref.ref(tape), tape_hash(tape))
                 if step % 25 == 0:
-                    assert hashes[tape_id] == tape_hash(session.tape), "a tape changed after it was built"
+                    assert known[1] == tape_hash(tape), "a tape changed after it was built"
                     assert app.export_screenshot()
                 if app._exit:
                     break
