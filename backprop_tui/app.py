@@ -15,36 +15,39 @@ import threading
 from dataclasses import dataclass
 from itertools import zip_longest
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from textual import events, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
 from backprop_tui.cell_format import format_value
 from backprop_tui.commands import PhaseCommands
-from backprop_tui.lesson import Lesson
-from backprop_tui.quiz import asks_values, judge
-from backprop_tui.screens.help_screen import HelpScreen
-from backprop_tui.screens.training_screen import TrainingScreen
-from backprop_tui.serve.driver import FollowPosition
 from backprop_tui.session import Branch, Session, View
 from backprop_tui.themes import HIGH_CONTRAST, MONOCHROME, MONOCHROME_THEMES, THEMES
-from backprop_tui.trainer import DEFAULT_SPEED, Outcome, Trainer
+from backprop_tui.trainer import DEFAULT_SPEED, Trainer
 from backprop_tui.widgets.equation_panel import EquationPanel
 from backprop_tui.widgets.inspector import Inspector
+from backprop_tui.widgets.key_bar import KeyBar
 from backprop_tui.widgets.matrix_view import MatrixView, Shown
 from backprop_tui.widgets.phase_list import PhaseList
 from backprop_tui.widgets.status_line import StatusLine
 from backprop_tui.widgets.watch_panel import MAX_PINS, WatchPanel
 from scratchnet import Tape, divergence_message
 from scratchnet.explain import Explanation, change_matrix, explain, largest_changes, producer
-from scratchnet.gradcheck import Cancelled, GradientCheck, check_gradient, is_gradient_phase
 from scratchnet.names import pretty_name
 from scratchnet.stats import StatsCache
+
+if TYPE_CHECKING:  # the screens, quiz, lesson and gradient check load when first used: launch stays quick
+    from backprop_tui.lesson import Lesson
+    from backprop_tui.screens.training_screen import TrainingScreen
+    from backprop_tui.serve.driver import FollowPosition
+    from backprop_tui.trainer import Outcome
+    from scratchnet.gradcheck import GradientCheck
 
 
 @dataclass(frozen=True)
@@ -175,7 +178,7 @@ class BackpropApp(App[int]):
                         for slot in range(OPERAND_SLOTS):
                             yield MatrixView(id=f"operand-{slot}", classes="matrix operand")
                 yield Inspector(id="inspector")
-        yield Footer()
+        yield KeyBar(self.BINDINGS, "app")
 
     def on_mount(self) -> None:
         self._main_loop = asyncio.get_running_loop()
@@ -483,6 +486,8 @@ class BackpropApp(App[int]):
         panel.border_title = f"Quiz · score {right}/{asked}"
         if self.hiding:
             what = f"the shape of {pretty_name(phase.result_name)}"
+            from backprop_tui.quiz import asks_values
+
             if asks_values(result):
                 what += " and its values (separate them with ;)"
             self.query_one("#quiz-prompt", Static).update(f"Predict {what}. Enter checks; Enter on nothing reveals.")
@@ -496,6 +501,8 @@ class BackpropApp(App[int]):
         phase = self.session.phase
         answer = event.value.strip()
         if answer:
+            from backprop_tui.quiz import judge
+
             verdict = judge(answer, phase.outputs[phase.result_name])
             self.score[1] += 1
             self.score[0] += verdict.right
@@ -670,6 +677,8 @@ class BackpropApp(App[int]):
         self.show_position()
 
     def action_check_gradient(self) -> None:
+        from scratchnet.gradcheck import is_gradient_phase
+
         phase = self.session.phase
         if not is_gradient_phase(phase):
             self.notify("The gradient check works on gradient phases (∂L/∂ŷ, dW, db, dX).", severity="information")
@@ -682,6 +691,8 @@ class BackpropApp(App[int]):
 
     @work(thread=True, exclusive=True, group="gradcheck")
     def _run_check(self, tape: Tape, key: str) -> None:
+        from scratchnet.gradcheck import Cancelled, check_gradient
+
         worker = get_current_worker()
         try:
             result = check_gradient(tape, key, should_stop=lambda: worker.is_cancelled)
@@ -712,6 +723,8 @@ class BackpropApp(App[int]):
 
     @property
     def training_screen(self) -> TrainingScreen | None:
+        from backprop_tui.screens.training_screen import TrainingScreen
+
         return self.screen if isinstance(self.screen, TrainingScreen) else None
 
     def _refresh_training(self) -> None:
@@ -725,6 +738,8 @@ class BackpropApp(App[int]):
     def action_train(self) -> None:
         """Run up to the configured epochs (continuing from the last one known), and show the run."""
         if self.training_screen is None:
+            from backprop_tui.screens.training_screen import TrainingScreen
+
             self.push_screen(TrainingScreen())
         if self.training:
             return
@@ -868,6 +883,9 @@ class BackpropApp(App[int]):
         self._refresh_training()
 
     def action_help(self) -> None:
+        from backprop_tui.screens.help_screen import HelpScreen
+        from backprop_tui.screens.training_screen import TrainingScreen
+
         self.push_screen(HelpScreen([
             ("Stepping", self.BINDINGS),
             ("In a matrix", MatrixView.BINDINGS),

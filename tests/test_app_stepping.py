@@ -26,7 +26,7 @@ def on_screen(app) -> dict:
         "key": app.session.phase.key,
         "title": app.query_one(EquationPanel).border_title,
         "matrices": [v.shown.name for v in views],
-        "highlighted": app.query_one(PhaseList).highlighted_option.id,
+        "highlighted": app.query_one(PhaseList).highlighted_key,
         "focus": focused.shown.name if isinstance(focused, MatrixView) else type(focused).__name__,
         "cursor": focused.cursor if isinstance(focused, MatrixView) else None,
         "scroll": tuple(focused.scroll_offset) if isinstance(focused, MatrixView) else None,
@@ -127,7 +127,7 @@ async def test_click_on_the_phase_list_jumps():
     app = build_app()
     async with app.run_test(size=(160, 48)) as pilot:
         phases = app.query_one(PhaseList)
-        index = phases.get_option_index("error")
+        index = phases.line_of("error")
         await pilot.click(PhaseList, offset=(4, 1 + index))
         assert app.session.phase.key == "error"
 

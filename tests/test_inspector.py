@@ -6,7 +6,7 @@ import numpy as np
 
 from backprop_tui.widgets.inspector import Inspector
 from backprop_tui.widgets.matrix_view import MatrixView
-from backprop_tui.widgets.watch_panel import WatchPanel, WatchRow
+from backprop_tui.widgets.watch_panel import WatchPanel, sparkline
 from tests.conftest import build_app
 
 SIZE = (160, 48)
@@ -167,8 +167,7 @@ async def test_watch_pins_a_cell_and_follows_it_across_epochs():
         W2_epoch0 = float(app.session.phase.inputs["W2"][3, 1])
         await pilot.press("end", "right", "right")
         assert app.session.epoch == 1
-        rows = [r for r in panel.query(WatchRow) if r.display]
-        assert len(rows) == 1
+        assert len(panel.rows) == 1 and panel.rows[0][0].startswith("W₂[3,1] = ")
         pin = app.session.pins[0]
         history = app.session.pin_history(pin)
         assert history[0] == W2_epoch0 and len(history) == len(app.session.parameters)
@@ -203,3 +202,11 @@ async def test_gradient_check_samples_large_gradients_and_says_so():
         check = app.checks[(0, "backward.2.input")]
         assert check.sampled and len(check.cells) == 1000 and check.max_relative_error < 1e-9
         assert "seeded sample of 1,000 of 8,000 cells" in inspector_text(app)
+
+
+def test_watch_sparkline_scales_buckets_and_skips_non_finite():
+    assert sparkline([0.0, 1.0], 10) == "▁█"
+    assert sparkline([2.0, 2.0, 2.0], 10) == "▅▅▅"
+    assert sparkline([0.0, float("nan"), 1.0, float("inf")], 10) == "▁█"
+    assert sparkline(list(range(100)), 4) == "▁▃▆█"
+    assert sparkline([], 5) == "" and sparkline([1.0], 0) == ""

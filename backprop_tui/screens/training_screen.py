@@ -18,11 +18,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Digits, Footer, Input, ProgressBar, Sparkline, Static
+from textual.widgets import DataTable, Digits, Input, ProgressBar, Sparkline, Static
 
 from backprop_tui.article import ARTICLE_LOSSES, is_article_setup
 from backprop_tui.cell_format import format_value
 from backprop_tui.headless import loss_rows
+from backprop_tui.widgets.key_bar import KeyBar
 from scratchnet.collapse import effective_map, predict
 
 TABLE_EVERY = 20
@@ -140,7 +141,7 @@ class TrainingScreen(Screen):
         with Horizontal(id="train-bottom"):
             yield DataTable(id="loss-table", cursor_type="row", zebra_stripes=True)
             yield Static(id="learned")
-        yield Footer()
+        yield KeyBar(self.BINDINGS, "screen")
 
     def on_mount(self) -> None:
         self.query_one("#loss-box").border_title = "Loss"

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.console import Group
 from rich.text import Text
 from textual.widgets import Static
 
 from backprop_tui.cell_format import format_value
 from scratchnet.explain import Explanation
-from scratchnet.gradcheck import GradientCheck
+
+if TYPE_CHECKING:
+    from scratchnet.gradcheck import GradientCheck
 
 
 def _fmt(value: float) -> str:

@@ -1,0 +1,51 @@
+"""One line of keys at the foot of a screen, each clickable.
+
+Textual's Footer builds a widget per key and rebuilds them whenever focus moves; on this
+app's screens that was the largest single cost of the first frame (about 370 ms of 800).
+The keys a screen shows never change, so one Static painted once does the same job.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import replace
+
+from textual.binding import Binding
+from textual.content import Content
+from textual.style import Style
+from textual.widgets import Static
+
+
+class KeyBar(Static):
+    DEFAULT_CSS = """
+    KeyBar {
+        height: 1;
+        width: 1fr;
+        background: $footer-background;
+        color: $footer-foreground;
+        text-wrap: nowrap;
+        text-overflow: ellipsis;
+        link-style: none;
+        link-style-hover: bold not underline;
+        link-background-hover: $block-hover-background;
+    }
+    """
+
+    def __init__(self, bindings: Iterable[Binding], namespace: str, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._bindings = [binding for binding in bindings if binding.show]
+        self._namespace = namespace
+        """Where a click sends the action: "app" or "screen"."""
+
+    def on_mount(self) -> None:
+        self._paint()
+        self.app.theme_changed_signal.subscribe(self, lambda _theme: self._paint())
+
+    def _paint(self) -> None:
+        key_style = Style.parse("bold $footer-key-foreground")
+        parts: list[tuple[str, Style] | str] = []
+        for binding in self._bindings:
+            key = self.app.get_key_display(replace(binding, key=binding.key.split(",")[0]))
+            click = Style.from_meta({"@click": f"{self._namespace}.{binding.action}"})
+            parts += [(f" {key} ", key_style + click), (f"{binding.description} ", click)]
+        self.update(Content.assemble(*parts))
