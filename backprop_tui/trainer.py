@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from backprop_tui.gil_handoff import quick_handoffs
 from scratchnet import DenseLayer, DenseNetwork, diverged
 from scratchnet.training import Parameters
 
@@ -64,6 +65,21 @@ class Trainer:
         should_stop: Callable[[], bool],
     ) -> Outcome:
         """Epochs start … end−1 from `parameters`; `deliver` gets (losses, parameters after each epoch)."""
+        with quick_handoffs():
+            return self._run(parameters, X, y, learning_rate, start, end, first_loss, deliver, should_stop)
+
+    def _run(
+        self,
+        parameters: Parameters,
+        X: np.ndarray,
+        y: np.ndarray,
+        learning_rate: float,
+        start: int,
+        end: int,
+        first_loss: float | None,
+        deliver: Deliver,
+        should_stop: Callable[[], bool],
+    ) -> Outcome:
         network = DenseNetwork([DenseLayer(weight, bias) for weight, bias in parameters])
         losses: list[float] = []
         made: list[Parameters] = []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from backprop_tui.config import RunConfig, build_run
 from backprop_tui.screens.training_screen import Curve, TrainingScreen
@@ -165,3 +166,71 @@ async def test_quitting_mid_run_ends_the_training_thread():
         assert app.training and not app.training_done.is_set()
         await pilot.press("q")
     assert app.training_done.wait(timeout=5), "the training thread did not return after quitting"
+
+
+def test_training_shortens_gil_handoffs_and_restores_the_interval():
+    import sys
+    import threading
+
+    from backprop_tui.gil_handoff import TRAINING_SWITCH_INTERVAL, quick_handoffs
+
+    before = sys.getswitchinterval()
+    inside = threading.Event()
+    release = threading.Event()
+
+    def worker():
+        with quick_handoffs():
+            inside.set()
+            release.wait(5)
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    assert inside.wait(5)
+    with quick_handoffs():  # nested from another thread: the first one out must not restore yet
+        assert sys.getswitchinterval() == pytest.approx(TRAINING_SWITCH_INTERVAL)
+    assert sys.getswitchinterval() == pytest.approx(TRAINING_SWITCH_INTERVAL)
+    release.set()
+    thread.join(5)
+    assert sys.getswitchinterval() == before
+
+
+def table_rows(screen) -> list[tuple[str, str]]:
+    table = screen.query_one("#loss-table")
+    return [tuple(str(cell) for cell in table.get_row_at(index)[:2]) for index in range(table.row_count)]
+
+
+def expected_rows(losses: list[float]) -> list[tuple[str, str]]:
+    from backprop_tui.cell_format import format_value
+    from backprop_tui.headless import loss_rows
+
+    return [(str(epoch), format_value(loss).strip()) for epoch, loss in loss_rows(losses, 20)]
+
+
+async def test_the_loss_table_follows_a_run_that_stops_and_continues():
+    app = build_app("--speed", "max")
+    async with app.run_test(size=SIZE) as pilot:
+        app.trainer.gate.clear()
+        await pilot.press("e", "x")
+        await finish(app, pilot)
+        app.screen.refresh_view()
+        partial = list(app.session.losses)
+        assert len(partial) < 125 and table_rows(app.screen) == expected_rows(partial)
+        app.trainer.gate.set()
+        await pilot.press("e")
+        await finish(app, pilot)
+        full = table_rows(app.screen)
+        assert full == expected_rows(app.session.losses) and full[-1][0] == "124"
+        assert len(full) == len(expected_rows(app.session.losses))  # no row of the stopped run left behind
+
+
+async def test_the_loss_tables_running_last_row_is_edited_in_place():
+    app = build_app("--speed", "max")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("e")
+        await finish(app, pilot)
+        full = list(app.session.losses)
+        screen = app.screen
+        for seen in (57, 58, 99, 125, 30):  # the table as a run shows it going, then a shorter run's
+            app.session.losses[:] = full[:seen]
+            screen.refresh_view()
+            assert table_rows(screen) == expected_rows(full[:seen])

@@ -17,6 +17,7 @@ from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.coordinate import Coordinate
 from textual.screen import Screen
 from textual.widgets import DataTable, Digits, Input, ProgressBar, Sparkline, Static
 
@@ -111,6 +112,7 @@ class TrainingScreen(Screen):
         self._learned_at = 0.0
         self._pace_start: tuple[float, int] | None = None
         self._drawn_at = 0.0
+        self._texts: dict[str, str] = {}
 
     def mark_dirty(self) -> None:
         """New epochs arrived; the next redraw tick shows them."""
@@ -164,21 +166,26 @@ class TrainingScreen(Screen):
         losses = session.losses
         target = max(config.epochs, 1)
         speed = "max speed" if app.trainer.speed is None else f"{app.trainer.speed:g} epochs/s"
-        self.query_one("#train-status", Static).update(
-            f"Training · η = {config.learning_rate:g} · {'→'.join(map(str, session.run.sizes))} · {speed} · "
-            f"{app.training_state}"
-        )
+        self._set_text("#train-status", f"Training · η = {config.learning_rate:g} · "
+                       f"{'→'.join(map(str, session.run.sizes))} · {speed} · {app.training_state}")
         done = min(len(losses), target)
-        self.query_one("#progress-label", Static).update(f"epoch {done}/{config.epochs}{self._eta(done, target)}")
+        self._set_text("#progress-label", f"epoch {done}/{config.epochs}{self._eta(done, target)}")
         self.query_one(ProgressBar).update(total=target, progress=done)
         self.query_one(Digits).update(digits_text(losses[-1] if losses else None))
-        self.query_one("#train-message", Static).update(app.training_message)
+        self._set_text("#train-message", app.training_message, layout=True)
         self._show_curves()
         self._show_table()
         if not app.training and len(session.parameters) - 1 != self._learned_epoch or (
             app.training and self._learned_due()
         ):
             self._show_learned()
+
+    def _set_text(self, selector: str, text: str, layout: bool = False) -> None:
+        """Repaint a line only when its text changed, and without a layout pass when its size is fixed:
+        at max speed every pass the UI makes is time the training thread waits for the GIL."""
+        if self._texts.get(selector) != text:
+            self._texts[selector] = text
+            self.query_one(selector, Static).update(text, layout=layout)
 
     def _show_curves(self) -> None:
         app = self.app
@@ -195,20 +202,28 @@ class TrainingScreen(Screen):
             curve.show(branch.losses, self.log_scale, label)
 
     def _show_table(self) -> None:
+        """Only the cells that changed are touched: rebuilding the table on every redraw made the screen
+        lay itself out again each time, which a run at max speed paid for."""
         session = self.app.session
         table = self.query_one(DataTable)
         article = is_article_setup(session.config)
         if not table.columns:
             table.add_columns("Epoch", "Loss", *(("Article",) if article else ()))
-        rows = loss_rows(session.losses, TABLE_EVERY)
-        if table.row_count == len(rows) and (not rows or table.get_row_at(len(rows) - 1)[0] == str(rows[-1][0])):
-            return
-        table.clear()
-        for epoch, loss in rows:
+        wanted = []
+        for epoch, loss in loss_rows(session.losses, TABLE_EVERY):
             cells = [str(epoch), format_value(loss).strip()]
             if article:
                 cells.append(f"{ARTICLE_LOSSES[epoch]:.4f}" if epoch in ARTICLE_LOSSES else "")
-            table.add_row(*cells, key=str(epoch))
+            wanted.append(cells)
+        for index, cells in enumerate(wanted):  # rows are keyed by position, so the running last row is edited in place
+            if index >= table.row_count:
+                table.add_row(*cells, key=str(index))
+                continue
+            for column, (old, new) in enumerate(zip(table.get_row_at(index), cells)):
+                if str(old) != new:
+                    table.update_cell_at(Coordinate(index, column), new)
+        while table.row_count > len(wanted):
+            table.remove_row(str(table.row_count - 1))
 
     def _eta(self, done: int, target: int) -> str:
         """Time left at the pace measured since this screen first saw the run going.
@@ -326,4 +341,4 @@ class TrainingScreen(Screen):
             self.app.branch_from_text(text)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        self.app.open_epoch(int(event.row_key.value))
+        self.app.open_epoch(int(self.query_one(DataTable).get_row(event.row_key)[0]))
