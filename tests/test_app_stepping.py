@@ -194,3 +194,26 @@ async def test_resizing_down_to_40x12_keeps_the_result_visible():
             assert result.display and result.region.width > 0 and result.region.height > 0, (width, height)
         await pilot.press("tab", "j", "left", "right")
         assert app.session.phase is not None
+
+
+async def test_matrix_cells_are_whole_or_not_drawn():
+    """A number cut by the panel's edge would read as another number: only whole cells are painted."""
+    from backprop_tui.cell_format import format_value
+    from backprop_tui.widgets.matrix_view import MatrixView
+
+    app = build_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        view = app.query_one("#result-0", MatrixView)
+        assert 0 < view.columns_in_view < view.n_columns  # Z1's 8 columns do not all fit here
+        await pilot.press("tab")
+        assert app.focused is view
+        for _ in range(7):
+            await pilot.press("l")
+            first = view.first_column
+            assert first <= view.cursor[1] < first + view.columns_in_view
+        for y in range(1, 6):
+            row = view.scroll_offset.y + y - 1
+            drawn = [token for token in view.render_line(y).text.split() if token not in "┃│"]  # the scroll track
+            assert drawn[0] == str(row)
+            shown = [format_value(float(v)).strip() for v in view._matrix[row, first:first + view.columns_in_view]]
+            assert drawn[1:] == shown

@@ -487,3 +487,4 @@ def test_every_phase_total_is_the_tape_value(sizes, rows, seed, dtype):
                 e = explain(r.tape, p, name, i, j)
                 assert e.total == (float(out) if out.ndim == 0 else float(out[i, j])), (p.key, name)
                 assert e.text(fmt).startswith(e.cell)
+

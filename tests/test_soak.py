@@ -18,7 +18,7 @@ from textual.pilot import OutOfBounds
 from backprop_tui.widgets.matrix_view import MatrixView
 from tests.conftest import build_app
 
-ACTIONS = int(os.environ.get("SOAK_ACTIONS", "300"))
+ACTIONS = int(os.environ.get("SOAK_ACTIONS", "2000"))
 SEED = int(os.environ.get("SOAK_SEED", "20261128"))
 
 KEYS = ["right", "left", "n", "p", "pagedown", "pageup", "home", "end", "tab", "shift+tab", "h", "j", "k", "l",
@@ -49,6 +49,7 @@ CONFIGS = {
 }
 
 
+@pytest.mark.timeout(1800)  # 2,000 actions take minutes; the suite's 300 s limit is for ordinary tests
 @pytest.mark.parametrize("name", list(CONFIGS))
 async def test_soak(name, tmp_path):
     argv = CONFIGS[name] if CONFIGS[name] is not None else ["--data", extreme_csv(tmp_path)]

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from rich.console import Group
-from rich.syntax import Syntax
 from rich.text import Text
 from textual.widgets import Static
 
+from backprop_tui.code_highlight import code_text
 from scratchnet import Phase
 
 
@@ -21,8 +21,7 @@ class EquationPanel(Static):
         if phase.legend:
             parts.append(Text("where " + phase.legend, style="italic"))
         parts.append(Text.assemble(("shapes  ", "dim"), shapes))
-        parts.append(Syntax(phase.code, "python", theme="ansi_dark" if dark else "ansi_light",
-                            background_color="default", word_wrap=True))
+        parts.append(code_text(phase.code, dark))
         parts.append(Text(phase.note))
         self.border_title = f"{phase.title}  ·  {phase.key}"
         self.update(Group(*parts))

@@ -124,7 +124,8 @@ class MatrixView(ScrollView, can_focus=True):
         stats = shown.stats
         self.border_title = shown.title or f"{pretty_name(shown.name)}  {'×'.join(map(str, stats.shape)) or 'scalar'}  {stats.dtype}"
         self.border_subtitle = stats_line(stats)
-        self.virtual_size = Size(self.gutter_width + self.n_columns * self.cell_width, self.n_rows + 1)
+        # One cell's width of slack, so scrolling a whole cell at a time still reaches the last column.
+        self.virtual_size = Size(self.gutter_width + (self.n_columns + 1) * self.cell_width - 1, self.n_rows + 1)
         self.set_reactive(MatrixView.cursor, self._clamp(cursor))
         self.scroll_to(scroll[1], scroll[0], animate=False, immediate=True)
         self.refresh()
@@ -177,16 +178,27 @@ class MatrixView(ScrollView, can_focus=True):
     def _scroll_to_cursor(self) -> None:
         self._scroll_into_view(*self.cursor)
 
+    @property
+    def columns_in_view(self) -> int:
+        """Whole cells that fit beside the gutter: a cell is never drawn in part, since a cut-off
+        number would read as another number."""
+        width = self.scrollable_content_region.width - self._has_track - self.gutter_width
+        return max(0, width // self.cell_width)
+
+    @property
+    def first_column(self) -> int:
+        return int(self.scroll_offset.x) // self.cell_width
+
     def _scroll_into_view(self, row: int, column: int) -> None:
-        """Scroll just enough that the cell is clear of the sticky header and gutter."""
-        visible = self.scrollable_content_region
-        width, height = visible.width - self.gutter_width - self._has_track, visible.height - 1
-        x, y = self.scroll_offset
-        cell_x = column * self.cell_width
-        if cell_x < x:
-            x = cell_x
-        elif cell_x + self.cell_width > x + width:
-            x = cell_x + self.cell_width - width
+        """Scroll just enough that the cell is clear of the sticky header and gutter, a whole cell at a time."""
+        height = self.scrollable_content_region.height - 1
+        first, fit = self.first_column, max(1, self.columns_in_view)
+        y = self.scroll_offset.y
+        if column < first:
+            first = column
+        elif column >= first + fit:
+            first = column - fit + 1
+        x = first * self.cell_width
         if row < y:
             y = row
         elif row >= y + height:
@@ -212,10 +224,10 @@ class MatrixView(ScrollView, can_focus=True):
         """The cell under content-relative (x, y), or None over the header or gutter."""
         if y < 1 or x < self.gutter_width:
             return None
-        scroll_x, scroll_y = self.scroll_offset
-        row = scroll_y + y - 1
-        column = (scroll_x + x - self.gutter_width) // self.cell_width
-        if 0 <= row < self.n_rows and 0 <= column < self.n_columns:
+        row = self.scroll_offset.y + y - 1
+        offset = (x - self.gutter_width) // self.cell_width
+        column = self.first_column + offset
+        if 0 <= row < self.n_rows and offset < self.columns_in_view and 0 <= column < self.n_columns:
             return (row, column)
         return None
 
@@ -250,18 +262,19 @@ class MatrixView(ScrollView, can_focus=True):
         return Segment("┃" if on_thumb else "│", Style.parse(f"{foreground} on {background}") + Style(dim=not on_thumb))
 
     def _render_cells(self, y: int, width: int) -> Strip:
-        scroll_x, scroll_y = self.scroll_offset
+        scroll_y = self.scroll_offset.y
         gutter = self.gutter_width
         cell_width = self.cell_width
-        first = scroll_x // cell_width
-        last = min(self.n_columns, (scroll_x + max(0, width - gutter)) // cell_width + 1)
+        first = self.first_column
+        fit = max(0, width - gutter) // cell_width
+        last = min(self.n_columns, first + fit)
         background, foreground, monochrome = self._palette
         plain = Style.parse(f"{foreground} on {background}")
         dim = plain + Style(dim=True)
         segments: list[Segment]
         if y == 0:
             labels = self.shown.column_labels
-            segments = [Segment(("◂" if first > 0 or scroll_x % cell_width else " ") + " " * (gutter - 1), dim)]
+            segments = [Segment(("◂" if first > 0 else " ") + " " * (gutter - 1), dim)]
             for column in range(first, last):
                 label = labels[column] if labels else str(column)
                 style = dim + Style(bold=column == self.highlight_column or column == self.cursor[1])
@@ -292,10 +305,9 @@ class MatrixView(ScrollView, can_focus=True):
                     text = formats[column](value) if formats else format_value(value, self._decimals)
                 segments.append(Segment(text[: cell_width - 1].rjust(cell_width - 1), style))
                 segments.append(Segment("◆" if (row, column) in marked else " ", plain))
-        head, cells = segments[0], Strip(segments[1:])
-        offset = scroll_x - first * cell_width
-        cells = cells.crop(offset, offset + max(0, width - gutter))
-        strip = Strip([head, *cells]).extend_cell_length(width, plain).crop(0, width)
-        if y == 0 and scroll_x + width - gutter < self.n_columns * cell_width and width > gutter:
+        if fit == 0 and self.n_columns and y > 0:
+            segments.append(Segment("…", dim))  # not even one cell fits: say so rather than cut a number
+        strip = Strip(segments).extend_cell_length(width, plain).crop(0, width)
+        if y == 0 and last < self.n_columns and width > gutter:
             strip = Strip.join([strip.crop(0, width - 1), Strip([Segment("▸", dim)])])  # columns continue right
         return strip
