@@ -226,7 +226,8 @@ def change_matrix(phase: Phase, name: str) -> np.ndarray:
 def largest_changes(change: np.ndarray, count: int = TOP) -> list[tuple[int, int]]:
     """The cells of `change` with the largest |Δ|, biggest first."""
     matrix = np.atleast_2d(change)
-    magnitudes = np.nan_to_num(np.abs(matrix), nan=0.0, posinf=np.finfo(np.float64).max).ravel()
+    top = np.finfo(matrix.dtype).max if np.issubdtype(matrix.dtype, np.floating) else None  # float32 stays float32
+    magnitudes = np.nan_to_num(np.abs(matrix), nan=0.0, posinf=top).ravel()
     count = min(count, magnitudes.size)
     order = np.argsort(-magnitudes, kind="stable")[:count]
     return [tuple(int(i) for i in np.unravel_index(index, matrix.shape)) for index in order]

@@ -488,3 +488,14 @@ def test_every_phase_total_is_the_tape_value(sizes, rows, seed, dtype):
                 assert e.total == (float(out) if out.ndim == 0 else float(out[i, j])), (p.key, name)
                 assert e.text(fmt).startswith(e.cell)
 
+
+
+def test_largest_changes_ranks_inf_first_in_float32_without_an_overflow_warning():
+    import warnings
+
+    from scratchnet.explain import largest_changes
+
+    change = np.array([[1.0, np.inf], [np.nan, -3.0]], dtype=np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert largest_changes(change, 3) == [(0, 1), (1, 1), (0, 0)]
