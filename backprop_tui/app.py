@@ -232,7 +232,6 @@ class BackpropApp(App[int]):
         for phase in tape:
             for array in (*phase.inputs.values(), *phase.outputs.values()):
                 self.stats(array)
-        self._warmed = tape
 
     def _shown(self, name: str, array: np.ndarray) -> Shown:
         labels = tuple(self.session.run.dataset.feature_names) if name == "X" else None
@@ -292,8 +291,9 @@ class BackpropApp(App[int]):
         session = self.session
         phase = session.phase
         hiding = self.hiding
-        if session.tape is not self._warmed:
-            self._warm(session.tape)
+        if session.tape is not self._warmed:  # after this frame is painted: the first frame comes sooner
+            self._warmed = session.tape
+            self.call_after_refresh(self._warm, session.tape)
         self.query_one(PhaseList).show(session.tape, session.position.phase)
         self.query_one(EquationPanel).show(phase, dark=self.current_theme.dark, hide_result_shape=hiding)
         loss_known = not self.quiz or (session.epoch, "loss") in self.revealed
