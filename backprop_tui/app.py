@@ -22,7 +22,7 @@ from textual import events, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Input, Static
+from textual.widgets import Static
 from textual.worker import get_current_worker
 
 from backprop_tui.cell_format import format_value
@@ -43,6 +43,8 @@ from scratchnet.names import pretty_name
 from scratchnet.stats import StatsCache
 
 if TYPE_CHECKING:  # the screens, quiz, lesson and gradient check load when first used: launch stays quick
+    from textual.widgets import Input
+
     from backprop_tui.lesson import Lesson
     from backprop_tui.screens.training_screen import TrainingScreen
     from backprop_tui.serve.driver import FollowPosition
@@ -168,7 +170,6 @@ class BackpropApp(App[int]):
                 yield Static(id="lesson")
                 with Vertical(id="quiz"):
                     yield Static(id="quiz-prompt")
-                    yield Input(id="quiz-answer", placeholder="shape (1000x4) and/or values; Enter with nothing typed reveals")
                     yield Static(id="quiz-feedback")
                 with Horizontal(id="matrices"):
                     with VerticalScroll(id="results", can_focus=False):
@@ -331,7 +332,7 @@ class BackpropApp(App[int]):
         self._show_quiz()
         focus = self._view_named(view_state.matrix) if view_state.matrix else None
         if hiding:
-            self.query_one("#quiz-answer", Input).focus()
+            self._quiz_answer().focus()
         else:
             (focus or self.query_one(PhaseList)).focus()
         self._show_inspection()
@@ -476,10 +477,12 @@ class BackpropApp(App[int]):
     def _show_quiz(self) -> None:
         panel = self.query_one("#quiz")
         panel.display = self.quiz
-        # Out of the focus chain unless there is something to answer, so typed keys reach the app.
-        self.query_one("#quiz-answer", Input).disabled = not self.hiding
         if not self.quiz:
+            for answer in self.query("#quiz-answer"):
+                answer.disabled = True
             return
+        # Out of the focus chain unless there is something to answer, so typed keys reach the app.
+        self._quiz_answer().disabled = not self.hiding
         phase = self.session.phase
         result = phase.outputs[phase.result_name]
         right, asked = self.score
@@ -494,6 +497,16 @@ class BackpropApp(App[int]):
         else:
             self.query_one("#quiz-prompt", Static).update("Revealed. → for the next phase.")
         self.query_one("#quiz-feedback", Static).update(self.quiz_feedback)
+
+    def _quiz_answer(self) -> Input:
+        """Made the first time a quiz asks: most sessions never do, and an Input costs the first frame."""
+        from textual.widgets import Input
+
+        for answer in self.query("#quiz-answer").results(Input):
+            return answer
+        answer = Input(id="quiz-answer", placeholder="shape (1000x4) and/or values; Enter with nothing typed reveals")
+        self.query_one("#quiz").mount(answer, after="#quiz-prompt")
+        return answer
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id != "quiz-answer" or not self.hiding:

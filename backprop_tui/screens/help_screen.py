@@ -26,6 +26,21 @@ def binding_rows(sections: list[tuple[str, list[BindingType]]], key_display) -> 
 
 
 class HelpScreen(ModalScreen[None]):
+    DEFAULT_CSS = """
+    HelpScreen {
+        align: center middle;
+    }
+
+    #help-body {
+        width: 90;
+        max-width: 100%;
+        height: auto;
+        max-height: 90%;
+        border: round $accent;
+        background: $surface;
+        padding: 0 1;
+    }
+    """
     BINDINGS = [Binding("escape,question_mark,q", "dismiss", "Close help")]
 
     def __init__(self, sections: list[tuple[str, list[BindingType]]]) -> None:

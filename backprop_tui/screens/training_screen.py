@@ -86,6 +86,74 @@ class Curve(Vertical):
 
 
 class TrainingScreen(Screen):
+    DEFAULT_CSS = """
+    #train-status {
+        height: 1;
+        padding: 0 1;
+        background: $panel;
+    }
+
+    #train-top {
+        height: 7;
+    }
+
+    #loss-box {
+        width: 40;
+        border: round $accent;
+        align: center middle;
+    }
+
+    #progress-box {
+        width: 1fr;
+        border: round $primary 60%;
+        padding: 0 1;
+    }
+
+    #progress {
+        margin: 1 0;
+    }
+
+    #train-message {
+        color: $error;
+        text-style: bold;
+    }
+
+    #curves {
+        height: 1fr;
+        min-height: 6;
+        max-height: 12;
+    }
+
+    .curve {
+        width: 1fr;
+        border: round $primary 60%;
+    }
+
+    .curve Sparkline {
+        height: 1fr;
+    }
+
+    #train-bottom {
+        height: 20;
+    }
+
+    #loss-table {
+        width: 40;
+        border: round $primary 60%;
+    }
+
+    #learned {
+        width: 1fr;
+        border: round $primary 60%;
+        padding: 0 1;
+        overflow-y: auto;
+    }
+
+    #epoch-input, #branch-input {
+        margin: 0 1;
+        display: none;
+    }
+    """
     BINDINGS = [
         Binding("space", "pause", "Pause/resume"),
         Binding("x", "stop", "Stop"),
