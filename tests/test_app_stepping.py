@@ -217,3 +217,14 @@ async def test_matrix_cells_are_whole_or_not_drawn():
             assert drawn[0] == str(row)
             shown = [format_value(float(v)).strip() for v in view._matrix[row, first:first + view.columns_in_view]]
             assert drawn[1:] == shown
+
+
+async def test_a_click_on_the_key_bar_runs_that_key():
+    from backprop_tui.widgets.key_bar import KeyBar
+
+    app = build_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        bar = app.query_one(KeyBar)
+        start = next(start for start, _, action in bar._spans if action == "next_phase")
+        await pilot.click(KeyBar, offset=(start + 1, 0))
+        assert app.session.position.phase == 1

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import replace
 
+from textual import events
 from textual.binding import Binding
 from textual.content import Content
 from textual.style import Style
@@ -19,15 +20,13 @@ from textual.widgets import Static
 class KeyBar(Static):
     DEFAULT_CSS = """
     KeyBar {
+        dock: bottom;
         height: 1;
         width: 1fr;
         background: $footer-background;
         color: $footer-foreground;
         text-wrap: nowrap;
         text-overflow: ellipsis;
-        link-style: none;
-        link-style-hover: bold not underline;
-        link-background-hover: $block-hover-background;
     }
     """
 
@@ -36,16 +35,28 @@ class KeyBar(Static):
         self._bindings = [binding for binding in bindings if binding.show]
         self._namespace = namespace
         """Where a click sends the action: "app" or "screen"."""
+        self._spans: list[tuple[int, int, str]] = []
+        """(first column, end column, action) of each key and its description."""
 
     def on_mount(self) -> None:
         self._paint()
         self.app.theme_changed_signal.subscribe(self, lambda _theme: self._paint())
 
     def _paint(self) -> None:
+        # Clicks are found by column rather than with @click markup, which would paint every key in link colours.
         key_style = Style.parse("bold $footer-key-foreground")
         parts: list[tuple[str, Style] | str] = []
+        self._spans, column = [], 0
         for binding in self._bindings:
-            key = self.app.get_key_display(replace(binding, key=binding.key.split(",")[0]))
-            click = Style.from_meta({"@click": f"{self._namespace}.{binding.action}"})
-            parts += [(f" {key} ", key_style + click), (f"{binding.description} ", click)]
+            key = f" {self.app.get_key_display(replace(binding, key=binding.key.split(',')[0]))} "
+            label = f"{binding.description} "
+            parts += [(key, key_style), label]
+            self._spans.append((column, column + len(key) + len(label), binding.action))
+            column += len(key) + len(label)
         self.update(Content.assemble(*parts))
+
+    async def on_click(self, event: events.Click) -> None:
+        for start, end, action in self._spans:
+            if start <= event.x < end:
+                await self.run_action(f"{self._namespace}.{action}")
+                return
