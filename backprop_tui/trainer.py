@@ -52,6 +52,7 @@ class Trainer:
     def paused(self) -> bool:
         return not self.gate.is_set()
 
+    @quick_handoffs()  # a fresh context per call: GIL hand-offs stay short while this run goes
     def run(
         self,
         parameters: Parameters,
@@ -65,21 +66,6 @@ class Trainer:
         should_stop: Callable[[], bool],
     ) -> Outcome:
         """Epochs start … end−1 from `parameters`; `deliver` gets (losses, parameters after each epoch)."""
-        with quick_handoffs():
-            return self._run(parameters, X, y, learning_rate, start, end, first_loss, deliver, should_stop)
-
-    def _run(
-        self,
-        parameters: Parameters,
-        X: np.ndarray,
-        y: np.ndarray,
-        learning_rate: float,
-        start: int,
-        end: int,
-        first_loss: float | None,
-        deliver: Deliver,
-        should_stop: Callable[[], bool],
-    ) -> Outcome:
         network = DenseNetwork([DenseLayer(weight, bias) for weight, bias in parameters])
         losses: list[float] = []
         made: list[Parameters] = []

@@ -234,3 +234,23 @@ async def test_the_loss_tables_running_last_row_is_edited_in_place():
             app.session.losses[:] = full[:seen]
             screen.refresh_view()
             assert table_rows(screen) == expected_rows(full[:seen])
+
+
+async def test_a_run_keeps_gil_handoffs_short_until_it_ends():
+    import sys
+
+    from backprop_tui.gil_handoff import TRAINING_SWITCH_INTERVAL
+
+    before = sys.getswitchinterval()
+    app = build_app("--speed", "max")
+    async with app.run_test(size=SIZE) as pilot:
+        app.trainer.gate.clear()
+        await pilot.press("e")
+        for _ in range(500):  # until the worker is at the gate (bounded; no sleeping on a guess)
+            if app.trainer.holding.is_set():
+                break
+            await pilot.pause(0.01)
+        assert sys.getswitchinterval() == pytest.approx(TRAINING_SWITCH_INTERVAL)
+        app.trainer.gate.set()
+        await finish(app, pilot)
+    assert sys.getswitchinterval() == before
