@@ -151,6 +151,7 @@ class BackpropApp(App[int]):
         self.training_done.set()
         self.stats = StatsCache()
         self._warmed: Tape | None = None
+        self._predictions_of: tuple[Tape, Shown] | None = None
         self.show_changes = False
         self.checks: dict[tuple[int, str], GradientCheck] = {}
         self.check_status: dict[tuple[int, str], str] = {}
@@ -243,6 +244,8 @@ class BackpropApp(App[int]):
         tape = self.session.tape
         if self.session.phase.kind not in ("error", "loss"):
             return None
+        if self._predictions_of is not None and self._predictions_of[0] is tape:
+            return self._predictions_of[1]  # built once per tape: 100,000 rows are not free to stack
         error_phase = tape[tape.index("error")]
         y_hat, y = error_phase.inputs[next(iter(error_phase.inputs))], error_phase.inputs["y"]
         if y_hat.shape[1] != 1:
@@ -251,13 +254,15 @@ class BackpropApp(App[int]):
         dollars = self.session.run.dataset.target_unit == "$"
         unit, raw_format = ("k$", _thousands) if dollars else ("raw", format_value)
         table = np.column_stack([y_hat[:, 0], y[:, 0], scaler.inverse(y_hat)[:, 0], scaler.inverse(y)[:, 0]])
-        return Shown(
+        shown = Shown(
             "predictions", table, self.stats(table),
             column_labels=("ŷ", "y", f"ŷ {unit}", f"y {unit}"),
             title="predictions vs targets",
             column_formats=(format_value, format_value, raw_format, raw_format),
             heat=False,
         )
+        self._predictions_of = (tape, shown)
+        return shown
 
     def _changes(self) -> list[Shown]:
         """Δ = new − old for each output of an update phase, the largest changes marked."""

@@ -172,6 +172,13 @@ async def test_predictions_stand_beside_targets_in_dollars_on_the_error_phase():
         y_dollars = dataset.target_scaler.std[0] * dataset.y[:, 0] + dataset.target_scaler.mean[0]
         np.testing.assert_allclose(table[:, 3], y_dollars)
         assert np.array_equal(table[:, 0], app.session.phase.inputs["Z3"][:, 0])
+        await pilot.press("right", "left")  # loss, then error again: the same table, not stacked again
+        again = next(v for v in app.query(MatrixView) if v.display and v.shown and v.shown.name == "predictions")
+        assert again.shown.array is table
+        await pilot.press("end", "right", "home", "right", "right", "right")  # epoch 1's error phase: its own
+        fresh = next(v for v in app.query(MatrixView) if v.display and v.shown and v.shown.name == "predictions")
+        assert app.session.epoch == 1 and fresh.shown.array is not table
+        assert np.array_equal(fresh.shown.array[:, 0], app.session.phase.inputs["Z3"][:, 0])
 
 
 async def test_q_quits_at_once():
