@@ -34,8 +34,9 @@ async def shoot(name: str, size: tuple[int, int], argv: list[str], keys: list[st
     app.animation_level = "none"
     async with app.run_test(size=size) as pilot:
         for key in keys:
-            if key == "wait":  # let a training run finish
+            if key == "wait":  # let a training run finish, then the screen's throttled redraw (3/s) show its end
                 await app.workers.wait_for_complete()
+                await pilot.pause(0.5)
             else:
                 await pilot.press(key)
         await pilot.pause()
