@@ -1,34 +1,54 @@
 # One command to set up and run the app, one to set up and run the tests.
-# Both bootstrap .venv on first use from pyproject.toml and constraints.txt.
+# Both bootstrap .venv on first use from pyproject.toml and constraints.txt;
+# `make run` installs only what the app needs, `make test` adds the test tools.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+APP_STAMP := $(VENV)/.installed-app
+TEST_STAMP := $(VENV)/.installed-test
+PIP := $(BIN)/python -m pip install -q --disable-pip-version-check -c constraints.txt
+# Two workers: the machines this is made for have two cores.
+WORKERS ?= 2
+SOAK_ACTIONS ?= 2000
 
-.PHONY: run test lint screenshots bench clean
+.PHONY: run test soak lint types screenshots bench clean
 
-$(STAMP): pyproject.toml constraints.txt
+$(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -c constraints.txt -e '.[test]'
-	touch $(STAMP)
 
-run: $(STAMP)
+$(APP_STAMP): pyproject.toml constraints.txt | $(BIN)/python
+	$(PIP) -e .
+	touch $@
+
+$(TEST_STAMP): $(APP_STAMP)
+	$(PIP) -e '.[test]'
+	touch $@
+
+run: $(APP_STAMP)
 	$(BIN)/backprop-tui $(ARGS)
 
-test: $(STAMP)
+# Everything but the long soak, plus a short soak (200 actions per configuration), in parallel.
+test: $(TEST_STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+	$(BIN)/mypy
+	$(BIN)/python -m pytest -q -n $(WORKERS) $(PYTEST_ARGS)
 
-lint: $(STAMP)
+# The long key soak alone: SOAK_ACTIONS actions per configuration (default 2,000).
+soak: $(TEST_STAMP)
+	SOAK_ACTIONS=$(SOAK_ACTIONS) $(BIN)/python -m pytest -q -n $(WORKERS) tests/soak $(PYTEST_ARGS)
+
+lint: $(TEST_STAMP)
 	$(BIN)/ruff check .
 
-screenshots: $(STAMP)
+types: $(TEST_STAMP)
+	$(BIN)/mypy
+
+screenshots: $(TEST_STAMP)
 	$(BIN)/python screenshots/make_screenshots.py
 
-bench: $(STAMP)
+bench: $(TEST_STAMP)
 	$(BIN)/python benchmarks/train_speed.py
 	$(BIN)/python benchmarks/step_latency.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .hypothesis

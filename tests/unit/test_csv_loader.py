@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from scratchnet.data import DataError, load_csv
+from tests.helpers import write
 
 SIZE = [1000.0, 1500.0, 2000.0, 2500.0, 1200.0]
 ROOMS = [2.0, 3.0, 3.0, 4.0, 2.0]
@@ -23,12 +24,6 @@ def table(delimiter: str = ",", newline: str = "\n") -> str:
     for row in zip(SIZE, ROOMS, CITY, PRICE):
         lines.append(delimiter.join(f"{value:g}" if isinstance(value, float) else value for value in row))
     return newline.join(lines) + newline
-
-
-def write(tmp_path, text: str | bytes, name: str = "houses.csv"):
-    path = tmp_path / name
-    path.write_bytes(text.encode("utf-8") if isinstance(text, str) else text)
-    return path
 
 
 def standardized(values: list[float]) -> np.ndarray:

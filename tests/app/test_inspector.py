@@ -7,7 +7,7 @@ import numpy as np
 from backprop_tui.widgets.inspector import Inspector
 from backprop_tui.widgets.matrix_view import MatrixView
 from backprop_tui.widgets.watch_panel import WatchPanel, sparkline
-from tests.conftest import build_app
+from tests.helpers import build_app
 
 SIZE = (160, 48)
 

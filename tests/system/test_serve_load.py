@@ -7,7 +7,7 @@ import time
 
 import aiohttp
 
-from tests.test_serve import children_of, serving
+from tests.helpers import children_of, serving
 
 ATTEMPTS = 100
 CAP = 40

@@ -16,9 +16,9 @@ import pytest
 from textual.pilot import OutOfBounds
 
 from backprop_tui.widgets.matrix_view import MatrixView
-from tests.conftest import build_app
+from tests.helpers import build_app
 
-ACTIONS = int(os.environ.get("SOAK_ACTIONS", "2000"))
+ACTIONS = int(os.environ.get("SOAK_ACTIONS", "200"))  # `make test`: short; `make soak`: 2,000
 SEED = int(os.environ.get("SOAK_SEED", "20261128"))
 
 KEYS = ["right", "left", "n", "p", "pagedown", "pageup", "home", "end", "tab", "shift+tab", "h", "j", "k", "l",
@@ -95,7 +95,7 @@ async def test_soak(name, tmp_path):
                 if step % 25 == 0:
                     assert known[1] == tape_hash(tape), "a tape changed after it was built"
                     assert app.export_screenshot()
-                if app._exit:
+                if app.return_code is not None:  # q was pressed: the app is ending
                     break
             await app.workers.wait_for_complete()
     except BaseException:

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_serve import serving
+from tests.helpers import ROOT, serving
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-SHOT = Path(__file__).resolve().parent.parent / "screenshots" / "browser.png"
+SHOT = ROOT / "screenshots" / "browser.png"
 
 playwright = pytest.importorskip("playwright.async_api")
 if not Path(CHROMIUM).exists():

@@ -9,7 +9,7 @@ from backprop_tui.config import RunConfig, build_run
 from backprop_tui.screens.training_screen import Curve, TrainingScreen
 from backprop_tui.session import Session
 from scratchnet import train
-from tests.conftest import build_app
+from tests.helpers import build_app
 
 SIZE = (160, 48)
 

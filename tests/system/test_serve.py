@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -16,46 +14,7 @@ import pytest
 from backprop_tui.cli import app_argv_for_serve
 from backprop_tui.serve.follow import FollowHub, clean_position
 from backprop_tui.serve.security import is_loopback, origin_ok, public_url_for, token_ok
-
-HOST = "127.0.0.1"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        return probe.getsockname()[1]
-
-
-@contextlib.contextmanager
-def serving(*flags: str):
-    """A real `backprop-tui serve` process on a free loopback port, stopped (and waited for) afterwards."""
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "backprop_tui", "serve", "--host", HOST, "--port", str(port), *flags],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        with socket.socket() as probe:
-            if probe.connect_ex((HOST, port)) == 0:
-                break
-        if process.poll() is not None:
-            raise AssertionError(process.stdout.read().decode())
-        time.sleep(0.1)
-    try:
-        yield f"http://{HOST}:{port}", process
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-def children_of(pid: int) -> list[int]:
-    result = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True)
-    return [int(line) for line in result.stdout.split()]
+from tests.helpers import HOST, children_of, free_port, serving
 
 
 async def read_until(ws, needle: bytes, seconds: float = 20) -> bytes:

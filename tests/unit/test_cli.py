@@ -1,11 +1,12 @@
-"""The command line: flags on either side of the subcommand, one-line errors, exit codes, the JSON interface."""
+"""The command line in this process: flags on either side of the subcommand, one-line errors, exit codes, JSON.
+
+The same rules in a real process (exit codes, no traceback, a closed pipe) are in tests/system/test_processes.py.
+"""
 
 from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 import warnings
 
 import numpy as np
@@ -17,7 +18,7 @@ from scratchnet import TapeRecorder, phase_keys, train
 from scratchnet.data import DEFAULT_NOISE, make_house_prices
 from scratchnet.network import DenseNetwork
 from scratchnet.seeding import make_rngs
-from tests.test_csv_loader import BAD_TABLES, write
+from tests.helpers import write
 
 DIVERGED = re.compile(r"backprop-tui: diverged at epoch (\d+) \(loss = ([^)]+)\): lower the learning rate\n")
 
@@ -116,14 +117,6 @@ def test_bad_subcommand_flags_are_usage_errors(capsys, argv):
     assert_usage_error(*run(capsys, *argv), f"argument {argv[1]}: ")
 
 
-@pytest.mark.parametrize("case", list(BAD_TABLES))
-def test_every_bad_csv_is_one_line_and_exit_2(capsys, tmp_path, case):
-    content, target, fragments = BAD_TABLES[case]
-    path = write(tmp_path, content)
-    argv = ["train", "--data", str(path)] + ([] if target is None else ["--target", target])
-    assert_usage_error(*run(capsys, *argv), f"backprop-tui: error: {path}: ", *fragments)
-
-
 def test_a_missing_csv_or_a_directory_is_one_line_and_exit_2(capsys, tmp_path):
     assert_usage_error(*run(capsys, "train", "--data", str(tmp_path / "nope.csv")), "nope.csv: no such file")
     assert_usage_error(*run(capsys, "trace", "--data", str(tmp_path)), "is a directory")
@@ -133,14 +126,6 @@ def test_the_app_refuses_a_bad_csv_before_any_ui_exists(capsys, tmp_path):
     path = write(tmp_path, "a,b\n1,2\n3,x\n4,5\n")
     assert_usage_error(*run(capsys, "--data", str(path)), "line 3, column 'b': 'x' is not a number")
     assert_usage_error(*run(capsys, "--lr", "0"), "the learning rate must be a finite number above 0")
-
-
-def test_the_real_process_exits_2_with_one_line_and_no_traceback(tmp_path):
-    path = write(tmp_path, "a,b\n1,2\n3,x\n4,5\n")
-    result = subprocess.run([sys.executable, "-m", "backprop_tui", "train", "--data", str(path)],
-                            capture_output=True, text=True, timeout=60)
-    assert result.returncode == 2 and result.stdout == ""
-    assert result.stderr == f"backprop-tui: error: {path}: line 3, column 'b': 'x' is not a number\n"
 
 
 def test_a_csv_trains_through_the_command_line(capsys, tmp_path):
@@ -193,18 +178,6 @@ def test_train_text_stands_beside_the_article(capsys):
     code, out, _ = run(capsys, "train")
     assert code == 0 and "Article" in out and "14.3718" in out and "\n   120      0.0033      0.0034" in out
     assert out.splitlines()[-1].split()[0] == "124"  # the last epoch run closes the table
-
-
-def test_divergence_in_a_real_process_is_one_line_exit_3_and_no_numpy_warning():
-    result = subprocess.run([sys.executable, "-m", "backprop_tui", "train", "--lr", "5"],
-                            capture_output=True, text=True, timeout=60)
-    assert result.returncode == 3
-    match = DIVERGED.fullmatch(result.stderr)
-    assert match, result.stderr
-    assert "Warning" not in result.stdout + result.stderr and "Traceback" not in result.stderr
-    epoch, loss = int(match[1]), match[2]
-    last_row = result.stdout.splitlines()[-1].split()
-    assert last_row[0] == str(epoch) and float(last_row[1]) == pytest.approx(float(loss), rel=1e-3)
 
 
 def test_divergence_json_stays_valid(capsys):
@@ -298,17 +271,6 @@ def test_trace_text_lists_every_phase(capsys):
 
 def test_version(capsys):
     assert run(capsys, "--version") == (0, f"backprop-tui {__version__}\n", "")
-
-
-def test_a_reader_that_leaves_early_gets_no_traceback():
-    """`backprop-tui trace --format json | head -c 100`: the pipe closes before everything is written."""
-    process = subprocess.Popen([sys.executable, "-m", "backprop_tui", "trace", "--format", "json", "--samples", "50"],
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    process.stdout.close()
-    stderr = process.stderr.read().decode()
-    process.stderr.close()
-    assert process.wait(timeout=60) == 1
-    assert stderr == ""
 
 
 @pytest.mark.parametrize("flag", ["--lr", "--noise", "--speed"])

@@ -11,8 +11,6 @@ from types import MappingProxyType
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from scratchnet import DenseNetwork, TapeRecorder
 from scratchnet.gradcheck import (
@@ -298,19 +296,3 @@ def test_a_float32_tape_is_checked_in_float64():
         picks = np.linspace(0, len(check.cells) - 1, min(8, len(check.cells))).astype(int)
         reference = reference_at(key, X, y, params, check.cells[picks])
         np.testing.assert_allclose(check.numeric[picks], reference, rtol=1e-8, atol=1e-12)
-
-
-# --- random architectures -------------------------------------------------------------------------------
-
-
-@settings(max_examples=30, deadline=None)
-@given(sizes=st.lists(st.integers(1, 8), min_size=2, max_size=4), rows=st.integers(1, 32),
-       seed=st.integers(0, 2**32 - 1))
-def test_every_gradient_checks_out_on_random_architectures(sizes, rows, seed):
-    tape, *_ = record(tuple(sizes), rows, seed)
-    keys = [p.key for p in tape if is_gradient_phase(p)]
-    assert keys == gradient_keys(len(sizes) - 1)
-    for key in keys:
-        check = check_gradient(tape, key)
-        assert check.max_relative_error < 1e-6, key
-        assert not check.sampled and len(check.cells) == tape_gradient(tape, key).size

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.conftest import build_app
+from tests.helpers import build_app
 
 
 async def _go(pilot, key: str) -> None:
