@@ -25,13 +25,13 @@ def shape_text(array: np.ndarray) -> str:
     return "scalar" if array.ndim == 0 else "×".join(str(n) for n in array.shape)
 
 
-def _frozen(array: np.ndarray) -> np.ndarray:
+def _frozen(array: np.ndarray | np.floating) -> np.ndarray:
     view = np.asarray(array).view()
     view.flags.writeable = False
     return view
 
 
-def _matrices(named: Mapping[str, np.ndarray]) -> Mapping[str, np.ndarray]:
+def _matrices(named: Mapping[str, np.ndarray | np.floating]) -> Mapping[str, np.ndarray]:
     return MappingProxyType({name: _frozen(array) for name, array in named.items()})
 
 
@@ -121,7 +121,7 @@ class TapeRecorder:
         phases: list[Phase] = []
 
         def add(key: str, kind: str, layer: int | None, words: Words, shapes: str, code: str,
-                inputs: dict[str, np.ndarray], outputs: dict[str, np.ndarray]) -> None:
+                inputs: dict[str, np.ndarray], outputs: dict[str, np.ndarray | np.floating]) -> None:
             phases.append(Phase(key, kind, layer, words.title, words.equation, words.legend, shapes, code,
                                 words.note, _matrices(inputs), _matrices(outputs)))
 
