@@ -107,7 +107,14 @@ class TapeRecorder:
 
     def __init__(self, epoch: int = 0) -> None:
         self.epoch = epoch
-        self.tape: Tape | None = None
+        self._tape: Tape | None = None
+
+    @property
+    def tape(self) -> Tape:
+        """The recorded iteration; raises RuntimeError before a step has been recorded."""
+        if self._tape is None:
+            raise RuntimeError("TapeRecorder.tape: no step recorded yet (pass the recorder as record= to step)")
+        return self._tape
 
     def __call__(
         self,
@@ -188,7 +195,7 @@ class TapeRecorder:
                  f"dW{layer_number}": layer.weight_gradient, f"db{layer_number}": layer.bias_gradient},
                 {f"W{layer_number}'": layer.weight, f"b{layer_number}'": layer.bias})
 
-        self.tape = Tape(
+        self._tape = Tape(
             epoch=self.epoch,
             learning_rate=learning_rate,
             sizes=network.sizes,
