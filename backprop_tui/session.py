@@ -127,7 +127,7 @@ class Session:
 
     def _go(self, epoch: int, phase: int) -> None:
         if epoch != self.tape.epoch:
-            self.tape = None  # let the old tape's activations go before the new ones are made
+            del self.tape  # let the old tape's activations go before the new ones are made
             self.tape = self._record(epoch)
         phase = max(0, min(phase, len(self.tape) - 1))
         view = self._views.get((epoch, self.tape[phase].key), View())
