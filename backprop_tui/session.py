@@ -77,8 +77,9 @@ class Session:
         self.branches: list[Branch] = []
         self.diverged_at: int | None = None
         """The epoch where training blew up (the one divergence rule of scratchnet), if it did."""
-        self._pin_values: dict[Pin, dict[int, float]] = {}
-        """Values of pinned activations and gradients, per epoch, as tapes were recorded."""
+        self._pin_values: dict[Pin, dict[int, float | None]] = {}
+        """Values of pinned activations and gradients, per epoch, as tapes were recorded
+        (None where the cell lies outside the matrix; pin_history skips those)."""
         self.tape: Tape = self._record(0)
 
     @classmethod
