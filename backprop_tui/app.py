@@ -308,7 +308,7 @@ class BackpropApp(App[int]):
             learning_rate=session.config.learning_rate, dtype=session.tape.dtype, epoch=session.epoch,
             phase=session.position.phase, n_phases=len(session.tape), title=phase.title,
             loss=session.tape.loss if loss_known else None,
-            score=tuple(self.score) if self.quiz else None,
+            score=(self.score[0], self.score[1]) if self.quiz else None,
         )
         if hiding:
             results = []
