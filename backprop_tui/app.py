@@ -349,10 +349,11 @@ class BackpropApp(App[int]):
 
     def _show_lesson(self) -> None:
         panel = self.query_one("#lesson", Static)
-        panel.display = self.lesson is not None and self.lesson_step >= 0
-        if panel.display:
-            step = self.lesson.steps[self.lesson_step]
-            panel.border_title = f"{self.lesson.title} · step {self.lesson_step + 1}/{len(self.lesson.steps)}  ( ] next, [ back )"
+        lesson = self.lesson if self.lesson_step >= 0 else None
+        panel.display = lesson is not None
+        if lesson is not None:
+            step = lesson.steps[self.lesson_step]
+            panel.border_title = f"{lesson.title} · step {self.lesson_step + 1}/{len(lesson.steps)}  ( ] next, [ back )"
             panel.update(step.note)
 
     def action_lesson_step(self, delta: int) -> None:
