@@ -320,7 +320,8 @@ class BackpropApp(App[int]):
         operands = [self._shown(name, array) for name, array in phase.inputs.items()]
         view_state = session.view
         widest = 0
-        for views, items in ((self.query("#results MatrixView"), results), (self.query("#operands MatrixView"), operands)):
+        for views, items in ((self.query("#results MatrixView").results(MatrixView), results),
+                             (self.query("#operands MatrixView").results(MatrixView), operands)):
             for view, shown in zip_longest(views, items):
                 if view is None:
                     break
@@ -562,13 +563,13 @@ class BackpropApp(App[int]):
         phase = session.phase
         target = self._inspected()
         explanation = None
-        if target is not None:
+        if target is not None and target.shown is not None:  # _inspected only returns views that show a matrix
             row, column = target.cursor
             with np.errstate(all="ignore"):
                 explanation = explain(session.tape, phase, target.shown.name, row, column)
         self.explanation = explanation
         reads = explanation.reads if explanation else {}
-        for view in self.query("#operands MatrixView"):
+        for view in self.query("#operands MatrixView").results(MatrixView):
             if view.shown is None:
                 continue
             read = reads.get(view.shown.name)
@@ -615,12 +616,12 @@ class BackpropApp(App[int]):
         ])
 
     def _save_view(self) -> None:
-        views = [v for v in self.matrix_views if v.display and v.shown is not None]
+        views = [(v, shown) for v in self.matrix_views if v.display and (shown := v.shown) is not None]
         focused = self.focused
         self.session.set_view(View(
             matrix=focused.shown.name if isinstance(focused, MatrixView) and focused.shown else None,
-            cells=tuple((v.shown.name, v.cursor) for v in views),
-            scrolls=tuple((v.shown.name, (int(v.scroll_offset.y), int(v.scroll_offset.x))) for v in views),
+            cells=tuple((shown.name, v.cursor) for v, shown in views),
+            scrolls=tuple((shown.name, (int(v.scroll_offset.y), int(v.scroll_offset.x))) for v, shown in views),
         ))
 
     @property
