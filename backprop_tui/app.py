@@ -375,8 +375,8 @@ class BackpropApp(App[int]):
         self.session.go_to_epoch(step.epoch, step.phase)
         self.show_position()
 
-    def _deliver(self, text: str | None, name: str) -> None:
-        """Into --out, atomically; in a browser, as a download to that attendee instead."""
+    def _deliver(self, text: str | None, name: str, folder: Path | None = None) -> None:
+        """Into `folder` (default --out), atomically; in a browser, as a download to that attendee instead."""
         from backprop_tui.atomic import write_atomic
 
         if text is None:
@@ -385,10 +385,11 @@ class BackpropApp(App[int]):
             self.deliver_text(io.StringIO(text), save_filename=name)
             self.notify(f"Sent {name} to your browser.")
             return
+        target = (self.out if folder is None else folder) / name
         try:
-            path = write_atomic(self.out / name, text)
+            path = write_atomic(target, text)
         except OSError as error:
-            self.notify(f"Could not write {self.out / name}: {error.strerror}", severity="error")
+            self.notify(f"Could not write {target}: {error.strerror}", severity="error")
             return
         self.notify(f"Saved {path}")
 
@@ -405,8 +406,10 @@ class BackpropApp(App[int]):
         number = self.session.position.phase + 1
         self._deliver(phase_markdown(self.session.phase, number, len(tape)), self._file_stem() + ".md")
 
-    def action_screenshot(self) -> None:
-        self._deliver(None, self._file_stem() + ".svg")
+    def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
+        """An SVG named after the epoch and phase, into --out. `filename` and `path` (the parameters of
+        Textual's own screenshot action, which this replaces) choose another name and folder."""
+        self._deliver(None, filename or self._file_stem() + ".svg", None if path is None else Path(path))
 
     def session_file(self):
         from backprop_tui.session_file import SessionFile, sha256_of
