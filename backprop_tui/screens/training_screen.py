@@ -13,7 +13,7 @@ import numpy as np
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
-from textual import events
+from textual import events, getters
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -21,6 +21,7 @@ from textual.coordinate import Coordinate
 from textual.screen import Screen
 from textual.widgets import DataTable, Digits, Input, ProgressBar, Sparkline, Static
 
+from backprop_tui.app import BackpropApp
 from backprop_tui.article import ARTICLE_LOSSES, is_article_setup
 from backprop_tui.cell_format import format_value
 from backprop_tui.headless import loss_rows
@@ -61,6 +62,8 @@ def _range(losses: list[float]) -> str:
 
 class Curve(Vertical):
     """One labelled loss curve; a click on it opens the epoch under the pointer."""
+
+    app = getters.app(BackpropApp)
 
     def __init__(self, label: str, *, id: str | None = None) -> None:
         super().__init__(id=id, classes="curve")
@@ -171,6 +174,8 @@ class TrainingScreen(Screen):
     MAX_SPEED_REDRAW_HZ = 3
     """At max speed every frame drawn takes the GIL from the training thread (a full redraw
     costs tens of milliseconds), so the picture updates less often and the run goes faster."""
+
+    app = getters.app(BackpropApp)
 
     def __init__(self) -> None:
         super().__init__()
