@@ -79,7 +79,7 @@ def _integer(minimum: int, what: str):
     return parse
 
 
-def _shared_flags() -> argparse.ArgumentParser:
+def _shared_flags() -> _Parser:
     shared = _Parser(add_help=False, argument_default=argparse.SUPPRESS)
     run = shared.add_argument_group("the run")
     run.add_argument("--hidden", type=_hidden, metavar="8,4", help="hidden layer sizes (default 8,4)")
@@ -238,6 +238,7 @@ def make_app(argv: Sequence[str] = ()) -> BackpropApp:
         lesson = load_lesson(given["lesson"])
         validate_lesson(lesson, session.tape.keys, {name for phase in session.tape for name in phase.matrix_names})
     if opening is not None:
+        assert session_path is not None  # an opening is only read from a session file
         opening.validate(session, session_path)
     return BackpropApp(
         session,
