@@ -22,6 +22,7 @@ from typing import Any
 import aiohttp_jinja2
 import jinja2
 from aiohttp import web
+from textual_serve.app_service import AppService
 from textual_serve.server import Server
 
 from backprop_tui.serve.app_process import RoomAppService
@@ -166,7 +167,7 @@ class RoomServer(Server):
             await service.stop()
         return websocket
 
-    async def _process_messages(self, websocket: web.WebSocketResponse, app_service: RoomAppService) -> None:
+    async def _process_messages(self, websocket: web.WebSocketResponse, app_service: AppService) -> None:
         """Like textual-serve's, but a malformed message is skipped instead of ending the session."""
         from aiohttp import WSMsgType
 
