@@ -130,7 +130,11 @@ class RoomServer(Server):
 
     # --- one websocket, one app process ------------------------------------------------
 
-    async def handle_websocket(self, request: web.Request) -> web.StreamResponse:
+    # A refused connection gets a plain HTTP page, which aiohttp takes from any handler; textual-serve
+    # types its handler as returning only the websocket. Its one caller, the route table, is ours (_make_app).
+    async def handle_websocket(  # type: ignore[override]  # may answer with a page, not a websocket
+        self, request: web.Request
+    ) -> web.StreamResponse:
         if not origin_ok(request.headers.get("Origin"), self._allowed_origins(request)):
             return self._message(request, 403, "Forbidden", "Connections are accepted only from this server's page.")
         role = "attendee"
