@@ -12,10 +12,11 @@ import io
 import os
 import signal
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import zip_longest
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVarTuple
 
 import numpy as np
 from textual import events, work
@@ -48,8 +49,11 @@ if TYPE_CHECKING:  # the screens, quiz, lesson and gradient check load when firs
     from backprop_tui.lesson import Lesson
     from backprop_tui.screens.training_screen import TrainingScreen
     from backprop_tui.serve.driver import FollowPosition
+    from backprop_tui.session_file import SessionFile
     from backprop_tui.trainer import Outcome
     from scratchnet.gradcheck import GradientCheck
+
+_Args = TypeVarTuple("_Args")
 
 
 @dataclass(frozen=True)
@@ -411,7 +415,7 @@ class BackpropApp(App[int]):
         Textual's own screenshot action, which this replaces) choose another name and folder."""
         self._deliver(None, filename or self._file_stem() + ".svg", None if path is None else Path(path))
 
-    def session_file(self):
+    def session_file(self) -> SessionFile:
         from backprop_tui.session_file import SessionFile, sha256_of
 
         config = self.session.config
@@ -652,7 +656,7 @@ class BackpropApp(App[int]):
 
     # --- actions ------------------------------------------------------------------------
 
-    def _move(self, move) -> None:
+    def _move(self, move: Callable[[], object]) -> None:
         self._save_view()
         self.quiz_feedback = ""
         self.workers.cancel_group(self, "gradcheck")
@@ -798,7 +802,7 @@ class BackpropApp(App[int]):
         if not worker.is_cancelled:
             self.call_from_thread(self._training_ended, outcome)
 
-    def _post_from_thread(self, callback, *args) -> None:
+    def _post_from_thread(self, callback: Callable[[*_Args], object], *args: *_Args) -> None:
         """Hand results to the UI thread without waiting for it.
 
         `call_from_thread` blocks the worker until the UI has run the callback, so every

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 
 import numpy as np
 from rich.console import Group
@@ -352,7 +353,7 @@ class TrainingScreen(Screen):
         for column in ("sample", "ŷ", "y"):
             predictions.add_column(column, justify="right")
         for i in range(samples):
-            money = (lambda v: f"{v:,.0f}") if dollars else (lambda v: format_value(v).strip())
+            money: Callable[[float], str] = (lambda v: f"{v:,.0f}") if dollars else (lambda v: format_value(v).strip())
             predictions.add_row(str(i), money(float(prediction[i, 0])), money(float(target[i, 0])))
         note = ("Without activations the layers collapse into one linear map, X·W_eff + b_eff: "
                 "three layers learn nothing one layer could not.")

@@ -22,6 +22,7 @@ from typing import Any
 import aiohttp_jinja2
 import jinja2
 from aiohttp import web
+from aiohttp.typedefs import Handler
 from textual_serve.app_service import AppService
 from textual_serve.server import Server
 
@@ -83,7 +84,7 @@ class RoomServer(Server):
         return response
 
     @web.middleware
-    async def _guard(self, request: web.Request, handler) -> web.StreamResponse:
+    async def _guard(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         """Every request carries the token (query the first time, then the cookie), or gets 403."""
         from_query = request.query.get("token")
         given = from_query or request.cookies.get(TOKEN_COOKIE)
