@@ -12,10 +12,11 @@ import io
 import os
 import signal
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import zip_longest
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVarTuple
 
 import numpy as np
 from textual import events, work
@@ -48,8 +49,11 @@ if TYPE_CHECKING:  # the screens, quiz, lesson and gradient check load when firs
     from backprop_tui.lesson import Lesson
     from backprop_tui.screens.training_screen import TrainingScreen
     from backprop_tui.serve.driver import FollowPosition
+    from backprop_tui.session_file import SessionFile
     from backprop_tui.trainer import Outcome
     from scratchnet.gradcheck import GradientCheck
+
+_Args = TypeVarTuple("_Args")
 
 
 @dataclass(frozen=True)
@@ -308,7 +312,7 @@ class BackpropApp(App[int]):
             learning_rate=session.config.learning_rate, dtype=session.tape.dtype, epoch=session.epoch,
             phase=session.position.phase, n_phases=len(session.tape), title=phase.title,
             loss=session.tape.loss if loss_known else None,
-            score=tuple(self.score) if self.quiz else None,
+            score=(self.score[0], self.score[1]) if self.quiz else None,
         )
         if hiding:
             results = []
@@ -320,7 +324,8 @@ class BackpropApp(App[int]):
         operands = [self._shown(name, array) for name, array in phase.inputs.items()]
         view_state = session.view
         widest = 0
-        for views, items in ((self.query("#results MatrixView"), results), (self.query("#operands MatrixView"), operands)):
+        for views, items in ((self.query("#results MatrixView").results(MatrixView), results),
+                             (self.query("#operands MatrixView").results(MatrixView), operands)):
             for view, shown in zip_longest(views, items):
                 if view is None:
                     break
@@ -349,10 +354,11 @@ class BackpropApp(App[int]):
 
     def _show_lesson(self) -> None:
         panel = self.query_one("#lesson", Static)
-        panel.display = self.lesson is not None and self.lesson_step >= 0
-        if panel.display:
-            step = self.lesson.steps[self.lesson_step]
-            panel.border_title = f"{self.lesson.title} · step {self.lesson_step + 1}/{len(self.lesson.steps)}  ( ] next, [ back )"
+        lesson = self.lesson if self.lesson_step >= 0 else None
+        panel.display = lesson is not None
+        if lesson is not None:
+            step = lesson.steps[self.lesson_step]
+            panel.border_title = f"{lesson.title} · step {self.lesson_step + 1}/{len(lesson.steps)}  ( ] next, [ back )"
             panel.update(step.note)
 
     def action_lesson_step(self, delta: int) -> None:
@@ -373,8 +379,8 @@ class BackpropApp(App[int]):
         self.session.go_to_epoch(step.epoch, step.phase)
         self.show_position()
 
-    def _deliver(self, text: str | None, name: str) -> None:
-        """Into --out, atomically; in a browser, as a download to that attendee instead."""
+    def _deliver(self, text: str | None, name: str, folder: Path | None = None) -> None:
+        """Into `folder` (default --out), atomically; in a browser, as a download to that attendee instead."""
         from backprop_tui.atomic import write_atomic
 
         if text is None:
@@ -383,10 +389,11 @@ class BackpropApp(App[int]):
             self.deliver_text(io.StringIO(text), save_filename=name)
             self.notify(f"Sent {name} to your browser.")
             return
+        target = (self.out if folder is None else folder) / name
         try:
-            path = write_atomic(self.out / name, text)
+            path = write_atomic(target, text)
         except OSError as error:
-            self.notify(f"Could not write {self.out / name}: {error.strerror}", severity="error")
+            self.notify(f"Could not write {target}: {error.strerror}", severity="error")
             return
         self.notify(f"Saved {path}")
 
@@ -403,10 +410,12 @@ class BackpropApp(App[int]):
         number = self.session.position.phase + 1
         self._deliver(phase_markdown(self.session.phase, number, len(tape)), self._file_stem() + ".md")
 
-    def action_screenshot(self) -> None:
-        self._deliver(None, self._file_stem() + ".svg")
+    def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
+        """An SVG named after the epoch and phase, into --out. `filename` and `path` (the parameters of
+        Textual's own screenshot action, which this replaces) choose another name and folder."""
+        self._deliver(None, filename or self._file_stem() + ".svg", None if path is None else Path(path))
 
-    def session_file(self):
+    def session_file(self) -> SessionFile:
         from backprop_tui.session_file import SessionFile, sha256_of
 
         config = self.session.config
@@ -561,13 +570,13 @@ class BackpropApp(App[int]):
         phase = session.phase
         target = self._inspected()
         explanation = None
-        if target is not None:
+        if target is not None and target.shown is not None:  # _inspected only returns views that show a matrix
             row, column = target.cursor
             with np.errstate(all="ignore"):
                 explanation = explain(session.tape, phase, target.shown.name, row, column)
         self.explanation = explanation
         reads = explanation.reads if explanation else {}
-        for view in self.query("#operands MatrixView"):
+        for view in self.query("#operands MatrixView").results(MatrixView):
             if view.shown is None:
                 continue
             read = reads.get(view.shown.name)
@@ -614,12 +623,12 @@ class BackpropApp(App[int]):
         ])
 
     def _save_view(self) -> None:
-        views = [v for v in self.matrix_views if v.display and v.shown is not None]
+        views = [(v, shown) for v in self.matrix_views if v.display and (shown := v.shown) is not None]
         focused = self.focused
         self.session.set_view(View(
             matrix=focused.shown.name if isinstance(focused, MatrixView) and focused.shown else None,
-            cells=tuple((v.shown.name, v.cursor) for v in views),
-            scrolls=tuple((v.shown.name, (int(v.scroll_offset.y), int(v.scroll_offset.x))) for v in views),
+            cells=tuple((shown.name, v.cursor) for v, shown in views),
+            scrolls=tuple((shown.name, (int(v.scroll_offset.y), int(v.scroll_offset.x))) for v, shown in views),
         ))
 
     @property
@@ -647,7 +656,7 @@ class BackpropApp(App[int]):
 
     # --- actions ------------------------------------------------------------------------
 
-    def _move(self, move) -> None:
+    def _move(self, move: Callable[[], object]) -> None:
         self._save_view()
         self.quiz_feedback = ""
         self.workers.cancel_group(self, "gradcheck")
@@ -793,7 +802,7 @@ class BackpropApp(App[int]):
         if not worker.is_cancelled:
             self.call_from_thread(self._training_ended, outcome)
 
-    def _post_from_thread(self, callback, *args) -> None:
+    def _post_from_thread(self, callback: Callable[[*_Args], object], *args: *_Args) -> None:
         """Hand results to the UI thread without waiting for it.
 
         `call_from_thread` blocks the worker until the UI has run the callback, so every

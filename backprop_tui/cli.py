@@ -12,7 +12,7 @@ import argparse
 import math
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
@@ -47,7 +47,7 @@ def _hidden(text: str) -> tuple[int, ...]:
     return tuple(sizes)
 
 
-def _real(not_a_number: str, out_of_range: str, allow_zero: bool = False):
+def _real(not_a_number: str, out_of_range: str, allow_zero: bool = False) -> Callable[[str], float]:
     """A parser for a finite float above 0 (or ≥ 0), with the two messages a user may need."""
     def parse(text: str) -> float:
         try:
@@ -66,7 +66,7 @@ _noise = _real("the noise must be a number of dollars", "the noise must be a fin
 _pace = _real("--speed is epochs per second or 'max'", "--speed must be a finite number above 0, or 'max'")
 
 
-def _integer(minimum: int, what: str):
+def _integer(minimum: int, what: str) -> Callable[[str], int]:
     def parse(text: str) -> int:
         try:
             value = int(text)
@@ -79,7 +79,7 @@ def _integer(minimum: int, what: str):
     return parse
 
 
-def _shared_flags() -> argparse.ArgumentParser:
+def _shared_flags() -> _Parser:
     shared = _Parser(add_help=False, argument_default=argparse.SUPPRESS)
     run = shared.add_argument_group("the run")
     run.add_argument("--hidden", type=_hidden, metavar="8,4", help="hidden layer sizes (default 8,4)")
@@ -144,7 +144,7 @@ def _port(text: str) -> int:
     return value
 
 
-SERVE_FLAGS = [
+SERVE_FLAGS: list[tuple[str, Callable[[str], object], str, str]] = [
     ("--host", str, "ADDRESS", "address to listen on (default 127.0.0.1; anything else needs a token)"),
     ("--port", _port, "N", "port (default 8000)"),
     ("--public-url", str, "URL", "the URL browsers reach this server at (default: from --host and --port)"),
@@ -238,6 +238,7 @@ def make_app(argv: Sequence[str] = ()) -> BackpropApp:
         lesson = load_lesson(given["lesson"])
         validate_lesson(lesson, session.tape.keys, {name for phase in session.tape for name in phase.matrix_names})
     if opening is not None:
+        assert session_path is not None  # an opening is only read from a session file
         opening.validate(session, session_path)
     return BackpropApp(
         session,

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from functools import partial
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 
 class PhaseCommands(Provider):
-    def _phases(self):
+    def _phases(self) -> Iterator[tuple[str, Callable[[], None]]]:
+        from backprop_tui.app import BackpropApp  # not at the top: app.py imports this module
+
         app = self.app
+        assert isinstance(app, BackpropApp), "PhaseCommands is the debugger's own palette provider"
         for phase in app.session.tape:
             yield f"Go to phase: {phase.title} ({phase.key})", partial(app.go_to_phase, phase.key)
 

@@ -30,7 +30,9 @@ def json_matrix(array: np.ndarray) -> object:
     finite = np.isfinite(array)
     if finite.all():
         return array.tolist()
-    return np.where(finite, array, None).tolist()
+    cells = array.astype(object)
+    cells[~finite] = None
+    return cells.tolist()
 
 
 def json_loss(loss: float) -> float | None:

@@ -77,8 +77,9 @@ class Session:
         self.branches: list[Branch] = []
         self.diverged_at: int | None = None
         """The epoch where training blew up (the one divergence rule of scratchnet), if it did."""
-        self._pin_values: dict[Pin, dict[int, float]] = {}
-        """Values of pinned activations and gradients, per epoch, as tapes were recorded."""
+        self._pin_values: dict[Pin, dict[int, float | None]] = {}
+        """Values of pinned activations and gradients, per epoch, as tapes were recorded
+        (None where the cell lies outside the matrix; pin_history skips those)."""
         self.tape: Tape = self._record(0)
 
     @classmethod
@@ -127,7 +128,7 @@ class Session:
 
     def _go(self, epoch: int, phase: int) -> None:
         if epoch != self.tape.epoch:
-            self.tape = None  # let the old tape's activations go before the new ones are made
+            del self.tape  # let the old tape's activations go before the new ones are made
             self.tape = self._record(epoch)
         phase = max(0, min(phase, len(self.tape) - 1))
         view = self._views.get((epoch, self.tape[phase].key), View())

@@ -15,6 +15,7 @@ import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from backprop_tui.atomic import write_atomic
 from backprop_tui.config import RunConfig
@@ -150,7 +151,8 @@ class _Reader:
                 raise self.fail(table, key, f"unknown key {key!r} {where_} (known: {', '.join(known)})", occurrence)
 
     def get(self, table: str, key: str, kind: type, default: object = None, required: bool = False,
-            section: dict | None = None, occurrence: int = 0):
+            section: dict | None = None, occurrence: int = 0) -> Any:
+        """`key` of [table] (or of `section`), checked to be a `kind`; `default` if absent and not required."""
         section = self.table(table) if section is None else section
         if key not in section:
             if required:

@@ -38,7 +38,7 @@ Deliver = Callable[[int, list[float], list[Parameters]], None]
 
 
 class Trainer:
-    def __init__(self, speed: float | None = DEFAULT_SPEED, clock=time.monotonic) -> None:
+    def __init__(self, speed: float | None = DEFAULT_SPEED, clock: Callable[[], float] = time.monotonic) -> None:
         self.speed = speed
         """Epochs per second, or None for as fast as possible."""
         self.gate = threading.Event()

@@ -147,7 +147,7 @@ def _number(cell: str) -> float | None:
 def _delimiter(header_line: str) -> str:
     """Comma unless the header clearly uses semicolons or tabs instead."""
     counts = {delimiter: header_line.count(delimiter) for delimiter in (",", ";", "\t")}
-    best = max(counts, key=counts.get)
+    best = max(counts, key=counts.__getitem__)
     return best if counts[best] > 0 else ","
 
 

@@ -10,7 +10,7 @@ is a couple of array operations, not a Python loop.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -148,8 +148,8 @@ def explain(tape: Tape, phase: Phase, name: str, row: int, column: int) -> Expla
         explanation = _batch_sum("loss", "(1/N)·Σ squared_error", [squared], total, {"error": Read()})
         outputs = phase.outputs["squared_error"].shape[1]
         # With several outputs the terms are entries, row-major: name the sample each comes from.
-        top = tuple(_replace(c, sample=c.sample // outputs) for c in explanation.top)
-        return _replace(explanation, prefix=f"(1/{squared.size})·(", suffix=")", top=top)
+        top = tuple(replace(c, sample=c.sample // outputs) for c in explanation.top)
+        return replace(explanation, prefix=f"(1/{squared.size})·(", suffix=")", top=top)
 
     if phase.kind == "loss_gradient":
         error = phase.inputs["error"]
@@ -196,12 +196,6 @@ def explain(tape: Tape, phase: Phase, name: str, row: int, column: int) -> Expla
     raise ValueError(f"no explanation for phase kind {phase.kind!r}")
 
 
-def _replace(explanation: Explanation, **changes) -> Explanation:
-    from dataclasses import replace
-
-    return replace(explanation, **changes)
-
-
 def _sub(layer: int | None) -> str:
     from scratchnet.names import subscript
 
@@ -230,4 +224,5 @@ def largest_changes(change: np.ndarray, count: int = TOP) -> list[tuple[int, int
     magnitudes = np.nan_to_num(np.abs(matrix), nan=0.0, posinf=top).ravel()
     count = min(count, magnitudes.size)
     order = np.argsort(-magnitudes, kind="stable")[:count]
-    return [tuple(int(i) for i in np.unravel_index(index, matrix.shape)) for index in order]
+    rows, columns = np.unravel_index(order, matrix.shape)
+    return [(int(row), int(column)) for row, column in zip(rows, columns)]

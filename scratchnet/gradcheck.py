@@ -8,7 +8,7 @@ the epoch's own starting parameters, independently of the backward pass.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -66,7 +66,7 @@ def _parameters(tape: Tape) -> list[tuple[np.ndarray, np.ndarray]]:
     return parameters
 
 
-def _run(parameters, start: int, value: np.ndarray) -> np.ndarray:
+def _run(parameters: Sequence[tuple[np.ndarray, np.ndarray]], start: int, value: np.ndarray) -> np.ndarray:
     for weight, bias in parameters[start - 1:]:
         value = value @ weight + bias
     return value
@@ -87,26 +87,29 @@ def check_gradient(
     first = tape[0]
     X = first.inputs["X"].astype(np.float64)
     y = tape[tape.index("error")].inputs["y"].astype(np.float64)
-    layer = phase.layer
     name = phase.result_name
     analytic_matrix = np.atleast_2d(phase.outputs[name]).astype(np.float64)
 
     if phase.kind == "loss_gradient":
         point = _run(parameters, 1, X)
-        def evaluate(p):
+        def evaluate(p: np.ndarray) -> np.ndarray:
             return p.copy()  # the point is changed in place between the two calls
-    elif phase.kind == "input":
-        point = _run(parameters[: layer - 1], 1, X) if layer > 1 else X.copy()
-        def evaluate(p):
-            return _run(parameters, layer, p)
     else:
-        weight, bias = parameters[layer - 1]
-        point = (weight if phase.kind == "weight" else bias).copy()
+        layer = phase.layer
+        if layer is None:
+            raise ValueError(f"{key} has no layer")  # weight, bias and input phases always have one
+        if phase.kind == "input":
+            point = _run(parameters[: layer - 1], 1, X) if layer > 1 else X.copy()
+            def evaluate(p: np.ndarray) -> np.ndarray:
+                return _run(parameters, layer, p)
+        else:
+            weight, bias = parameters[layer - 1]
+            point = (weight if phase.kind == "weight" else bias).copy()
 
-        def evaluate(p):
-            changed = list(parameters)
-            changed[layer - 1] = (p, bias) if phase.kind == "weight" else (weight, p)
-            return _run(changed, 1, X)
+            def evaluate(p: np.ndarray) -> np.ndarray:
+                changed = list(parameters)
+                changed[layer - 1] = (p, bias) if phase.kind == "weight" else (weight, p)
+                return _run(changed, 1, X)
 
     shape = analytic_matrix.shape
     n_cells = shape[0] * shape[1]

@@ -13,17 +13,19 @@ import numpy as np
 class DenseLayer:
     """Z = X·W + b, remembering X so the weight gradient can be formed later."""
 
+    # Set by forward; absent (AttributeError), never None, until it has run.
+    input_matrix: np.ndarray
+    output: np.ndarray
+    # Set by DenseNetwork.backward: the gradient arriving at this layer (G)
+    # and the three gradients it makes from it.
+    incoming_gradient: np.ndarray
+    weight_gradient: np.ndarray
+    bias_gradient: np.ndarray
+    input_gradient: np.ndarray
+
     def __init__(self, weight: np.ndarray, bias: np.ndarray) -> None:
         self.weight = weight
         self.bias = bias
-        self.input_matrix: np.ndarray | None = None
-        self.output: np.ndarray | None = None
-        # Filled by DenseNetwork.backward: the gradient arriving at this layer (G)
-        # and the three gradients it makes from it.
-        self.incoming_gradient: np.ndarray | None = None
-        self.weight_gradient: np.ndarray | None = None
-        self.bias_gradient: np.ndarray | None = None
-        self.input_gradient: np.ndarray | None = None
 
     @classmethod
     def initialise(

@@ -27,13 +27,16 @@ class IterationRecorder(Protocol):
 
 
 class DenseNetwork:
+    # Set by forward, compute_loss and backward; absent (AttributeError), never None, until they have run.
+    logits: np.ndarray
+    error: np.ndarray
+    squared_error: np.ndarray
+    loss: np.floating
+    """A NumPy scalar (np.float64 or np.float32), not an array."""
+    loss_gradient_wrt_prediction: np.ndarray
+
     def __init__(self, layers: Sequence[DenseLayer]) -> None:
         self.layers = list(layers)
-        self.logits: np.ndarray | None = None
-        self.error: np.ndarray | None = None
-        self.squared_error: np.ndarray | None = None
-        self.loss: np.ndarray | None = None
-        self.loss_gradient_wrt_prediction: np.ndarray | None = None
 
     @classmethod
     def initialise(
@@ -65,7 +68,7 @@ class DenseNetwork:
         self.logits = output
         return output
 
-    def compute_loss(self, target: np.ndarray) -> np.ndarray:
+    def compute_loss(self, target: np.ndarray) -> np.floating:
         error = self.logits - target
         squared_error = error ** 2
         loss = np.mean(squared_error)

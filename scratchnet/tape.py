@@ -25,13 +25,13 @@ def shape_text(array: np.ndarray) -> str:
     return "scalar" if array.ndim == 0 else "×".join(str(n) for n in array.shape)
 
 
-def _frozen(array: np.ndarray) -> np.ndarray:
+def _frozen(array: np.ndarray | np.floating) -> np.ndarray:
     view = np.asarray(array).view()
     view.flags.writeable = False
     return view
 
 
-def _matrices(named: Mapping[str, np.ndarray]) -> Mapping[str, np.ndarray]:
+def _matrices(named: Mapping[str, np.ndarray | np.floating]) -> Mapping[str, np.ndarray]:
     return MappingProxyType({name: _frozen(array) for name, array in named.items()})
 
 
@@ -107,7 +107,14 @@ class TapeRecorder:
 
     def __init__(self, epoch: int = 0) -> None:
         self.epoch = epoch
-        self.tape: Tape | None = None
+        self._tape: Tape | None = None
+
+    @property
+    def tape(self) -> Tape:
+        """The recorded iteration; raises RuntimeError before a step has been recorded."""
+        if self._tape is None:
+            raise RuntimeError("TapeRecorder.tape: no step recorded yet (pass the recorder as record= to step)")
+        return self._tape
 
     def __call__(
         self,
@@ -121,7 +128,7 @@ class TapeRecorder:
         phases: list[Phase] = []
 
         def add(key: str, kind: str, layer: int | None, words: Words, shapes: str, code: str,
-                inputs: dict[str, np.ndarray], outputs: dict[str, np.ndarray]) -> None:
+                inputs: dict[str, np.ndarray], outputs: dict[str, np.ndarray | np.floating]) -> None:
             phases.append(Phase(key, kind, layer, words.title, words.equation, words.legend, shapes, code,
                                 words.note, _matrices(inputs), _matrices(outputs)))
 
@@ -188,7 +195,7 @@ class TapeRecorder:
                  f"dW{layer_number}": layer.weight_gradient, f"db{layer_number}": layer.bias_gradient},
                 {f"W{layer_number}'": layer.weight, f"b{layer_number}'": layer.bias})
 
-        self.tape = Tape(
+        self._tape = Tape(
             epoch=self.epoch,
             learning_rate=learning_rate,
             sizes=network.sizes,

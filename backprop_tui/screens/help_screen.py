@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from rich.table import Table
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -10,7 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 
-def binding_rows(sections: list[tuple[str, list[BindingType]]], key_display) -> Table:
+def binding_rows(sections: list[tuple[str, list[BindingType]]], key_display: Callable[[Binding], str]) -> Table:
     table = Table(box=None, show_header=False, padding=(0, 2))
     table.add_column(style="bold", no_wrap=True)
     table.add_column()

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 
 import numpy as np
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
-from textual import events
+from textual import events, getters
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -21,6 +22,7 @@ from textual.coordinate import Coordinate
 from textual.screen import Screen
 from textual.widgets import DataTable, Digits, Input, ProgressBar, Sparkline, Static
 
+from backprop_tui.app import BackpropApp
 from backprop_tui.article import ARTICLE_LOSSES, is_article_setup
 from backprop_tui.cell_format import format_value
 from backprop_tui.headless import loss_rows
@@ -61,6 +63,8 @@ def _range(losses: list[float]) -> str:
 
 class Curve(Vertical):
     """One labelled loss curve; a click on it opens the epoch under the pointer."""
+
+    app = getters.app(BackpropApp)
 
     def __init__(self, label: str, *, id: str | None = None) -> None:
         super().__init__(id=id, classes="curve")
@@ -171,6 +175,8 @@ class TrainingScreen(Screen):
     MAX_SPEED_REDRAW_HZ = 3
     """At max speed every frame drawn takes the GIL from the training thread (a full redraw
     costs tens of milliseconds), so the picture updates less often and the run goes faster."""
+
+    app = getters.app(BackpropApp)
 
     def __init__(self) -> None:
         super().__init__()
@@ -347,7 +353,7 @@ class TrainingScreen(Screen):
         for column in ("sample", "ŷ", "y"):
             predictions.add_column(column, justify="right")
         for i in range(samples):
-            money = (lambda v: f"{v:,.0f}") if dollars else (lambda v: format_value(v).strip())
+            money: Callable[[float], str] = (lambda v: f"{v:,.0f}") if dollars else (lambda v: format_value(v).strip())
             predictions.add_row(str(i), money(float(prediction[i, 0])), money(float(target[i, 0])))
         note = ("Without activations the layers collapse into one linear map, X·W_eff + b_eff: "
                 "three layers learn nothing one layer could not.")

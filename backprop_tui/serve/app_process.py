@@ -11,6 +11,7 @@ import asyncio
 import json
 import os
 from collections.abc import Sequence
+from typing import Any
 
 from textual_serve.app_service import AppService
 
@@ -20,7 +21,7 @@ STOP_TIMEOUT = 5.0
 
 
 class RoomAppService(AppService):
-    def __init__(self, argv: Sequence[str], role: str, hub: FollowHub, **kwargs) -> None:
+    def __init__(self, argv: Sequence[str], role: str, hub: FollowHub, **kwargs: Any) -> None:
         super().__init__(" ".join(argv), **kwargs)
         self.argv = list(argv)
         self.role = role

@@ -22,6 +22,8 @@ from typing import Any
 import aiohttp_jinja2
 import jinja2
 from aiohttp import web
+from aiohttp.typedefs import Handler
+from textual_serve.app_service import AppService
 from textual_serve.server import Server
 
 from backprop_tui.serve.app_process import RoomAppService
@@ -82,7 +84,7 @@ class RoomServer(Server):
         return response
 
     @web.middleware
-    async def _guard(self, request: web.Request, handler) -> web.StreamResponse:
+    async def _guard(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         """Every request carries the token (query the first time, then the cookie), or gets 403."""
         from_query = request.query.get("token")
         given = from_query or request.cookies.get(TOKEN_COOKIE)
@@ -129,7 +131,11 @@ class RoomServer(Server):
 
     # --- one websocket, one app process ------------------------------------------------
 
-    async def handle_websocket(self, request: web.Request) -> web.StreamResponse:
+    # A refused connection gets a plain HTTP page, which aiohttp takes from any handler; textual-serve
+    # types its handler as returning only the websocket. Its one caller, the route table, is ours (_make_app).
+    async def handle_websocket(  # type: ignore[override]  # may answer with a page, not a websocket
+        self, request: web.Request
+    ) -> web.StreamResponse:
         if not origin_ok(request.headers.get("Origin"), self._allowed_origins(request)):
             return self._message(request, 403, "Forbidden", "Connections are accepted only from this server's page.")
         role = "attendee"
@@ -166,7 +172,7 @@ class RoomServer(Server):
             await service.stop()
         return websocket
 
-    async def _process_messages(self, websocket: web.WebSocketResponse, app_service: RoomAppService) -> None:
+    async def _process_messages(self, websocket: web.WebSocketResponse, app_service: AppService) -> None:
         """Like textual-serve's, but a malformed message is skipped instead of ending the session."""
         from aiohttp import WSMsgType
 

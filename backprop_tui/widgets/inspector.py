@@ -37,10 +37,11 @@ class Inspector(Static):
                     f"sample {c.sample} ({_fmt(c.value)}, {c.share:.1%})" for c in explanation.top
                 )
                 lines.append(Text(f"{explanation.n_terms:,} terms, one per sample; largest |term|: {picks}"))
-            if explanation.change is not None:
+            change, before = explanation.change, explanation.before
+            if change is not None and before is not None:  # both set together, on update phases
                 lines.append(Text(
-                    f"old → new: {_fmt(explanation.before)} → {_fmt(explanation.total)}    "
-                    f"Δ = new − old = {_fmt(explanation.change)}"
+                    f"old → new: {_fmt(before)} → {_fmt(explanation.total)}    "
+                    f"Δ = new − old = {_fmt(change)}"
                 ))
         if origin:
             lines.append(Text(origin, style="italic"))

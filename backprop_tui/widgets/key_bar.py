@@ -11,10 +11,14 @@ from collections.abc import Iterable
 from dataclasses import replace
 
 from textual import events
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.style import Style
 from textual.widgets import Static
+
+
+def _as_binding(binding: BindingType) -> Binding:
+    return binding if isinstance(binding, Binding) else Binding(*binding)
 
 
 class KeyBar(Static):
@@ -30,9 +34,11 @@ class KeyBar(Static):
     }
     """
 
-    def __init__(self, bindings: Iterable[Binding], namespace: str, *, id: str | None = None) -> None:
+    def __init__(self, bindings: Iterable[BindingType], namespace: str, *, id: str | None = None) -> None:
+        """`bindings`: what a BINDINGS list holds; tuples are read as Textual reads them, Binding(*tuple)."""
         super().__init__(id=id)
-        self._bindings = [binding for binding in bindings if binding.show]
+        # Not `_bindings`: that name is the widget's own BindingsMap, which Textual reads for key handling.
+        self._keys = [binding for binding in map(_as_binding, bindings) if binding.show]
         self._namespace = namespace
         """Where a click sends the action: "app" or "screen"."""
         self._spans: list[tuple[int, int, str]] = []
@@ -47,7 +53,7 @@ class KeyBar(Static):
         key_style = Style.parse("bold $footer-key-foreground")
         parts: list[tuple[str, Style] | str] = []
         self._spans, column = [], 0
-        for binding in self._bindings:
+        for binding in self._keys:
             key = f" {self.app.get_key_display(replace(binding, key=binding.key.split(',')[0]))} "
             label = f"{binding.description} "
             parts += [(key, key_style), label]

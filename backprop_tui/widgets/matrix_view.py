@@ -242,11 +242,12 @@ class MatrixView(ScrollView, can_focus=True):
 
     def render_line(self, y: int) -> Strip:
         region = self.scrollable_content_region
-        if self.shown is None or region.width <= 0:
+        shown = self.shown
+        if shown is None or region.width <= 0:
             return Strip.blank(region.width)
         if not self._has_track:
-            return self._render_cells(y, region.width)
-        cells = self._render_cells(y, region.width - 1)
+            return self._render_cells(shown, y, region.width)
+        cells = self._render_cells(shown, y, region.width - 1)
         return Strip.join([cells, Strip([self._track_segment(y, region.height)])])
 
     def _track_segment(self, y: int, height: int) -> Segment:
@@ -261,7 +262,7 @@ class MatrixView(ScrollView, can_focus=True):
         on_thumb = start <= y - 1 < start + thumb
         return Segment("┃" if on_thumb else "│", Style.parse(f"{foreground} on {background}") + Style(dim=not on_thumb))
 
-    def _render_cells(self, y: int, width: int) -> Strip:
+    def _render_cells(self, shown: Shown, y: int, width: int) -> Strip:
         scroll_y = self.scroll_offset.y
         gutter = self.gutter_width
         cell_width = self.cell_width
@@ -273,7 +274,7 @@ class MatrixView(ScrollView, can_focus=True):
         dim = plain + Style(dim=True)
         segments: list[Segment]
         if y == 0:
-            labels = self.shown.column_labels
+            labels = shown.column_labels
             segments = [Segment(("◂" if first > 0 else " ") + " " * (gutter - 1), dim)]
             for column in range(first, last):
                 label = labels[column] if labels else str(column)
@@ -286,9 +287,9 @@ class MatrixView(ScrollView, can_focus=True):
             row_style = dim + Style(bold=row == self.highlight_row or row == self.cursor[0])
             segments = [Segment(str(row).rjust(gutter - 1) + " ", row_style)]
             values = self._matrix[row, first:last]
-            scale = self.shown.stats.max_abs if self.shown.heat else 0.0
-            formats = self.shown.column_formats
-            missing, marked = self.shown.missing, self.shown.marked
+            scale = shown.stats.max_abs if shown.heat else 0.0
+            formats = shown.column_formats
+            missing, marked = shown.missing, shown.marked
             focused = self.has_focus
             for offset, value in enumerate(values.tolist()):
                 column = first + offset

@@ -125,9 +125,9 @@ class PhaseList(ScrollView, can_focus=True):
         if offset is None:
             return
         line = self.scroll_offset.y + offset.y
-        if 0 <= line < len(self._lines) and self._lines[line][0] is not None:
+        if 0 <= line < len(self._lines) and (key := self._lines[line][0]) is not None:
             self._set_highlight(line)
-            self.post_message(self.Chosen(self._lines[line][0]))
+            self.post_message(self.Chosen(key))
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         return len(self._lines)
