@@ -54,34 +54,32 @@ def test_judge_reads_shapes_and_values():
     assert "at most 4 cells" in judge("1, 2", np.zeros((3, 3))).message
 
 
-async def test_quiz_hides_everything_derived_from_the_result_until_answered():
-    app = build_app("--quiz")
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("end")  # update.3: W3' and b3' are small, values are asked
-        phase = app.session.phase
-        assert app.hiding and "W3'" not in visible_names(app) and "b3'" not in visible_names(app)
-        assert not app.query_one(Inspector).display and app.explanation is None
-        assert phase.shapes.rsplit("→", 1)[1].strip() not in str(app.query_one("#equation").render())
-        assert "loss" not in str(app.query_one(StatusLine).render())
-        text = screen_text(app)
-        for value in np.atleast_2d(phase.outputs["W3'"]).ravel():
-            assert f"{value:.4f}".replace("-", "−") not in text
-        await pilot.press(*"1x4", "enter")  # wrong: W3' is 4×1
-        assert app.score == [0, 1] and "not 1x4" in app.quiz_feedback and not app.hiding
-        assert "W3'" in visible_names(app)
-        await pilot.press("left")
-        assert app.session.phase.key == "update.2" and app.hiding
-        await pilot.press(*"8x4", "enter")  # right
-        assert app.score == [1, 2] and app.quiz_feedback.startswith("Right")
+async def test_quiz_hides_everything_derived_from_the_result_until_answered(launch):
+    app, pilot = await launch('--quiz', size=SIZE)
+    await pilot.press("end")  # update.3: W3' and b3' are small, values are asked
+    phase = app.session.phase
+    assert app.hiding and "W3'" not in visible_names(app) and "b3'" not in visible_names(app)
+    assert not app.query_one(Inspector).display and app.explanation is None
+    assert phase.shapes.rsplit("→", 1)[1].strip() not in str(app.query_one("#equation").render())
+    assert "loss" not in str(app.query_one(StatusLine).render())
+    text = screen_text(app)
+    for value in np.atleast_2d(phase.outputs["W3'"]).ravel():
+        assert f"{value:.4f}".replace("-", "−") not in text
+    await pilot.press(*"1x4", "enter")  # wrong: W3' is 4×1
+    assert app.score == [0, 1] and "not 1x4" in app.quiz_feedback and not app.hiding
+    assert "W3'" in visible_names(app)
+    await pilot.press("left")
+    assert app.session.phase.key == "update.2" and app.hiding
+    await pilot.press(*"8x4", "enter")  # right
+    assert app.score == [1, 2] and app.quiz_feedback.startswith("Right")
 
 
-async def test_enter_on_nothing_reveals_and_Q_toggles_quiz():
-    app = build_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("Q")
-        assert app.quiz and app.hiding
-        await pilot.press("enter")
-        assert not app.hiding and app.score == [0, 0] and "Z1" in visible_names(app)
+async def test_enter_on_nothing_reveals_and_Q_toggles_quiz(launch):
+    app, pilot = await launch(size=SIZE)
+    await pilot.press("Q")
+    assert app.quiz and app.hiding
+    await pilot.press("enter")
+    assert not app.hiding and app.score == [0, 0] and "Z1" in visible_names(app)
 
 
 # --- themes and zoom ----------------------------------------------------------------------
@@ -90,25 +88,23 @@ async def test_enter_on_nothing_reveals_and_Q_toggles_quiz():
 @pytest.mark.parametrize("theme,textual", [("dark", "textual-dark"), ("light", "textual-light"),
                                            ("high-contrast", "backprop-high-contrast"),
                                            ("monochrome", "backprop-monochrome")])
-async def test_every_theme(theme, textual):
-    app = build_app("--theme", theme)
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("right", "tab", "j")
-        assert app.theme == textual
-        view = app.query_one("#result-0", MatrixView)
-        assert painted_with_hue(view) is (theme != "monochrome")  # monochrome paints brightness only
-        assert "Z₂" in screen_text(app)
+async def test_every_theme(launch, theme, textual):
+    app, pilot = await launch('--theme', theme, size=SIZE)
+    await pilot.press("right", "tab", "j")
+    assert app.theme == textual
+    view = app.query_one("#result-0", MatrixView)
+    assert painted_with_hue(view) is (theme != "monochrome")  # monochrome paints brightness only
+    assert "Z₂" in screen_text(app)
 
 
-async def test_zoom_shows_only_the_results_with_fewer_decimals():
-    app = build_app("--zoom")
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        assert not app.query_one("#operands").display or not app.query_one("#operands").region.width
-        view = app.query_one("#result-0", MatrixView)
-        assert view._decimals == 2 and view.cell_width > 9
-        await pilot.press("z")
-        assert view._decimals == 4 and app.query_one("#operands").region.width > 0
+async def test_zoom_shows_only_the_results_with_fewer_decimals(launch):
+    app, pilot = await launch('--zoom', size=SIZE)
+    await pilot.pause()
+    assert not app.query_one("#operands").display or not app.query_one("#operands").region.width
+    view = app.query_one("#result-0", MatrixView)
+    assert view._decimals == 2 and view.cell_width > 9
+    await pilot.press("z")
+    assert view._decimals == 4 and app.query_one("#operands").region.width > 0
 
 
 # --- exports -------------------------------------------------------------------------------
@@ -172,12 +168,11 @@ async def test_a_session_saves_on_quit_and_restores_the_same_screen(tmp_path):
     assert after == before
 
 
-async def test_ctrl_s_saves(tmp_path):
+async def test_ctrl_s_saves(launch, tmp_path):
     path = tmp_path / "s.toml"
-    app = build_app("--session", str(path))
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("right", "ctrl+s")
-        assert load_session(path).phase == "forward.2"
+    app, pilot = await launch('--session', str(path), size=SIZE)
+    await pilot.press("right", "ctrl+s")
+    assert load_session(path).phase == "forward.2"
 
 
 def test_round_trip_of_a_csv_session_and_its_checks(tmp_path, capsys):

@@ -25,81 +25,76 @@ async def finish(app, pilot) -> None:
     await pilot.pause()
 
 
-async def test_a_default_run_matches_headless_train():
-    app = build_app("--speed", "max")
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("e")
-        assert isinstance(app.screen, TrainingScreen)
-        await finish(app, pilot)
-        losses = app.session.losses
-        assert app.training_state == "done" and len(losses) == 125
-        assert losses == headless_losses()
-        assert losses[-1] < 0.01
-        assert len(app.session.parameters) == 126
+async def test_a_default_run_matches_headless_train(launch):
+    app, pilot = await launch('--speed', 'max', size=SIZE)
+    await pilot.press("e")
+    assert isinstance(app.screen, TrainingScreen)
+    await finish(app, pilot)
+    losses = app.session.losses
+    assert app.training_state == "done" and len(losses) == 125
+    assert losses == headless_losses()
+    assert losses[-1] < 0.01
+    assert len(app.session.parameters) == 126
 
 
-async def test_a_run_held_at_the_gate_is_in_progress():
-    app = build_app("--speed", "max")
-    async with app.run_test(size=SIZE) as pilot:
-        app.trainer.gate.clear()  # the worker waits here before its first epoch
-        await pilot.press("e")
+async def test_a_run_held_at_the_gate_is_in_progress(launch):
+    app, pilot = await launch('--speed', 'max', size=SIZE)
+    app.trainer.gate.clear()  # the worker waits here before its first epoch
+    await pilot.press("e")
+    await pilot.pause()
+    assert app.training and app.session.trained_epochs == 1
+    app.trainer.gate.set()
+    await finish(app, pilot)
+    assert app.session.losses == headless_losses()
+
+
+async def test_pause_and_resume(launch):
+    app, pilot = await launch('--speed', '2', size=SIZE)
+    await pilot.press("e", "space")
+    assert app.training_state == "paused" and app.trainer.paused
+    for _ in range(500):  # until the worker is at the gate (bounded; no sleeping on a guess)
+        if app.trainer.holding.is_set():
+            break
+        await pilot.pause(0.01)
+    assert app.trainer.holding.is_set()
+    await pilot.pause()  # the hand-over made before holding has arrived
+    held = app.session.trained_epochs
+    for _ in range(3):
         await pilot.pause()
-        assert app.training and app.session.trained_epochs == 1
-        app.trainer.gate.set()
-        await finish(app, pilot)
-        assert app.session.losses == headless_losses()
+    assert app.session.trained_epochs == held and app.training
+    await pilot.press("space")
+    assert app.training_state == "running" and not app.trainer.paused
+    await pilot.press("m")
+    assert app.trainer.speed is None
+    await finish(app, pilot)
+    assert app.session.losses == headless_losses()
 
 
-async def test_pause_and_resume():
-    app = build_app("--speed", "2")
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("e", "space")
-        assert app.training_state == "paused" and app.trainer.paused
-        for _ in range(500):  # until the worker is at the gate (bounded; no sleeping on a guess)
-            if app.trainer.holding.is_set():
-                break
-            await pilot.pause(0.01)
-        assert app.trainer.holding.is_set()
-        await pilot.pause()  # the hand-over made before holding has arrived
-        held = app.session.trained_epochs
-        for _ in range(3):
-            await pilot.pause()
-        assert app.session.trained_epochs == held and app.training
-        await pilot.press("space")
-        assert app.training_state == "running" and not app.trainer.paused
-        await pilot.press("m")
-        assert app.trainer.speed is None
-        await finish(app, pilot)
-        assert app.session.losses == headless_losses()
+async def test_stop_ends_the_run_early_and_e_continues_it(launch):
+    app, pilot = await launch('--speed', 'max', size=SIZE)
+    app.trainer.gate.clear()
+    await pilot.press("e", "x")
+    await finish(app, pilot)
+    assert app.training_state.startswith("stopped") and app.session.trained_epochs < 125
+    app.trainer.gate.set()
+    await pilot.press("e")
+    await finish(app, pilot)
+    assert app.session.losses == headless_losses()
 
 
-async def test_stop_ends_the_run_early_and_e_continues_it():
-    app = build_app("--speed", "max")
-    async with app.run_test(size=SIZE) as pilot:
-        app.trainer.gate.clear()
-        await pilot.press("e", "x")
-        await finish(app, pilot)
-        assert app.training_state.startswith("stopped") and app.session.trained_epochs < 125
-        app.trainer.gate.set()
-        await pilot.press("e")
-        await finish(app, pilot)
-        assert app.session.losses == headless_losses()
-
-
-async def test_divergence_stops_the_run_and_the_app_stays_alive():
-    app = build_app("--lr", "5", "--speed", "max")
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("e")
-        await finish(app, pilot)
-        assert app.training_state == "diverged"
-        k = app.session.diverged_at
-        assert k is not None and f"diverged at epoch {k}" in app.training_message
-        curve = app.screen.query_one(Curve)
-        assert all(np.isfinite(curve.sparkline.data))
-        await pilot.press("L")
-        assert all(np.isfinite(curve.sparkline.data))
-        await pilot.press("escape", "right")
-        assert app.is_running and app.session.phase.key == "forward.2"
+async def test_divergence_stops_the_run_and_the_app_stays_alive(launch):
+    app, pilot = await launch('--lr', '5', '--speed', 'max', size=SIZE)
+    await pilot.press("e")
+    await finish(app, pilot)
+    assert app.training_state == "diverged"
+    k = app.session.diverged_at
+    assert k is not None and f"diverged at epoch {k}" in app.training_message
+    curve = app.screen.query_one(Curve)
+    assert all(np.isfinite(curve.sparkline.data))
+    await pilot.press("L")
+    assert all(np.isfinite(curve.sparkline.data))
+    await pilot.press("escape", "right")
+    assert app.is_running and app.session.phase.key == "forward.2"
 
 
 def stepped_tape(epoch: int):
@@ -116,45 +111,42 @@ def assert_same_tape(a, b) -> None:
             assert np.array_equal(pa.matrix(name), pb.matrix(name)), (pa.key, name)
 
 
-async def test_reopening_an_epoch_gives_the_tape_stepping_there_makes():
-    app = build_app("--speed", "max")
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("e")
-        await finish(app, pilot)
-        await pilot.press("o", *"7", "enter")
-        assert not isinstance(app.screen, TrainingScreen)
-        assert (app.session.epoch, app.session.phase.key) == (7, "forward.1")
-        assert_same_tape(app.session.tape, stepped_tape(7))
+async def test_reopening_an_epoch_gives_the_tape_stepping_there_makes(launch):
+    app, pilot = await launch('--speed', 'max', size=SIZE)
+    await pilot.press("e")
+    await finish(app, pilot)
+    await pilot.press("o", *"7", "enter")
+    assert not isinstance(app.screen, TrainingScreen)
+    assert (app.session.epoch, app.session.phase.key) == (7, "forward.1")
+    assert_same_tape(app.session.tape, stepped_tape(7))
 
 
-async def test_the_loss_table_and_the_sparkline_open_epochs():
-    app = build_app("--speed", "max")
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("e")
-        await finish(app, pilot)
-        table = app.screen.query_one("#loss-table")
-        table.move_cursor(row=2)
-        await pilot.press("enter")
-        assert app.session.epoch == 40
-        await pilot.press("e")
-        await pilot.pause()
-        curve = app.screen.query_one(Curve)
-        await pilot.click(curve, offset=(1 + curve.content_region.width // 2, 3))
-        assert not isinstance(app.screen, TrainingScreen)
-        assert abs(app.session.epoch - 62) <= 2
+async def test_the_loss_table_and_the_sparkline_open_epochs(launch):
+    app, pilot = await launch('--speed', 'max', size=SIZE)
+    await pilot.press("e")
+    await finish(app, pilot)
+    table = app.screen.query_one("#loss-table")
+    table.move_cursor(row=2)
+    await pilot.press("enter")
+    assert app.session.epoch == 40
+    await pilot.press("e")
+    await pilot.pause()
+    curve = app.screen.query_one(Curve)
+    await pilot.click(curve, offset=(1 + curve.content_region.width // 2, 3))
+    assert not isinstance(app.screen, TrainingScreen)
+    assert abs(app.session.epoch - 62) <= 2
 
 
-async def test_a_branch_reruns_from_the_same_initial_weights_with_another_eta():
-    app = build_app("--speed", "max")
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("e")
-        await finish(app, pilot)
-        await pilot.press("b", *"0.03 40", "enter")
-        await finish(app, pilot)
-        branch = app.session.branches[0]
-        assert branch.learning_rate == 0.03 and branch.losses == headless_losses(learning_rate=0.03, epochs=40)
-        curves = [curve for curve in app.screen.query(Curve) if curve.display]
-        assert len(curves) == 2 and "η = 0.03" in curves[1].border_title and "η = 0.01" in curves[0].border_title
+async def test_a_branch_reruns_from_the_same_initial_weights_with_another_eta(launch):
+    app, pilot = await launch('--speed', 'max', size=SIZE)
+    await pilot.press("e")
+    await finish(app, pilot)
+    await pilot.press("b", *"0.03 40", "enter")
+    await finish(app, pilot)
+    branch = app.session.branches[0]
+    assert branch.learning_rate == 0.03 and branch.losses == headless_losses(learning_rate=0.03, epochs=40)
+    curves = [curve for curve in app.screen.query(Curve) if curve.display]
+    assert len(curves) == 2 and "η = 0.03" in curves[1].border_title and "η = 0.01" in curves[0].border_title
 
 
 async def test_quitting_mid_run_ends_the_training_thread():
@@ -206,34 +198,32 @@ def expected_rows(losses: list[float]) -> list[tuple[str, str]]:
     return [(str(epoch), format_value(loss).strip()) for epoch, loss in loss_rows(losses, 20)]
 
 
-async def test_the_loss_table_follows_a_run_that_stops_and_continues():
-    app = build_app("--speed", "max")
-    async with app.run_test(size=SIZE) as pilot:
-        app.trainer.gate.clear()
-        await pilot.press("e", "x")
-        await finish(app, pilot)
-        app.screen.refresh_view()
-        partial = list(app.session.losses)
-        assert len(partial) < 125 and table_rows(app.screen) == expected_rows(partial)
-        app.trainer.gate.set()
-        await pilot.press("e")
-        await finish(app, pilot)
-        full = table_rows(app.screen)
-        assert full == expected_rows(app.session.losses) and full[-1][0] == "124"
-        assert len(full) == len(expected_rows(app.session.losses))  # no row of the stopped run left behind
+async def test_the_loss_table_follows_a_run_that_stops_and_continues(launch):
+    app, pilot = await launch('--speed', 'max', size=SIZE)
+    app.trainer.gate.clear()
+    await pilot.press("e", "x")
+    await finish(app, pilot)
+    app.screen.refresh_view()
+    partial = list(app.session.losses)
+    assert len(partial) < 125 and table_rows(app.screen) == expected_rows(partial)
+    app.trainer.gate.set()
+    await pilot.press("e")
+    await finish(app, pilot)
+    full = table_rows(app.screen)
+    assert full == expected_rows(app.session.losses) and full[-1][0] == "124"
+    assert len(full) == len(expected_rows(app.session.losses))  # no row of the stopped run left behind
 
 
-async def test_the_loss_tables_running_last_row_is_edited_in_place():
-    app = build_app("--speed", "max")
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("e")
-        await finish(app, pilot)
-        full = list(app.session.losses)
-        screen = app.screen
-        for seen in (57, 58, 99, 125, 30):  # the table as a run shows it going, then a shorter run's
-            app.session.losses[:] = full[:seen]
-            screen.refresh_view()
-            assert table_rows(screen) == expected_rows(full[:seen])
+async def test_the_loss_tables_running_last_row_is_edited_in_place(launch):
+    app, pilot = await launch('--speed', 'max', size=SIZE)
+    await pilot.press("e")
+    await finish(app, pilot)
+    full = list(app.session.losses)
+    screen = app.screen
+    for seen in (57, 58, 99, 125, 30):  # the table as a run shows it going, then a shorter run's
+        app.session.losses[:] = full[:seen]
+        screen.refresh_view()
+        assert table_rows(screen) == expected_rows(full[:seen])
 
 
 async def test_a_run_keeps_gil_handoffs_short_until_it_ends():

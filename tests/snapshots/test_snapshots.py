@@ -1,36 +1,23 @@
-"""How the debugger looks, compared against stored SVGs (versions pinned in constraints.txt)."""
+"""How the debugger looks: every README picture's scenario against its stored SVG (versions pinned in
+constraints.txt), and each scenario's check that it shows what its caption says."""
 
 from __future__ import annotations
 
+import pytest
+
+from screenshots.scenarios import SCENARIOS, Scenario, drive
 from tests.helpers import build_app
 
 
-async def _go(pilot, key: str) -> None:
-    pilot.app.go_to_phase(key)
-    await pilot.pause()
+@pytest.mark.parametrize("scenario", [s for s in SCENARIOS if s.stable], ids=lambda s: s.name)
+def test_scenario_looks_as_stored(snap_compare, scenario: Scenario):
+    assert snap_compare(build_app(*scenario.argv), terminal_size=scenario.size,
+                        run_before=lambda pilot: drive(pilot, scenario))
 
 
-class TestDebuggerScreens:
-    def test_first_phase(self, snap_compare):
-        assert snap_compare(build_app(), terminal_size=(120, 40))
-
-    def test_weight_gradient_phase(self, snap_compare):
-        assert snap_compare(build_app(), terminal_size=(120, 40), run_before=lambda pilot: _go(pilot, "backward.2.weight"))
-
-    def test_update_phase(self, snap_compare):
-        assert snap_compare(build_app(), terminal_size=(120, 40), run_before=lambda pilot: _go(pilot, "update.3"))
-
-    def test_first_phase_at_80x24(self, snap_compare):
-        assert snap_compare(build_app(), terminal_size=(80, 24))
-
-
-class TestInspectorScreens:
-    def test_inspector_on_a_forward_phase(self, snap_compare):
-        assert snap_compare(build_app(), terminal_size=(160, 48), press=["right", "tab", "j", "j", "l"])
-
-    def test_inspector_on_a_weight_gradient_phase(self, snap_compare):
-        async def run_before(pilot):
-            await _go(pilot, "backward.2.weight")
-            await pilot.press("tab", "j", "l")
-
-        assert snap_compare(build_app(), terminal_size=(160, 48), run_before=run_before)
+@pytest.mark.parametrize("scenario", [s for s in SCENARIOS if not s.stable], ids=lambda s: s.name)
+async def test_scenario_shows_its_caption(scenario: Scenario):
+    """Pictures with timing in them are not compared pixel for pixel, but still checked."""
+    app = build_app(*scenario.argv)
+    async with app.run_test(size=scenario.size) as pilot:
+        await drive(pilot, scenario)

@@ -1,0 +1,85 @@
+"""The README's pictures as scenarios: one table for `make screenshots` and for the snapshot tests.
+
+Each scenario is the app as the command line builds it, driven by keys as a person would, and a check
+that the screen shows what the caption says. The snapshot tests compare each against a stored SVG and
+run its check, so a README picture cannot drift away from a tested screen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from textual.pilot import Pilot
+
+from backprop_tui.app import BackpropApp
+from backprop_tui.screens.help_screen import HelpScreen
+from backprop_tui.screens.training_screen import TrainingScreen
+from backprop_tui.widgets.inspector import Inspector
+from backprop_tui.widgets.watch_panel import WatchPanel
+
+WAIT = "wait"  # not a key: wait for the training run, then for the training screen's throttled redraw
+
+
+def _on(key: str) -> Callable[[BackpropApp], bool]:
+    return lambda app: app.session.phase.key == key
+
+
+def _inspecting(key: str) -> Callable[[BackpropApp], bool]:
+    return lambda app: app.session.phase.key == key and bool(app.query_one(Inspector).display)
+
+
+def _lesson_with_quiz_and_watch(app: BackpropApp) -> bool:
+    return bool(app.lesson_step >= 0 and app.hiding and app.query_one(WatchPanel).display
+                and app.session.pins)
+
+
+def _training_finished(app: BackpropApp) -> bool:
+    return isinstance(app.screen, TrainingScreen) and not app.workers
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str  # the file in screenshots/ and the snapshot's name
+    caption: str  # what the README says it shows
+    size: tuple[int, int]
+    argv: tuple[str, ...] = ()
+    keys: tuple[str, ...] = ()
+    shows: Callable[[BackpropApp], bool] = field(default=lambda app: True)
+    stable: bool = True  # False: drawn for the README but not compared pixel for pixel
+
+
+SCENARIOS = (
+    Scenario("forward", "The first forward phase", (160, 48), shows=_on("forward.1")),
+    Scenario("weight_gradient", "A weight-gradient phase with the inspector", (160, 48),
+             keys=("end", *["left"] * 8, "tab", "j", "l"), shows=_inspecting("backward.2.weight")),
+    Scenario("update", "The update phase", (160, 48), keys=("end",), shows=_on("update.3")),
+    Scenario("error_predictions", "Predictions beside targets on the error phase", (160, 48),
+             keys=("right",) * 3, shows=_on("error")),
+    Scenario("inspector_update_delta", "The change matrix of an update", (160, 48), keys=("end", "tab", "d"),
+             shows=_on("update.3")),
+    Scenario("lesson", "A lesson step with quiz and watch panels", (160, 48), argv=("--lesson", "article"),
+             keys=(*["right_square_bracket"] * 6, *["right_square_bracket"] * 5),
+             shows=_lesson_with_quiz_and_watch),
+    Scenario("quiz", "Quiz mode in the high-contrast theme", (160, 48),
+             argv=("--quiz", "--theme", "high-contrast"), keys=("right",), shows=lambda app: app.hiding),
+    Scenario("help", "The help screen", (120, 40), keys=("question_mark",),
+             shows=lambda app: isinstance(app.screen, HelpScreen)),
+    Scenario("small_80x24", "At 80×24", (80, 24), keys=("right",) * 9, shows=_on("backward.2.weight")),
+    Scenario("training", "The training screen", (160, 48), argv=("--speed", "max"),
+             keys=("e", WAIT, "b", *"0.002 125", "enter", WAIT), shows=_training_finished, stable=False),
+)
+
+
+async def drive(pilot: Pilot, scenario: Scenario) -> None:
+    """Press the scenario's keys, then check that the screen shows what its caption says."""
+    app = pilot.app
+    assert isinstance(app, BackpropApp)
+    for key in scenario.keys:
+        if key == WAIT:
+            await app.workers.wait_for_complete()
+            await pilot.pause(0.5)
+        else:
+            await pilot.press(key)
+    await pilot.pause()
+    assert scenario.shows(app), f"the {scenario.name!r} picture does not show: {scenario.caption}"
