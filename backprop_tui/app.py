@@ -27,7 +27,7 @@ from textual.widgets import Static
 from textual.worker import get_current_worker
 
 from backprop_tui.cell_format import format_value
-from backprop_tui.commands import PhaseCommands
+from backprop_tui.commands import PhaseCommands, ThemeCommands
 from backprop_tui.session import Branch, Session, View
 from backprop_tui.themes import HIGH_CONTRAST, MONOCHROME, MONOCHROME_THEMES, THEMES
 from backprop_tui.trainer import DEFAULT_SPEED, Trainer
@@ -908,6 +908,12 @@ class BackpropApp(App[int]):
     def _branch_diverged(self, branch: Branch, epoch: int) -> None:
         branch.diverged_at = epoch
         self._refresh_training()
+
+    def search_themes(self) -> None:
+        """Textual's theme picker, with this app's four themes first."""
+        from textual.command import CommandPalette
+
+        self.push_screen(CommandPalette(providers=[ThemeCommands], placeholder="Search for themes…"))
 
     def action_help(self) -> None:
         from backprop_tui.screens.help_screen import HelpScreen

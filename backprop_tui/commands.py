@@ -1,4 +1,4 @@
-"""Command palette entries: jump to any phase of the current iteration by name."""
+"""Command palette entries: jump to any phase by name or by a matrix it makes or reads; our themes first."""
 
 from __future__ import annotations
 
@@ -6,6 +6,22 @@ from collections.abc import Callable, Iterator
 from functools import partial
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.theme import ThemeProvider
+
+from backprop_tui.themes import THEMES
+from scratchnet.names import ascii_name, pretty_name
+from scratchnet.tape import Phase
+
+
+def phase_entry(phase: Phase) -> str:
+    """The palette's text for a phase: its title and key, then the matrices it makes and reads, each in the
+    equations' spelling and the ASCII one a person types (`∂L/∂W₂` is found by `dW2`)."""
+    names: list[str] = []
+    for name in (*phase.outputs, *phase.inputs):
+        for spelling in (pretty_name(name), ascii_name(name)):
+            if spelling not in names:
+                names.append(spelling)
+    return f"Go to phase: {phase.title} ({phase.key}) · {' '.join(names)}"
 
 
 class PhaseCommands(Provider):
@@ -15,7 +31,7 @@ class PhaseCommands(Provider):
         app = self.app
         assert isinstance(app, BackpropApp), "PhaseCommands is the debugger's own palette provider"
         for phase in app.session.tape:
-            yield f"Go to phase: {phase.title} ({phase.key})", partial(app.go_to_phase, phase.key)
+            yield phase_entry(phase), partial(app.go_to_phase, phase.key)
 
     async def discover(self) -> Hits:
         for text, callback in self._phases():
@@ -27,3 +43,19 @@ class PhaseCommands(Provider):
             score = matcher.match(text)
             if score > 0:
                 yield Hit(score, matcher.highlight(text), callback, text=text)
+
+
+class ThemeCommands(ThemeProvider):
+    """Textual's theme picker with the four themes made for this app first, marked with the flag that picks them."""
+
+    @property
+    def commands(self) -> list[tuple[str, Callable[[], None]]]:
+        ours = {textual: flag for flag, textual in THEMES.items()}
+        order = list(ours)
+        themes = sorted(self.app.available_themes, key=lambda name: (order.index(name) if name in ours else len(order), name))
+
+        def set_theme(name: str) -> None:
+            self.app.theme = name
+
+        return [(f"★ {ours[name]} (--theme {ours[name]})" if name in ours else name, partial(set_theme, name))
+                for name in themes]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 import numpy as np
+import pytest
 from rich.console import Console
 
 from backprop_tui.screens.help_screen import HelpScreen
@@ -133,6 +134,32 @@ async def test_command_palette_jumps_to_a_phase_by_name(launch):
     await pilot.press("enter")
     await pilot.pause()
     assert app.session.phase.key == "loss_gradient"
+
+
+@pytest.mark.parametrize(("typed", "key"), [("dW2", "backward.2.weight"), ("db1", "backward.1.bias"),
+                                            ("dX1", "backward.1.input"), ("W3_new", "update.3")])
+async def test_the_palette_finds_a_phase_by_the_ascii_name_of_its_matrix(launch, typed, key):
+    app, pilot = await launch(size=(160, 48))
+    await pilot.press("ctrl+p", *typed)
+    await pilot.pause()
+    await pilot.press("enter")
+    await pilot.pause()
+    assert app.session.phase.key == key
+
+
+async def test_the_theme_picker_lists_our_four_themes_first_and_marked(launch):
+    from textual.command import CommandList
+
+    app, pilot = await launch(size=(160, 48))
+    app.search_themes()
+    await pilot.pause(0.3)
+    options = app.screen.query_one(CommandList)
+    shown = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+    assert [text.split()[1] for text in shown[:4]] == ["dark", "light", "high-contrast", "monochrome"]
+    assert all(text.startswith("★") for text in shown[:4]) and not any("★" in text for text in shown[4:])
+    await pilot.press("down", "down", "enter")  # the third: high contrast
+    await pilot.pause()
+    assert app.theme == "backprop-high-contrast"
 
 
 async def test_help_is_generated_from_the_bindings(launch):
