@@ -1,7 +1,8 @@
 """`trace` and `train`: the tape and the loss table as text, JSON or Markdown, without a UI.
 
 This module must not import Textual or Rich (a test checks it in a subprocess):
-these commands feed other tools and must start fast.
+these commands feed other tools and must start fast. Only a run that goes on for more
+than a second loads Rich, for a progress bar on stderr.
 """
 
 from __future__ import annotations
@@ -16,12 +17,14 @@ import numpy as np
 from backprop_tui import handout
 from backprop_tui.article import ARTICLE_LOSSES, is_article_setup
 from backprop_tui.config import RunConfig, build_run
+from backprop_tui.progress import EpochProgress
 from scratchnet import Tape, TapeRecorder, diverged, divergence_message, train
 from scratchnet.names import pretty_name
 from scratchnet.tape import shape_text
 
 EXIT_DIVERGED = 3
 EXIT_BROKEN_PIPE = 1
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report a Ctrl+C
 
 
 def json_matrix(array: np.ndarray) -> object:
@@ -88,12 +91,13 @@ def _record(config: RunConfig, epoch: int) -> tuple[Tape, tuple[int, float] | No
     X, y = run.dataset.X, run.dataset.y
     diverged_at = None
     first_loss = None
-    with np.errstate(all="ignore"):
+    with np.errstate(all="ignore"), EpochProgress(epoch, f"epochs before epoch {epoch}") as progress:
         for done in range(epoch):
             loss = run.network.step(X, y, config.learning_rate)
             first_loss = loss if first_loss is None else first_loss
             if diverged_at is None and diverged(loss, first_loss):
                 diverged_at = (done, loss)
+            progress(done + 1)
         recorder = TapeRecorder(epoch=epoch)
         loss = run.network.step(X, y, config.learning_rate, record=recorder)
     if diverged_at is None and diverged(loss, loss if first_loss is None else first_loss):
@@ -127,7 +131,9 @@ def loss_rows(losses: list[float], every: int) -> list[tuple[int, float]]:
 
 def run_train(args: argparse.Namespace, config: RunConfig) -> int:
     run = build_run(config)
-    history = train(run.network, run.dataset.X, run.dataset.y, config.learning_rate, config.epochs)
+    with EpochProgress(config.epochs, "training") as progress:
+        history = train(run.network, run.dataset.X, run.dataset.y, config.learning_rate, config.epochs,
+                        after_epoch=progress)
     every = getattr(args, "every", 20)
     if getattr(args, "format", "text") == "json":
         document = {
@@ -160,4 +166,7 @@ def run(command: str, args: argparse.Namespace, config: RunConfig) -> int:
         os.dup2(devnull, sys.stdout.fileno())
         os.close(devnull)
         return EXIT_BROKEN_PIPE
+    except KeyboardInterrupt:
+        print("backprop-tui: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
     return code

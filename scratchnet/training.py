@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -28,8 +29,10 @@ def train(
     learning_rate: float,
     epochs: int,
     keep_parameters: bool = False,
+    after_epoch: Callable[[int], None] | None = None,
 ) -> TrainingRun:
     """Stops at the first diverged epoch; its loss is the last one in `losses`.
+    `after_epoch(k)` is told when k epochs are done (a progress bar listens).
 
     Overflow is expected once a run diverges, so NumPy's warnings are silenced here
     and the divergence is reported once, by the caller, as a sentence.
@@ -41,6 +44,8 @@ def train(
                 run.parameters.append(network.parameters)
             loss = network.step(X, y, learning_rate)
             run.losses.append(loss)
+            if after_epoch is not None:
+                after_epoch(epoch + 1)
             if diverged(loss, run.losses[0]):
                 run.diverged_at = epoch
                 break

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+import signal
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -42,3 +44,16 @@ def test_a_reader_that_leaves_early_gets_no_traceback():
     process.stderr.close()
     assert process.wait(timeout=60) == 1
     assert stderr == ""
+
+
+def test_ctrl_c_ends_a_long_trace_with_exit_130_and_one_line():
+    process = subprocess.Popen([sys.executable, "-m", "backprop_tui", "trace", "--epoch", "999999"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        time.sleep(1.5)  # a real person's Ctrl+C comes after a while: the run is deep in its epochs by then
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=30)
+    finally:
+        process.kill()
+    assert process.returncode == 130 and out == ""
+    assert err.endswith("backprop-tui: interrupted\n") and "Traceback" not in err
