@@ -199,6 +199,21 @@ def parse(argv: Sequence[str]) -> tuple[argparse.Namespace, RunConfig]:
 RUN_FLAGS = ("hidden", "lr", "samples", "seed", "noise", "epochs", "dtype", "data", "target")
 
 
+def _out_folder(out: Path) -> Path:
+    """--out, created (with its parents) if it does not exist yet; it must end up a folder we can write to."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise UsageError(f"--out {out}: exists and is not a folder") from None
+    except OSError as error:
+        raise UsageError(f"--out {out}: cannot be created ({error.strerror or error})") from None
+    if not out.is_dir():
+        raise UsageError(f"--out {out}: exists and is not a folder")
+    if not os.access(out, os.W_OK | os.X_OK):
+        raise UsageError(f"--out {out}: not a folder this user can write to")
+    return out
+
+
 def make_app(argv: Sequence[str] = ()) -> BackpropApp:
     """The app exactly as `backprop-tui ARGV` would start it, not yet running.
 
@@ -211,22 +226,17 @@ def make_app(argv: Sequence[str] = ()) -> BackpropApp:
     from backprop_tui.trainer import DEFAULT_SPEED
 
     given = vars(args)
-    out = Path(given.get("out", "."))
-    if not out.is_dir() or not os.access(out, os.W_OK | os.X_OK):
-        raise UsageError(f"--out {out}: not a folder this user can write to")
+    out = _out_folder(Path(given.get("out", ".")))
     theme = given.get("theme", "dark")
     opening = None
     session_path = given.get("session")
     if session_path is not None and Path(session_path).exists():
-        from backprop_tui.session_file import SessionError, check_data, load_session, merge_flags
+        from backprop_tui.session_file import check_data, load_session, merge_flags
 
         saved = load_session(session_path)
         config = merge_flags(saved, {k: v for k, v in given.items() if k in RUN_FLAGS}, session_path)
-        if "theme" in given and given["theme"] != saved.theme:
-            raise SessionError(f"--theme {given['theme']} contradicts the session file's theme {saved.theme} "
-                               f"({session_path})")
         check_data(saved, session_path)
-        theme = saved.theme
+        theme = given.get("theme", saved.theme)  # how it looks may differ from room to room: a flag wins
         opening = Opening(saved.epoch, saved.phase, saved.matrix, saved.cell, saved.pins)
     elif session_path is not None and not Path(session_path).resolve().parent.is_dir():
         raise UsageError(f"--session {session_path}: its folder does not exist")

@@ -121,9 +121,20 @@ async def test_exports_go_into_out_atomically(tmp_path):
     assert (tmp_path / names[1]).read_text().startswith("<svg")
 
 
-def test_an_unwritable_out_folder_is_refused(tmp_path, capsys):
-    assert main(["--out", str(tmp_path / "missing")]) == 2
-    assert "not a folder this user can write to" in capsys.readouterr().err
+async def test_an_out_folder_that_does_not_exist_yet_is_created(tmp_path):
+    out = tmp_path / "workshop" / "exports"
+    app = build_app("--out", str(out))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("m")
+    assert [p.name for p in out.iterdir()] == ["backprop-epoch0-forward.1.md"]
+
+
+def test_an_out_that_cannot_be_a_folder_is_refused(tmp_path, capsys):
+    (tmp_path / "file").write_text("x")
+    assert main(["--out", str(tmp_path / "file")]) == 2
+    assert capsys.readouterr().err == f"backprop-tui: error: --out {tmp_path / 'file'}: exists and is not a folder\n"
+    assert main(["--out", str(tmp_path / "file" / "below")]) == 2
+    assert "cannot be created" in capsys.readouterr().err
 
 
 # --- the Markdown handout ---------------------------------------------------------------------
@@ -166,6 +177,17 @@ async def test_a_session_saves_on_quit_and_restores_the_same_screen(tmp_path):
         assert again.focused.shown.name == "Z3" and again.focused.cursor == (2, 0)
         after = screen_text(again)
     assert after == before
+
+
+async def test_presentation_flags_override_the_session_file(tmp_path):
+    path = tmp_path / "room.toml"
+    app = build_app("--session", str(path), "--theme", "light")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("right", "q")
+    again = build_app("--session", str(path), "--theme", "high-contrast", "--zoom", "--speed", "5")
+    async with again.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert again.theme == "backprop-high-contrast" and again.zoom and again.session.phase.key == "forward.2"
 
 
 async def test_ctrl_s_saves(launch, tmp_path):
