@@ -26,7 +26,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Static
 from textual.worker import get_current_worker
 
-from backprop_tui.cell_format import format_value
+from backprop_tui.cell_format import format_value, reproducing
 from backprop_tui.commands import PhaseCommands, ThemeCommands
 from backprop_tui.session import Branch, Session, View
 from backprop_tui.themes import HIGH_CONTRAST, MONOCHROME, MONOCHROME_THEMES, THEMES
@@ -601,8 +601,10 @@ class BackpropApp(App[int]):
             feature, unit, raw, mean, std = dataset.raw_value(row, column, target=name == "y")
             unit = f" {unit}" if unit and unit != "$" else ""
             money = "$" if dataset.target_unit == "$" and name == "y" else ""
-            return (f"{label} comes from the data: {feature} = {money}{raw:,.4g}{unit}, standardized as "
-                    f"({raw:,.4g} − mean {mean:,.4g}) / std {std:,.4g} = {_fmt((raw - mean) / std)}")
+            standardized = _fmt(float((dataset.y if name == "y" else dataset.X)[row, column]))
+            raw_text, mean_text, std_text = reproducing((raw, mean, std), lambda r, m, s: (r - m) / s, standardized)
+            return (f"{label} comes from the data: {feature} = {money}{raw_text}{unit}, standardized as "
+                    f"({raw_text} − mean {mean_text}) / std {std_text} = {standardized}")
         made_by = producer(self.session.tape, name)
         if made_by is not None:
             title = self.session.tape[self.session.tape.index(made_by)].title

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
+
+import numpy as np
 
 MINUS = "−"
 CELL_WIDTH = 8
@@ -34,3 +37,29 @@ def format_value(value: float, decimals: int = 4, width: int = CELL_WIDTH) -> st
         if len(text) <= width:
             return text
     return text
+
+
+def operand_text(value: float, digits: int) -> str:
+    """An operand in a worked calculation: `digits` significant digits, thousands grouped (3,329.4)."""
+    text = f"{value:,.{digits}g}"
+    return text.replace("-", MINUS)
+
+
+def _parse(text: str) -> float:
+    return float(text.replace(",", "").replace(MINUS, "-"))
+
+
+def reproducing(operands: Sequence[float], combine: Callable[..., float], shown: str,
+                fewest: int = 4) -> list[str]:
+    """The operands written with the fewest significant digits (at least `fewest`) such that working the
+    calculation by hand from the written numbers gives `shown`, the result as it is displayed.
+
+    Four digits of each operand rarely give four decimals of a result: (3,329 − 1,981) / 876.6 is
+    1.5378, not the 1.5381 the data holds. A learner checking our arithmetic must get our answer.
+    """
+    for digits in range(fewest, 18):
+        texts = [operand_text(value, digits) for value in operands]
+        with np.errstate(all="ignore"):
+            if format_value(combine(*map(_parse, texts))).strip() == shown:
+                return texts
+    return [operand_text(value, 17) for value in operands]

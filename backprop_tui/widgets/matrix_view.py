@@ -32,6 +32,9 @@ from scratchnet.names import pretty_name
 from scratchnet.stats import MatrixStats
 
 Cell = tuple[int, int]
+LABEL_CAP = 14
+"""Column labels (a CSV's feature names) widen their column up to this many characters; longer ones are cut
+with … here, and the inspector gives the whole name."""
 
 
 def stats_line(stats: MatrixStats) -> str:
@@ -87,6 +90,7 @@ class MatrixView(ScrollView, can_focus=True):
         self._matrix = np.zeros((0, 0))
         self._decimals = 4
         self._zoomed = False
+        self._label_width = 0
         self._palette = ("#000000", "#ffffff", False)
         self.highlight_row: int | None = None
         self.highlight_column: int | None = None
@@ -95,7 +99,8 @@ class MatrixView(ScrollView, can_focus=True):
 
     @property
     def cell_width(self) -> int:
-        return CELL_WIDTH + (4 if self._zoomed else 1)
+        """Wide enough for a number, and for the column labels up to LABEL_CAP characters."""
+        return max(CELL_WIDTH, self._label_width) + (4 if self._zoomed else 1)
 
     def set_zoom(self, zoomed: bool) -> None:
         """Projector mode: 2 decimals in wider cells."""
@@ -118,6 +123,7 @@ class MatrixView(ScrollView, can_focus=True):
 
     def show(self, shown: Shown, cursor: Cell = (0, 0), scroll: Cell = (0, 0)) -> None:
         self.shown = shown
+        self._label_width = min(LABEL_CAP, max(map(len, shown.column_labels or ()), default=0))
         matrix = np.asarray(shown.array)
         self._matrix = matrix.reshape(1, 1) if matrix.ndim == 0 else matrix.reshape(matrix.shape[0], -1)
         self.highlight_row = self.highlight_column = None
@@ -278,8 +284,10 @@ class MatrixView(ScrollView, can_focus=True):
             segments = [Segment(("◂" if first > 0 else " ") + " " * (gutter - 1), dim)]
             for column in range(first, last):
                 label = labels[column] if labels else str(column)
+                if len(label) > cell_width - 1:
+                    label = label[:cell_width - 2] + "…"
                 style = dim + Style(bold=column == self.highlight_column or column == self.cursor[1])
-                segments.append(Segment(label[:cell_width - 1].rjust(cell_width - 1) + " ", style))
+                segments.append(Segment(label.rjust(cell_width - 1) + " ", style))
         else:
             row = scroll_y + y - 1
             if row >= self.n_rows:

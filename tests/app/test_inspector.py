@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from backprop_tui.cell_format import format_value
 from backprop_tui.widgets.inspector import Inspector
 from backprop_tui.widgets.matrix_view import MatrixView
 from backprop_tui.widgets.watch_panel import WatchPanel, sparkline
@@ -104,6 +105,31 @@ async def test_operand_cells_say_where_they_came_from(launch):
     await pilot.pause()
     await pilot.press("tab", "tab")
     assert "forward.1" in inspector_text(app)
+
+
+async def test_a_data_cells_standardization_reproduces_by_hand_and_headers_are_whole(launch):
+    import re
+
+    app, pilot = await launch(size=SIZE)
+    await pilot.press("tab", "tab")
+    assert app.focused.shown.name == "X"
+    headers = ""
+    for _ in range(4):  # the header of each column as the cursor walks along the row
+        headers += "".join(segment.text for segment in app.focused.render_line(0))
+        await pilot.press("l")
+    assert all(name in headers for name in app.session.run.dataset.feature_names)  # distance_km is not cut
+    await pilot.press("g")
+    worked = re.compile(r"\(([−\d,.e+]+) − mean ([−\d,.e+]+)\) / std ([\d,.e+]+) = ([−\d.e+]+)")
+    number = lambda text: float(text.replace(",", "").replace("−", "-"))  # noqa: E731
+    checked = set()
+    for _ in range(4):
+        for _ in range(6):
+            raw, mean, std, shown = worked.search(inspector_text(app)).groups()
+            assert format_value((number(raw) - number(mean)) / number(std)).strip() == shown
+            checked.add(app.focused.cursor)
+            await pilot.press("j")
+        await pilot.press("l", *["k"] * 6)
+    assert len(checked) == 24
 
 
 async def test_selecting_an_output_cell_highlights_what_it_reads(launch):
