@@ -16,7 +16,7 @@ import numpy as np
 
 from backprop_tui import handout
 from backprop_tui.article import ARTICLE_LOSSES, is_article_setup
-from backprop_tui.config import RunConfig, build_run
+from backprop_tui.config import Run, RunConfig, build_run
 from backprop_tui.progress import EpochProgress
 from scratchnet import Tape, TapeRecorder, diverged, divergence_message, train
 from scratchnet.names import pretty_name
@@ -84,10 +84,18 @@ def trace_text(tape: Tape) -> str:
     return "\n\n".join(blocks)
 
 
+def _built(config: RunConfig) -> Run:
+    """The run, and once, on stderr, which columns of a CSV were left out."""
+    run = build_run(config)
+    if run.dataset.skipped_note:
+        print(f"backprop-tui: note: {run.dataset.skipped_note}", file=sys.stderr)
+    return run
+
+
 def _record(config: RunConfig, epoch: int) -> tuple[Tape, tuple[int, float] | None]:
     """Run `epoch` fast epochs (all of them, even past a divergence: the tape asked for is
     epoch `epoch`'s), then record the next; also report where it first diverged, if it did."""
-    run = build_run(config)
+    run = _built(config)
     X, y = run.dataset.X, run.dataset.y
     diverged_at = None
     first_loss = None
@@ -130,7 +138,7 @@ def loss_rows(losses: list[float], every: int) -> list[tuple[int, float]]:
 
 
 def run_train(args: argparse.Namespace, config: RunConfig) -> int:
-    run = build_run(config)
+    run = _built(config)
     with EpochProgress(config.epochs, "training") as progress:
         history = train(run.network, run.dataset.X, run.dataset.y, config.learning_rate, config.epochs,
                         after_epoch=progress)

@@ -62,6 +62,18 @@ class Dataset:
     """Where the data came from, for the status line: a file path or a description."""
     true_coefficients: tuple[float, ...] | None = None
     """For generated data: the generator's coefficients, in raw units."""
+    skipped_columns: tuple[str, ...] = ()
+    """A CSV's columns with no number in them (a city's name, say): not features, and the user is told so."""
+
+    @property
+    def skipped_note(self) -> str | None:
+        """One sentence on the columns that were left out and why, or None when none were."""
+        if not self.skipped_columns:
+            return None
+        names = ", ".join(f"'{name}'" for name in self.skipped_columns)
+        if len(self.skipped_columns) == 1:
+            return f"column {names} has no numbers, so it is not a feature"
+        return f"columns {names} have no numbers, so they are not features"
 
     @property
     def n_samples(self) -> int:
@@ -211,12 +223,14 @@ def load_csv(path: str | Path, target: str | None = None) -> Dataset:
         raise DataError(f"{path}: no column named '{target}' (columns: {', '.join(header)})")
 
     columns: dict[str, np.ndarray] = {}
+    skipped: list[str] = []
     for column, name in enumerate(header):
         cells = [row[column] for _, row in body]
         numbers = [_number(cell) for cell in cells]
         if all(number is None for number in numbers):
             if name == target:
                 raise DataError(f"{path}: target column '{target}' has no numbers")
+            skipped.append(name)
             continue
         for (line, _), cell, number in zip(body, cells, numbers):
             if cell == "":
@@ -241,4 +255,5 @@ def load_csv(path: str | Path, target: str | None = None) -> Dataset:
         target_name=target, target_unit="",
         feature_scaler=feature_scaler, target_scaler=target_scaler,
         source=str(path),
+        skipped_columns=tuple(skipped),
     )

@@ -138,6 +138,14 @@ def test_a_csv_trains_through_the_command_line(capsys, tmp_path):
     assert document["config"]["samples"] is None and len(document["losses"]) == 4
 
 
+def test_a_csv_with_text_columns_says_once_which_were_left_out(capsys, tmp_path):
+    rows = "".join(f"{size},Oslo,{size % 7},north,{2 * size}\n" for size in range(10, 20))
+    path = write(tmp_path, "size,city,rooms,side,price\n" + rows)
+    code, out, err = run(capsys, "train", "--data", str(path), "--epochs", "2")
+    assert code == 0 and out.startswith(" Epoch")
+    assert err == "backprop-tui: note: columns 'city', 'side' have no numbers, so they are not features\n"
+
+
 def test_flags_before_and_after_the_subcommand_give_identical_output(capsys):
     before = run(capsys, "--lr", "0.02", "train", "--epochs", "3")
     after = run(capsys, "train", "--epochs", "3", "--lr", "0.02")
