@@ -175,6 +175,10 @@ class BackpropApp(App[int]):
                 yield Static(id="lesson")
                 with Vertical(id="quiz"):
                     yield Static(id="quiz-prompt")
+                    if self.quiz:  # asked at launch: the box is there, and takes keys, from the first frame
+                        from backprop_tui.widgets.quiz_answer import QuizAnswer
+
+                        yield QuizAnswer(id="quiz-answer")
                     yield Static(id="quiz-feedback")
                 with Horizontal(id="matrices"):
                     with VerticalScroll(id="results", can_focus=False):
@@ -210,7 +214,7 @@ class BackpropApp(App[int]):
             if opening.matrix:
                 self.session.set_view(View(opening.matrix, cells=((opening.matrix, opening.cell),)))
         self.show_position()
-        if self.session.view.matrix is None:
+        if self.session.view.matrix is None and not self.hiding:  # a quiz that asks keeps the answer box focused
             self.query_one(PhaseList).focus()
 
     def on_resize(self, event: events.Resize) -> None:
@@ -513,12 +517,13 @@ class BackpropApp(App[int]):
         self.query_one("#quiz-feedback", Static).update(self.quiz_feedback)
 
     def _quiz_answer(self) -> Input:
-        """Made the first time a quiz asks: most sessions never do, and an Input costs the first frame."""
-        from textual.widgets import Input
+        """Made the first time a quiz asks (composed at once with --quiz): most sessions never ask, and an
+        Input costs the first frame."""
+        from backprop_tui.widgets.quiz_answer import QuizAnswer
 
-        for answer in self.query("#quiz-answer").results(Input):
+        for answer in self.query("#quiz-answer").results(QuizAnswer):
             return answer
-        answer = Input(id="quiz-answer", placeholder="shape (1000x4) and/or values; Enter with nothing typed reveals")
+        answer = QuizAnswer(id="quiz-answer")
         self.query_one("#quiz").mount(answer, after="#quiz-prompt")
         return answer
 
