@@ -26,7 +26,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Static
 from textual.worker import get_current_worker
 
-from backprop_tui.cell_format import format_value
+from backprop_tui.cell_format import MINUS, format_value
 from backprop_tui.commands import PhaseCommands
 from backprop_tui.session import Branch, Session, View
 from backprop_tui.themes import HIGH_CONTRAST, MONOCHROME, MONOCHROME_THEMES, THEMES
@@ -41,7 +41,7 @@ from backprop_tui.widgets.watch_panel import MAX_PINS, WatchPanel
 from scratchnet import Tape, divergence_message
 from scratchnet.explain import Explanation, change_matrix, explain, largest_changes, producer
 from scratchnet.names import pretty_name
-from scratchnet.stats import StatsCache
+from scratchnet.stats import StatsCache, matrix_stats
 
 if TYPE_CHECKING:  # the screens, quiz, lesson and gradient check load when first used: launch stays quick
     from textual.widgets import Input
@@ -82,8 +82,8 @@ TALL = 12
 
 
 def _thousands(value: float) -> str:
-    """Prices in thousands fit a cell: 2,065.8 for $2,065,820."""
-    return f"{value / 1000:,.1f}" if abs(value) < 1e8 else format_value(value / 1000)
+    """Prices in thousands fit a cell: 2,065.8 for $2,065,820, and −103.2 with the minus sign of every other cell."""
+    return f"{value / 1000:,.1f}".replace("-", MINUS) if abs(value) < 1e8 else format_value(value / 1000)
 
 
 def _fmt(value: float) -> str:
@@ -262,12 +262,16 @@ class BackpropApp(App[int]):
         dollars = self.session.run.dataset.target_unit == "$"
         unit, raw_format = ("k$", _thousands) if dollars else ("raw", format_value)
         table = np.column_stack([y_hat[:, 0], y[:, 0], scaler.inverse(y_hat)[:, 0], scaler.inverse(y)[:, 0]])
+        with np.errstate(all="ignore"):
+            miss = matrix_stats(table[:, 2] - table[:, 3])  # one unit, the table's own: not all four columns
         shown = Shown(
             "predictions", table, self.stats(table),
             column_labels=("ŷ", "y", f"ŷ {unit}", f"y {unit}"),
             title="predictions vs targets",
             column_formats=(format_value, format_value, raw_format, raw_format),
             heat=False,
+            stats_text=(f"ŷ − y in {unit}: min {raw_format(miss.minimum).strip()}  max {raw_format(miss.maximum).strip()}"
+                        f"  mean {raw_format(miss.mean).strip()}  NaN {miss.n_nan}  inf {miss.n_inf}"),
         )
         self._predictions_of = (tape, shown)
         return shown
