@@ -90,6 +90,15 @@ def _fmt(value: float) -> str:
     return format_value(value).strip()
 
 
+def _unused_name(folder: Path, stem: str, suffix: str) -> str:
+    """stem.svg, or stem-2.svg, stem-3.svg, … when that is taken."""
+    name, number = stem + suffix, 1
+    while (folder / name).exists():
+        number += 1
+        name = f"{stem}-{number}{suffix}"
+    return name
+
+
 class BackpropApp(App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "backprop-tui"
@@ -387,12 +396,10 @@ class BackpropApp(App[int]):
         self.session.go_to_epoch(step.epoch, step.phase)
         self.show_position()
 
-    def _deliver(self, text: str | None, name: str, folder: Path | None = None) -> None:
+    def _deliver(self, text: str, name: str, folder: Path | None = None) -> None:
         """Into `folder` (default --out), atomically; in a browser, as a download to that attendee instead."""
         from backprop_tui.atomic import write_atomic
 
-        if text is None:
-            text = self.export_screenshot()
         if self.is_web:
             self.deliver_text(io.StringIO(text), save_filename=name)
             self.notify(f"Sent {name} to your browser.")
@@ -419,9 +426,27 @@ class BackpropApp(App[int]):
         self._deliver(phase_markdown(self.session.phase, number, len(tape)), self._file_stem() + ".md")
 
     def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
-        """An SVG named after the epoch and phase, into --out. `filename` and `path` (the parameters of
-        Textual's own screenshot action, which this replaces) choose another name and folder."""
-        self._deliver(None, filename or self._file_stem() + ".svg", None if path is None else Path(path))
+        """An SVG named after the epoch and phase, into --out, numbered rather than overwriting an earlier
+        shot; taken without the notifications (the last "Saved" among them). `filename` and `path` (the
+        parameters of Textual's own screenshot action, which this replaces) choose another name and folder."""
+        folder = None if path is None else Path(path)
+        racks = list(self.screen.query("#textual-toastrack"))
+
+        def shoot(tries: int) -> None:
+            for rack in racks:  # (again: a shot taken just before has shown them again)
+                rack.display = False
+            if tries and any(toast.region for rack in racks for toast in rack.query("Toast")):  # still drawn
+                self.call_after_refresh(shoot, tries - 1)
+                return
+            try:
+                text = self.export_screenshot()
+            finally:
+                for rack in racks:
+                    rack.display = True
+            name = filename or _unused_name(self.out if folder is None else folder, self._file_stem(), ".svg")
+            self._deliver(text, name, folder)
+
+        shoot(20)
 
     def session_file(self) -> SessionFile:
         from backprop_tui.session_file import SessionFile, sha256_of

@@ -158,6 +158,23 @@ async def test_exports_go_into_out_atomically(tmp_path):
     assert (tmp_path / names[1]).read_text().startswith("<svg")
 
 
+async def test_screenshots_of_one_phase_are_numbered_and_leave_out_the_toasts(tmp_path):
+    app = build_app("--out", str(tmp_path))
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await pilot.press("right")
+        for _ in range(3):
+            await pilot.press("s")
+            await pilot.pause()
+        await pilot.pause()
+        assert "Saved" in screen_text(app)  # the toasts are still there for the person
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == ["backprop-epoch0-forward.2-2.svg", "backprop-epoch0-forward.2-3.svg",
+                     "backprop-epoch0-forward.2.svg"]
+    for name in names:
+        text = "".join(re.findall(r">([^<]*)</text>", (tmp_path / name).read_text()))
+        assert "Z₂" in text and "Saved" not in text, name
+
+
 def test_an_unwritable_out_folder_is_refused(tmp_path, capsys):
     assert main(["--out", str(tmp_path / "missing")]) == 2
     assert "not a folder this user can write to" in capsys.readouterr().err
