@@ -330,6 +330,7 @@ class BackpropApp(App[int]):
             phase=session.position.phase, n_phases=len(session.tape), title=phase.title,
             loss=session.tape.loss if loss_known else None,
             score=(self.score[0], self.score[1]) if self.quiz else None,
+            diverged_at=session.diverged_at,
         )
         if hiding:
             results = []
@@ -805,8 +806,9 @@ class BackpropApp(App[int]):
         if self.training:
             return
         session = self.session
-        if session.diverged_at is not None:
+        if session.diverged_at is not None:  # also when stepping got there first: never train past it
             self.training_state = "diverged"
+            self.training_message = divergence_message(session.diverged_at, session.losses[session.diverged_at])
         elif session.trained_epochs >= session.config.epochs:
             self.training_state = "done"
         else:
@@ -854,10 +856,11 @@ class BackpropApp(App[int]):
 
     def _training_ended(self, outcome: Outcome) -> None:
         session = self.session
-        if outcome.diverged_at is not None:
-            session.diverged_at = outcome.diverged_at
+        # The session checked every loss it holds with the trainer's rule, including epochs stepped to before.
+        at = session.diverged_at if session.diverged_at is not None else outcome.diverged_at
+        if at is not None:
             self.training_state = "diverged"
-            self.training_message = divergence_message(outcome.diverged_at, session.losses[outcome.diverged_at])
+            self.training_message = divergence_message(at, session.losses[at])
             self.notify(self.training_message, severity="error", timeout=8)
         elif outcome.stopped:
             self.training_state = "stopped"
