@@ -26,7 +26,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Static
 from textual.worker import get_current_worker
 
-from backprop_tui.cell_format import format_value, reproducing
+from backprop_tui.cell_format import MINUS, format_value, reproducing
 from backprop_tui.commands import PhaseCommands, ThemeCommands
 from backprop_tui.session import Branch, Session, View
 from backprop_tui.themes import HIGH_CONTRAST, MONOCHROME, MONOCHROME_THEMES, THEMES
@@ -41,7 +41,7 @@ from backprop_tui.widgets.watch_panel import MAX_PINS, WatchPanel
 from scratchnet import Tape, divergence_message
 from scratchnet.explain import Explanation, change_matrix, explain, largest_changes, producer
 from scratchnet.names import pretty_name
-from scratchnet.stats import StatsCache
+from scratchnet.stats import StatsCache, matrix_stats
 
 if TYPE_CHECKING:  # the screens, quiz, lesson and gradient check load when first used: launch stays quick
     from textual.widgets import Input
@@ -82,12 +82,21 @@ TALL = 12
 
 
 def _thousands(value: float) -> str:
-    """Prices in thousands fit a cell: 2,065.8 for $2,065,820."""
-    return f"{value / 1000:,.1f}" if abs(value) < 1e8 else format_value(value / 1000)
+    """Prices in thousands fit a cell: 2,065.8 for $2,065,820, and −103.2 with the minus sign of every other cell."""
+    return f"{value / 1000:,.1f}".replace("-", MINUS) if abs(value) < 1e8 else format_value(value / 1000)
 
 
 def _fmt(value: float) -> str:
     return format_value(value).strip()
+
+
+def _unused_name(folder: Path, stem: str, suffix: str) -> str:
+    """stem.svg, or stem-2.svg, stem-3.svg, … when that is taken."""
+    name, number = stem + suffix, 1
+    while (folder / name).exists():
+        number += 1
+        name = f"{stem}-{number}{suffix}"
+    return name
 
 
 class BackpropApp(App[int]):
@@ -175,6 +184,10 @@ class BackpropApp(App[int]):
                 yield Static(id="lesson")
                 with Vertical(id="quiz"):
                     yield Static(id="quiz-prompt")
+                    if self.quiz:  # asked at launch: the box is there, and takes keys, from the first frame
+                        from backprop_tui.widgets.quiz_answer import QuizAnswer
+
+                        yield QuizAnswer(id="quiz-answer")
                     yield Static(id="quiz-feedback")
                 with Horizontal(id="matrices"):
                     with VerticalScroll(id="results", can_focus=False):
@@ -210,7 +223,7 @@ class BackpropApp(App[int]):
             if opening.matrix:
                 self.session.set_view(View(opening.matrix, cells=((opening.matrix, opening.cell),)))
         self.show_position()
-        if self.session.view.matrix is None:
+        if self.session.view.matrix is None and not self.hiding:  # a quiz that asks keeps the answer box focused
             self.query_one(PhaseList).focus()
 
     def on_resize(self, event: events.Resize) -> None:
@@ -258,12 +271,16 @@ class BackpropApp(App[int]):
         dollars = self.session.run.dataset.target_unit == "$"
         unit, raw_format = ("k$", _thousands) if dollars else ("raw", format_value)
         table = np.column_stack([y_hat[:, 0], y[:, 0], scaler.inverse(y_hat)[:, 0], scaler.inverse(y)[:, 0]])
+        with np.errstate(all="ignore"):
+            miss = matrix_stats(table[:, 2] - table[:, 3])  # one unit, the table's own: not all four columns
         shown = Shown(
             "predictions", table, self.stats(table),
             column_labels=("ŷ", "y", f"ŷ {unit}", f"y {unit}"),
             title="predictions vs targets",
             column_formats=(format_value, format_value, raw_format, raw_format),
             heat=False,
+            stats_text=(f"ŷ − y in {unit}: min {raw_format(miss.minimum).strip()}  max {raw_format(miss.maximum).strip()}"
+                        f"  mean {raw_format(miss.mean).strip()}  NaN {miss.n_nan}  inf {miss.n_inf}"),
         )
         self._predictions_of = (tape, shown)
         return shown
@@ -313,6 +330,7 @@ class BackpropApp(App[int]):
             phase=session.position.phase, n_phases=len(session.tape), title=phase.title,
             loss=session.tape.loss if loss_known else None,
             score=(self.score[0], self.score[1]) if self.quiz else None,
+            diverged_at=session.diverged_at,
         )
         if hiding:
             results = []
@@ -379,12 +397,10 @@ class BackpropApp(App[int]):
         self.session.go_to_epoch(step.epoch, step.phase)
         self.show_position()
 
-    def _deliver(self, text: str | None, name: str, folder: Path | None = None) -> None:
+    def _deliver(self, text: str, name: str, folder: Path | None = None) -> None:
         """Into `folder` (default --out), atomically; in a browser, as a download to that attendee instead."""
         from backprop_tui.atomic import write_atomic
 
-        if text is None:
-            text = self.export_screenshot()
         if self.is_web:
             self.deliver_text(io.StringIO(text), save_filename=name)
             self.notify(f"Sent {name} to your browser.")
@@ -411,9 +427,27 @@ class BackpropApp(App[int]):
         self._deliver(phase_markdown(self.session.phase, number, len(tape)), self._file_stem() + ".md")
 
     def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
-        """An SVG named after the epoch and phase, into --out. `filename` and `path` (the parameters of
-        Textual's own screenshot action, which this replaces) choose another name and folder."""
-        self._deliver(None, filename or self._file_stem() + ".svg", None if path is None else Path(path))
+        """An SVG named after the epoch and phase, into --out, numbered rather than overwriting an earlier
+        shot; taken without the notifications (the last "Saved" among them). `filename` and `path` (the
+        parameters of Textual's own screenshot action, which this replaces) choose another name and folder."""
+        folder = None if path is None else Path(path)
+        racks = list(self.screen.query("#textual-toastrack"))
+
+        def shoot(tries: int) -> None:
+            for rack in racks:  # (again: a shot taken just before has shown them again)
+                rack.display = False
+            if tries and any(toast.region for rack in racks for toast in rack.query("Toast")):  # still drawn
+                self.call_after_refresh(shoot, tries - 1)
+                return
+            try:
+                text = self.export_screenshot()
+            finally:
+                for rack in racks:
+                    rack.display = True
+            name = filename or _unused_name(self.out if folder is None else folder, self._file_stem(), ".svg")
+            self._deliver(text, name, folder)
+
+        shoot(20)
 
     def session_file(self) -> SessionFile:
         from backprop_tui.session_file import SessionFile, sha256_of
@@ -513,12 +547,13 @@ class BackpropApp(App[int]):
         self.query_one("#quiz-feedback", Static).update(self.quiz_feedback)
 
     def _quiz_answer(self) -> Input:
-        """Made the first time a quiz asks: most sessions never do, and an Input costs the first frame."""
-        from textual.widgets import Input
+        """Made the first time a quiz asks (composed at once with --quiz): most sessions never ask, and an
+        Input costs the first frame."""
+        from backprop_tui.widgets.quiz_answer import QuizAnswer
 
-        for answer in self.query("#quiz-answer").results(Input):
+        for answer in self.query("#quiz-answer").results(QuizAnswer):
             return answer
-        answer = Input(id="quiz-answer", placeholder="shape (1000x4) and/or values; Enter with nothing typed reveals")
+        answer = QuizAnswer(id="quiz-answer")
         self.query_one("#quiz").mount(answer, after="#quiz-prompt")
         return answer
 
@@ -773,8 +808,9 @@ class BackpropApp(App[int]):
         if self.training:
             return
         session = self.session
-        if session.diverged_at is not None:
+        if session.diverged_at is not None:  # also when stepping got there first: never train past it
             self.training_state = "diverged"
+            self.training_message = divergence_message(session.diverged_at, session.losses[session.diverged_at])
         elif session.trained_epochs >= session.config.epochs:
             self.training_state = "done"
         else:
@@ -822,10 +858,11 @@ class BackpropApp(App[int]):
 
     def _training_ended(self, outcome: Outcome) -> None:
         session = self.session
-        if outcome.diverged_at is not None:
-            session.diverged_at = outcome.diverged_at
+        # The session checked every loss it holds with the trainer's rule, including epochs stepped to before.
+        at = session.diverged_at if session.diverged_at is not None else outcome.diverged_at
+        if at is not None:
             self.training_state = "diverged"
-            self.training_message = divergence_message(outcome.diverged_at, session.losses[outcome.diverged_at])
+            self.training_message = divergence_message(at, session.losses[at])
             self.notify(self.training_message, severity="error", timeout=8)
         elif outcome.stopped:
             self.training_state = "stopped"

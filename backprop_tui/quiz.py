@@ -1,7 +1,8 @@
 """Quiz mode's judge: is the room's prediction of a phase's result right?
 
 Shapes may be written 1000x4, 1000×4 or (1000, 4); values (asked only for
-results of at most 4 cells) must match to 2 decimals. No Textual here.
+results of at most 4 cells, and ignored with a word for larger ones) must match
+to 2 decimals. No Textual here.
 """
 
 from __future__ import annotations
@@ -65,18 +66,22 @@ def judge(answer: str, result: np.ndarray) -> Verdict:
         return Verdict(False, "no answer")
     findings: list[str] = []
     right = True
+    judged = False
     for part in parts:
         shape = parse_shape(part)
         if shape is not None:
             ok = _same_shape(shape, result.shape)
             right &= ok
+            judged = True
             findings.append(f"shape {truth_shape} ✓" if ok else f"the shape is {truth_shape}, not {part}")
             continue
         values = parse_values(part)
         if values is None:
-            return Verdict(False, f"could not read {part!r}: give a shape like 1000x4, or values like 0.12, -3.4")
+            return Verdict(False, f"could not read {part!r}: give a shape like 3x2, or values like 0.12, −0.5")
         if not asks_values(result):
-            return Verdict(False, f"values are asked only for results of at most {MAX_VALUE_CELLS} cells")
+            findings.append(f"values ignored: they are asked only for results of at most {MAX_VALUE_CELLS} cells")
+            continue
+        judged = True
         truth = [float(v) for v in result.ravel()]
         ok = len(values) == len(truth) and all(
             math.isfinite(t) and abs(v - t) < 0.005 + 1e-12 for v, t in zip(values, truth)
@@ -84,4 +89,6 @@ def judge(answer: str, result: np.ndarray) -> Verdict:
         right &= ok
         shown = ", ".join(f"{t:.2f}" for t in truth)
         findings.append(f"values {shown} ✓" if ok else f"the values are {shown}")
+    if not judged:
+        return Verdict(False, "; ".join(findings) + f"; the shape is what counts here, and it is {truth_shape}")
     return Verdict(right, ("Right: " if right else "Not quite: ") + "; ".join(findings))

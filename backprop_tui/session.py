@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from backprop_tui.config import Run, RunConfig, build_run
-from scratchnet import Phase, Tape, TapeRecorder
+from scratchnet import Phase, Tape, TapeRecorder, diverged
 from scratchnet.training import Parameters
 
 Cell = tuple[int, int]
@@ -76,7 +76,8 @@ class Session:
         self.pins: list[Pin] = []
         self.branches: list[Branch] = []
         self.diverged_at: int | None = None
-        """The epoch where training blew up (the one divergence rule of scratchnet), if it did."""
+        """The first epoch whose loss broke scratchnet's one divergence rule, however it was reached
+        (stepping, reopening, training): the count `train` gives."""
         self._pin_values: dict[Pin, dict[int, float | None]] = {}
         """Values of pinned activations and gradients, per epoch, as tapes were recorded
         (None where the cell lies outside the matrix; pin_history skips those)."""
@@ -121,7 +122,7 @@ class Session:
         if epoch + 1 == len(self.parameters):
             self.parameters.append(network.parameters)
         if epoch == len(self.losses):
-            self.losses.append(loss)
+            self._add_loss(loss)
         for pin in self.pins:
             self._remember(pin, recorder.tape)
         return recorder.tape
@@ -169,7 +170,13 @@ class Session:
         loss = network.step(self.run.dataset.X, self.run.dataset.y, self.config.learning_rate)
         self.parameters.append(network.parameters)
         if epoch == len(self.losses):
-            self.losses.append(loss)
+            self._add_loss(loss)
+
+    def _add_loss(self, loss: float) -> None:
+        """The next epoch's loss, checked against the first with the rule headless `train` uses."""
+        self.losses.append(loss)
+        if self.diverged_at is None and diverged(loss, self.losses[0]):
+            self.diverged_at = len(self.losses) - 1
 
     def tape_index_of(self, key: str) -> int:
         return self.tape.index(key)
@@ -186,7 +193,7 @@ class Session:
         (stepping there in the debugger produced the very same numbers)."""
         for epoch, (loss, after) in enumerate(zip(losses, parameters, strict=True), first_epoch):
             if epoch == len(self.losses):
-                self.losses.append(loss)
+                self._add_loss(loss)
                 self.parameters.append(after)
 
     # --- watched cells ----------------------------------------------------------------

@@ -41,7 +41,8 @@ class Contributor:
     sample: int
     value: float
     share: float
-    """|value| as a fraction of the sum of all |terms|: how much of the pull comes from this sample."""
+    """|value| as a fraction of the sum of all |terms|: how much of the pull comes from this sample
+    (NaN for a term that is itself NaN or ±inf: no share of a non-finite sum means anything)."""
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,8 @@ class Explanation:
     reads: Mapping[str, Read] = field(default_factory=dict)
     before: float | None = None
     """Update phases: the old value, so old → new and Δ can be shown."""
+    n_nonfinite: int = 0
+    """Terms of a batch sum that are NaN or ±inf; when there are any, `top` lists the first of them."""
 
     def text(self, fmt: Callable[[float], str]) -> str:
         """The one-line expansion: cell = formula = terms = total."""
@@ -81,9 +84,18 @@ class Explanation:
 
 
 def _top(values: np.ndarray, total_abs: float) -> tuple[Contributor, ...]:
+    """The largest |terms| with their shares; if any term is NaN or ±inf, the first such terms instead."""
     if values.size == 0:
         return ()
-    magnitudes = np.abs(values)
+    with np.errstate(all="ignore"):
+        magnitudes = np.abs(values)
+    finite = np.isfinite(magnitudes)
+    if not finite.all():
+        return tuple(Contributor(int(i), float(values[i]), float("nan")) for i in np.flatnonzero(~finite)[:TOP])
+    if not np.isfinite(total_abs):  # finite terms whose sum overflows: shares of the sum scaled by the largest
+        largest = float(magnitudes.max())
+        magnitudes = magnitudes / largest
+        total_abs = float(np.sum(magnitudes, dtype=np.float64))
     count = min(TOP, values.size)
     picked = np.argpartition(-magnitudes, count - 1)[:count] if values.size > count else np.arange(values.size)
     picked = picked[np.argsort(-magnitudes[picked], kind="stable")]
@@ -103,7 +115,9 @@ def _batch_sum(cell: str, formula: str, factor_columns: list[np.ndarray], total:
         Term(tuple(float(column[i]) for column in factor_columns), float(values[i]), i)
         for i in range(min(SHOWN_TERMS, values.size))
     )
-    return Explanation(cell, formula, shown, int(values.size), total, top=_top(values, total_abs), reads=reads)
+    n_nonfinite = int(values.size - np.count_nonzero(np.isfinite(values)))
+    return Explanation(cell, formula, shown, int(values.size), total, top=_top(values, total_abs), reads=reads,
+                       n_nonfinite=n_nonfinite)
 
 
 def _input_name(phase: Phase) -> str:

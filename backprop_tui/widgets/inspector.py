@@ -32,7 +32,11 @@ class Inspector(Static):
         lines: list[Text] = []
         if explanation is not None:
             lines.append(Text(explanation.text(_fmt), style="bold"))
-            if explanation.top:
+            if explanation.top and explanation.n_nonfinite:  # no share of a NaN or infinite sum is worth a number
+                picks = ", ".join(f"sample {c.sample} ({_fmt(c.value)})" for c in explanation.top)
+                lines.append(Text(f"{explanation.n_terms:,} terms, one per sample; {explanation.n_nonfinite:,} "
+                                  f"of them NaN or ±∞, the first: {picks}"))
+            elif explanation.top:
                 picks = ", ".join(
                     f"sample {c.sample} ({_fmt(c.value)}, {c.share:.1%})" for c in explanation.top
                 )

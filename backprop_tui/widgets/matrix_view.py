@@ -63,6 +63,8 @@ class Shown:
     """Text for NaN cells that mean "not computed" rather than a NaN result."""
     marked: frozenset[tuple[int, int]] = frozenset()
     """Cells to mark with ◆ (e.g. the largest changes of an update)."""
+    stats_text: str | None = None
+    """The bottom border's words where stats over every column would mix units; None: `stats_line`."""
 
 
 class MatrixView(ScrollView, can_focus=True):
@@ -129,7 +131,7 @@ class MatrixView(ScrollView, can_focus=True):
         self.highlight_row = self.highlight_column = None
         stats = shown.stats
         self.border_title = shown.title or f"{pretty_name(shown.name)}  {'×'.join(map(str, stats.shape)) or 'scalar'}  {stats.dtype}"
-        self.border_subtitle = stats_line(stats)
+        self.border_subtitle = shown.stats_text or stats_line(stats)
         # One cell's width of slack, so scrolling a whole cell at a time still reaches the last column.
         self.virtual_size = Size(self.gutter_width + (self.n_columns + 1) * self.cell_width - 1, self.n_rows + 1)
         self.set_reactive(MatrixView.cursor, self._clamp(cursor))

@@ -247,3 +247,22 @@ async def test_a_click_on_the_key_bar_runs_that_key(launch):
     start = next(start for start, _, action in bar._spans if action == "next_phase")
     await pilot.click(KeyBar, offset=(start + 1, 0))
     assert app.session.position.phase == 1
+
+
+async def test_predictions_stats_are_in_the_units_of_the_table_and_minus_is_one_sign():
+    app = build_app()
+    async with app.run_test(size=(160, 48)) as pilot:
+        app.go_to_phase("error")
+        await pilot.pause()
+        view = next(v for v in app.query(MatrixView) if v.display and v.shown and v.shown.name == "predictions")
+        table = view.shown.array
+        miss = (table[:, 2] - table[:, 3]) / 1000  # ŷ − y in k$, the unit of the table's dollar columns
+        words = view.border_subtitle
+        assert words.startswith("ŷ − y in k$")
+        for label, value in (("min", miss.min()), ("max", miss.max()), ("mean", miss.mean())):
+            assert f"{label} {value:,.1f}".replace("-", "−") in words, (label, words)
+        assert "-" not in words
+        negative = table[table[:, 2] < 0, 2]
+        assert negative.size and all(view.shown.column_formats[2](v).startswith("−") for v in negative)
+        painted = "".join(segment.text for y in range(view.size.height) for segment in view.render_line(y))
+        assert "-" not in painted

@@ -224,3 +224,16 @@ def test_watch_sparkline_scales_buckets_and_skips_non_finite():
     assert sparkline([0.0, float("nan"), 1.0, float("inf")], 10) == "▁█"
     assert sparkline(list(range(100)), 4) == "▁▃▆█"
     assert sparkline([], 5) == "" and sparkline([1.0], 0) == ""
+
+
+async def test_batch_sums_of_nan_terms_name_them_without_shares():
+    app = build_app("--lr", "5")
+    async with app.run_test(size=SIZE) as pilot:
+        while app.session.epoch < 5:  # diverged: the loss and every gradient are NaN
+            await pilot.press("end", "right")
+        for key in ("loss", "backward.3.weight", "backward.2.bias"):
+            app.go_to_phase(key)
+            await pilot.pause()
+            text = inspector_text(app)
+            assert "%" not in text and "largest |term|" not in text, (key, text)
+            assert "1,000 of them NaN or ±∞, the first: sample 0 (NaN)" in text, (key, text)

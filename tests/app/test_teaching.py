@@ -82,6 +82,39 @@ async def test_enter_on_nothing_reveals_and_Q_toggles_quiz(launch):
     assert not app.hiding and app.score == [0, 0] and "Z1" in visible_names(app)
 
 
+async def test_a_quiz_at_launch_takes_keys_at_once():
+    app = build_app("--quiz")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("enter")  # right after launch: reveals, like Enter after Q
+        assert not app.hiding and app.session.phase.key == "forward.1" and app.quiz_feedback
+    app = build_app("--quiz")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press(*"1000x8", "enter")  # typed at once, nothing lost
+        assert app.score == [1, 1] and app.quiz_feedback.startswith("Right")
+
+
+async def test_the_placeholder_shows_the_format_without_a_real_shape():
+    app = build_app("--quiz")
+    async with app.run_test(size=SIZE) as pilot:
+        shown = set()
+        for _ in range(len(app.session.tape)):
+            phase = app.session.phase
+            result = np.asarray(phase.outputs[phase.result_name])
+            placeholder = app.query_one("#quiz-answer").placeholder
+            shown.add(placeholder)
+            for spelling in ("x".join(map(str, result.shape)), "×".join(map(str, result.shape))):
+                assert not result.shape or spelling not in placeholder, (phase.key, placeholder)
+            await pilot.press("enter", "right")
+        assert len(shown) == 1 and "3x2" in shown.pop()
+
+
+async def test_bracket_keys_type_into_the_answer_without_a_lesson():
+    app = build_app("--quiz")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("end", "left_square_bracket", *"0.1", "right_square_bracket")
+        assert app.query_one("#quiz-answer").value == "[0.1]"
+
+
 # --- themes and zoom ----------------------------------------------------------------------
 
 
@@ -135,6 +168,23 @@ def test_an_out_that_cannot_be_a_folder_is_refused(tmp_path, capsys):
     assert capsys.readouterr().err == f"backprop-tui: error: --out {tmp_path / 'file'}: exists and is not a folder\n"
     assert main(["--out", str(tmp_path / "file" / "below")]) == 2
     assert "cannot be created" in capsys.readouterr().err
+
+
+async def test_screenshots_of_one_phase_are_numbered_and_leave_out_the_toasts(tmp_path):
+    app = build_app("--out", str(tmp_path))
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await pilot.press("right")
+        for _ in range(3):
+            await pilot.press("s")
+            await pilot.pause()
+        await pilot.pause()
+        assert "Saved" in screen_text(app)  # the toasts are still there for the person
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == ["backprop-epoch0-forward.2-2.svg", "backprop-epoch0-forward.2-3.svg",
+                     "backprop-epoch0-forward.2.svg"]
+    for name in names:
+        text = "".join(re.findall(r">([^<]*)</text>", (tmp_path / name).read_text()))
+        assert "Z₂" in text and "Saved" not in text, name
 
 
 # --- the Markdown handout ---------------------------------------------------------------------
@@ -258,6 +308,24 @@ async def test_the_article_lesson_walks_to_its_end():
         assert ("W2", (3, 1)) in [(p.name, p.cell) for p in app.session.pins]
         await pilot.press("left_square_bracket")
         assert app.session.phase.key == lesson.steps[-2].phase
+
+
+async def test_lesson_keys_leave_a_quiz_step_whatever_has_focus():
+    app = build_app("--lesson", "article")
+    lesson = app.lesson
+    quiz_steps = [number for number, step in enumerate(lesson.steps) if step.quiz]
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press(*["right_square_bracket"] * (quiz_steps[0] + 1))
+        assert app.lesson_step == quiz_steps[0] and app.hiding
+        assert app.focused is app.query_one("#quiz-answer")
+        await pilot.press("right_square_bracket")  # leaves the quiz step unanswered
+        assert app.lesson_step == quiz_steps[0] + 1
+        assert app.session.phase.key == lesson.steps[quiz_steps[0] + 1].phase
+        assert app.query_one("#quiz-answer").value == ""
+        await pilot.press("left_square_bracket")  # back to the quiz step, then back again from its answer box
+        assert app.lesson_step == quiz_steps[0] and app.focused is app.query_one("#quiz-answer")
+        await pilot.press("left_square_bracket")
+        assert app.lesson_step == quiz_steps[0] - 1 and app.query_one("#quiz-answer").value == ""
 
 
 def test_lesson_files_and_their_errors(tmp_path, capsys):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -244,3 +246,48 @@ async def test_a_run_keeps_gil_handoffs_short_until_it_ends():
         app.trainer.gate.set()
         await finish(app, pilot)
     assert sys.getswitchinterval() == before
+
+
+def headless_divergence(**changes) -> int | None:
+    run = build_run(RunConfig(**changes))
+    config = run.config
+    return train(run.network, run.dataset.X, run.dataset.y, config.learning_rate, config.epochs).diverged_at
+
+
+def epochs_named(app) -> set[str]:
+    """Every epoch number the training screen's header lines name ("epoch 1", not "2/125 epochs run")."""
+    texts = [str(app.screen.query_one(selector).render()) for selector in
+             ("#train-status", "#progress-label", "#train-message")]
+    return set(re.findall(r"\bepoch (\d+)", " ".join(texts)))
+
+
+async def test_divergence_is_counted_as_train_counts_it_on_every_line():
+    expected = headless_divergence(learning_rate=5.0)
+    assert expected == 1
+    app = build_app("--lr", "5", "--speed", "max")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("e")
+        await finish(app, pilot)
+        assert app.training_state == "diverged" and app.session.diverged_at == expected
+        assert epochs_named(app) == {str(expected)}
+        assert f"{expected + 1}/125 epochs run" in str(app.screen.query_one("#progress-label").render())
+
+
+async def test_stepping_past_divergence_marks_the_epoch_and_e_reports_where_it_began():
+    expected = headless_divergence(learning_rate=5.0)
+    app = build_app("--lr", "5", "--speed", "max")
+    async with app.run_test(size=SIZE) as pilot:
+        status = app.query_one("#status")
+        assert "diverge" not in str(status.render())
+        while app.session.epoch < 5:  # by now the loss is NaN
+            await pilot.press("end", "right")
+        assert f"epoch 5 (past divergence at epoch {expected})" in str(status.render())
+        app.open_epoch(expected)
+        await pilot.pause()
+        assert f"epoch {expected} (diverged here)" in str(status.render())
+        known = app.session.trained_epochs
+        await pilot.press("e")
+        await finish(app, pilot)
+        assert app.training_state == "diverged" and app.session.diverged_at == expected
+        assert f"diverged at epoch {expected} " in app.training_message and epochs_named(app) == {str(expected)}
+        assert app.session.trained_epochs == known  # nothing run past it

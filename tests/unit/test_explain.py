@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scratchnet import DenseNetwork, TapeRecorder
+from scratchnet import DenseLayer, DenseNetwork, TapeRecorder
 from scratchnet.explain import SHOWN_TERMS, Read, change_matrix, explain, largest_changes, producer
 from tests.reference import forward_from, loss_of_prediction
 
@@ -499,3 +499,33 @@ def test_largest_changes_ranks_inf_first_in_float32_without_an_overflow_warning(
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert largest_changes(change, 3) == [(0, 1), (1, 1), (0, 0)]
+
+
+def loss_explanation(X: np.ndarray):
+    """The loss cell of one step of ŷ = X·1 + 0 against y = 0: its terms are the squares of X."""
+    network = DenseNetwork([DenseLayer(np.ones((1, 1)), np.zeros((1, 1)))])
+    recorder = TapeRecorder()
+    with np.errstate(all="ignore"):
+        network.step(X, np.zeros_like(X), LEARNING_RATE, record=recorder)
+    tape = recorder.tape
+    return explain(tape, tape[tape.index("loss")], "loss", 0, 0)
+
+
+def test_shares_hold_when_the_sum_of_finite_terms_overflows():
+    X = np.full((40, 1), 1e154)
+    X[3, 0] = 1.2e154  # every square is finite, their sum is not
+    e = loss_explanation(X)
+    assert e.n_nonfinite == 0 and math.isinf(e.total)
+    assert [c.sample for c in e.top] == [3, 0, 1]
+    assert math.isclose(e.top[0].share, 1.44 / (1.44 + 39), rel_tol=1e-12)
+    assert math.isclose(e.top[1].share, 1 / (1.44 + 39), rel_tol=1e-12)
+
+
+def test_non_finite_terms_are_named_first_and_given_no_share():
+    X = np.full((40, 1), 0.5)
+    X[[7, 2], 0] = [1e200, np.nan]  # squares: inf and NaN
+    e = loss_explanation(X)
+    assert e.n_nonfinite == 2
+    assert [c.sample for c in e.top] == [2, 7]
+    assert math.isnan(e.top[0].value) and math.isinf(e.top[1].value)
+    assert all(math.isnan(c.share) for c in e.top)
