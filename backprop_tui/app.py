@@ -222,7 +222,10 @@ class BackpropApp(App[int]):
                 self.session.pin(name, cell)
             if opening.matrix:
                 self.session.set_view(View(opening.matrix, cells=((opening.matrix, opening.cell),)))
-        self.show_position()
+        if self.lesson is not None and self._opening is None:
+            self._go_to_lesson_step(0)  # a lesson opens on its first step, not on an empty panel
+        else:
+            self.show_position()
         if self.session.view.matrix is None and not self.hiding:  # a quiz that asks keeps the answer box focused
             self.query_one(PhaseList).focus()
 
@@ -384,8 +387,16 @@ class BackpropApp(App[int]):
             return
         target = max(0, min(len(self.lesson.steps) - 1, self.lesson_step + delta))
         if target == self.lesson_step:
-            self.notify("That was the last step." if delta > 0 else "This is the first step.")
+            if delta > 0:
+                self.notify(f"The lesson has ended: that was step {target + 1} of {len(self.lesson.steps)}. "
+                            "[ goes back; the debugger is yours.", title=self.lesson.title)
+            else:
+                self.notify("This is the first step.")
             return
+        self._go_to_lesson_step(target)
+
+    def _go_to_lesson_step(self, target: int) -> None:
+        assert self.lesson is not None
         self.lesson_step = target
         step = self.lesson.steps[target]
         self._save_view()

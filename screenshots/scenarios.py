@@ -58,7 +58,7 @@ SCENARIOS = (
     Scenario("inspector_update_delta", "The change matrix of an update", (160, 48), keys=("end", "tab", "d"),
              shows=_on("update.3")),
     Scenario("lesson", "A lesson step that pins a cell to the watch panel", (160, 48), argv=("--lesson", "article"),
-             keys=("right_square_bracket",) * 6, shows=_lesson_pinning_a_cell),
+             keys=("right_square_bracket",) * 5, shows=_lesson_pinning_a_cell),
     Scenario("quiz", "Quiz mode in the high-contrast theme", (160, 48),
              argv=("--quiz", "--theme", "high-contrast"), keys=("right",), shows=lambda app: app.hiding),
     Scenario("help", "The help screen", (120, 40), keys=("question_mark",),

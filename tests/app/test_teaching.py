@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 import numpy as np
@@ -38,7 +39,7 @@ def painted_with_hue(view: MatrixView) -> bool:
 def screen_text(app) -> str:
     """Every character on screen, in order (the SVG's text, without its style names)."""
     svg = app.export_screenshot()
-    return "".join(re.findall(r">([^<]*)</text>", svg))
+    return html.unescape("".join(re.findall(r">([^<]*)</text>", svg))).replace("\xa0", " ")
 
 
 # --- quiz --------------------------------------------------------------------------------
@@ -295,9 +296,11 @@ def test_a_malformed_session_exits_2_and_is_not_overwritten(tmp_path, capsys):
 async def test_the_article_lesson_walks_to_its_end():
     app = build_app("--lesson", "article")
     lesson = app.lesson
-    async with app.run_test(size=SIZE) as pilot:
-        seen = []
-        for _ in range(len(lesson.steps) + 1):
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await pilot.pause()
+        assert app.lesson_step == 0 and lesson.steps[0].note in str(app.query_one("#lesson").render())  # at launch
+        seen = [app.session.phase.key]
+        for _ in range(len(lesson.steps)):
             await pilot.press("right_square_bracket")
             if app.hiding:
                 await pilot.press("enter")
@@ -305,6 +308,8 @@ async def test_the_article_lesson_walks_to_its_end():
         assert seen[:-1] == [step.phase for step in lesson.steps] and seen[-1] == lesson.steps[-1].phase
         assert app.lesson_step == len(lesson.steps) - 1
         assert lesson.steps[-1].note in str(app.query_one("#lesson").render())
+        await pilot.pause()
+        assert "The lesson has ended" in screen_text(app)
         assert ("W2", (3, 1)) in [(p.name, p.cell) for p in app.session.pins]
         await pilot.press("left_square_bracket")
         assert app.session.phase.key == lesson.steps[-2].phase
@@ -315,7 +320,7 @@ async def test_lesson_keys_leave_a_quiz_step_whatever_has_focus():
     lesson = app.lesson
     quiz_steps = [number for number, step in enumerate(lesson.steps) if step.quiz]
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press(*["right_square_bracket"] * (quiz_steps[0] + 1))
+        await pilot.press(*["right_square_bracket"] * quiz_steps[0])  # from step 1, where a lesson opens
         assert app.lesson_step == quiz_steps[0] and app.hiding
         assert app.focused is app.query_one("#quiz-answer")
         await pilot.press("right_square_bracket")  # leaves the quiz step unanswered
