@@ -633,7 +633,7 @@ class BackpropApp(App[int]):
             origin = self._origin(focused.shown.name, focused.cursor)
         key = (session.epoch, phase.key)
         inspector = self.query_one(Inspector)
-        inspector.display = not self.hiding
+        inspector.set_class(self.hiding, "-hidden")  # a class, not .display, so a tiny screen's rule still holds
         if self.hiding:
             explanation = self.explanation = None
         inspector.show(explanation, origin, self.checks.get(key), self.check_status.get(key))

@@ -266,3 +266,18 @@ async def test_predictions_stats_are_in_the_units_of_the_table_and_minus_is_one_
         assert negative.size and all(view.shown.column_formats[2](v).startswith("−") for v in negative)
         painted = "".join(segment.text for y in range(view.size.height) for segment in view.render_line(y))
         assert "-" not in painted
+
+
+async def test_at_80x24_every_phase_shows_its_whole_note_and_no_stray_scrollbar(launch):
+    from backprop_tui.widgets.equation_panel import EquationPanel
+
+    app, pilot = await launch(size=(80, 24))
+    panel = app.query_one(EquationPanel)
+    for _ in range(len(app.session.tape)):
+        await pilot.pause()
+        assert panel.max_scroll_y == 0, app.session.phase.key  # nothing of the note is below the panel's edge
+        painted = " ".join("".join(s.text for s in panel.render_line(y)) for y in range(panel.size.height))
+        assert " ".join(app.session.phase.note.split()[-3:]) in " ".join(painted.split()), app.session.phase.key
+        for column in ("#results", "#operands"):
+            assert app.query_one(column).scrollbar_size_vertical == 0
+        await pilot.press("right")
