@@ -810,8 +810,9 @@ class BackpropApp(App[int]):
     def training(self) -> bool:
         return any(w.group == "training" and w.is_running for w in self.workers)
 
-    def action_train(self) -> None:
-        """Run up to the configured epochs (continuing from the last one known), and show the run."""
+    def action_train(self, again: bool = False) -> None:
+        """Run up to the configured epochs (continuing from the last one known), and show the run.
+        `again` (e on the training screen): a run that has ended starts over from epoch 0."""
         if self.training_screen is None:
             from backprop_tui.screens.training_screen import TrainingScreen
 
@@ -819,6 +820,10 @@ class BackpropApp(App[int]):
         if self.training:
             return
         session = self.session
+        ended = session.diverged_at is not None or session.trained_epochs >= session.config.epochs
+        if again and ended and session.diverged_at != 0:
+            session.forget_training()
+            self.show_position()
         if session.diverged_at is not None:  # also when stepping got there first: never train past it
             self.training_state = "diverged"
             self.training_message = divergence_message(session.diverged_at, session.losses[session.diverged_at])

@@ -196,6 +196,20 @@ class Session:
                 self._add_loss(loss)
                 self.parameters.append(after)
 
+    def forget_training(self) -> None:
+        """Back to where the run began, to watch it again: only epoch 0 is kept (its loss and where its
+        update leads are the same on every run), and the debugger goes to epoch 0."""
+        if self.epoch > 0:
+            self._go(0, self.position.phase)
+        del self.parameters[2:]
+        del self.losses[1:]
+        if self.diverged_at is not None and self.diverged_at > 0:
+            self.diverged_at = None
+        self._views = {key: view for key, view in self._views.items() if key[0] == 0}
+        for values in self._pin_values.values():
+            for epoch in [epoch for epoch in values if epoch > 0]:
+                del values[epoch]
+
     # --- watched cells ----------------------------------------------------------------
 
     def pin(self, name: str, cell: Cell) -> Pin:

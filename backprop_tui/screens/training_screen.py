@@ -167,6 +167,8 @@ class TrainingScreen(Screen):
         Binding("L", "log_scale", "Log scale"),
         Binding("o", "ask_epoch", "Open epoch"),
         Binding("b", "ask_branch", "Branch η"),
+        Binding("e", "again", "Run again", tooltip="Continue a stopped run; once a run has ended, watch it again "
+                "from epoch 0"),
         Binding("escape", "back", "Debugger"),
     ]
 
@@ -372,6 +374,9 @@ class TrainingScreen(Screen):
 
     def action_stop(self) -> None:
         self.app.stop_training()
+
+    def action_again(self) -> None:
+        self.app.action_train(again=True)
 
     def action_faster(self) -> None:
         self.app.change_speed(2.0)

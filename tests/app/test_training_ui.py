@@ -84,6 +84,22 @@ async def test_stop_ends_the_run_early_and_e_continues_it(launch):
     assert app.session.losses == headless_losses()
 
 
+async def test_e_after_a_finished_run_watches_it_again_from_epoch_0(launch):
+    app, pilot = await launch('--speed', 'max', '--epochs', '40', size=SIZE)
+    await pilot.press("e")
+    await finish(app, pilot)
+    first = list(app.session.losses)
+    await pilot.press("escape", "end", "right", "right")  # the debugger at epoch 1, then back to the run
+    assert app.session.epoch == 1
+    app.trainer.gate.clear()  # hold the new run at its first epoch, to see it start over
+    await pilot.press("e", "e")
+    await pilot.pause()
+    assert app.training and app.session.trained_epochs < 40 and app.session.epoch == 0
+    app.trainer.gate.set()
+    await finish(app, pilot)
+    assert app.training_state == "done" and app.session.losses == first == headless_losses()[:40]
+
+
 async def test_divergence_stops_the_run_and_the_app_stays_alive(launch):
     app, pilot = await launch('--lr', '5', '--speed', 'max', size=SIZE)
     await pilot.press("e")
