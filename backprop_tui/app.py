@@ -26,7 +26,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Static
 from textual.worker import get_current_worker
 
-from backprop_tui.cell_format import MINUS, format_value, reproducing
+from backprop_tui.cell_format import MINUS, column_format, format_value, reproducing
 from backprop_tui.commands import PhaseCommands, ThemeCommands
 from backprop_tui.session import Branch, Session, View
 from backprop_tui.themes import HIGH_CONTRAST, MONOCHROME, MONOCHROME_THEMES, THEMES
@@ -226,6 +226,8 @@ class BackpropApp(App[int]):
             self._go_to_lesson_step(0)  # a lesson opens on its first step, not on an empty panel
         else:
             self.show_position()
+        if note := self.session.run.dataset.skipped_note:
+            self.notify(note, title="Data", timeout=10)
         if self.session.view.matrix is None and not self.hiding:  # a quiz that asks keeps the answer box focused
             self.query_one(PhaseList).focus()
 
@@ -272,8 +274,9 @@ class BackpropApp(App[int]):
             return None
         scaler = self.session.run.dataset.target_scaler
         dollars = self.session.run.dataset.target_unit == "$"
-        unit, raw_format = ("k$", _thousands) if dollars else ("raw", format_value)
         table = np.column_stack([y_hat[:, 0], y[:, 0], scaler.inverse(y_hat)[:, 0], scaler.inverse(y)[:, 0]])
+        # Both raw columns in one format, set by the larger of the two, so ŷ and y line up digit for digit.
+        unit, raw_format = ("k$", _thousands) if dollars else ("raw", column_format(table[:, 2:]))
         with np.errstate(all="ignore"):
             miss = matrix_stats(table[:, 2] - table[:, 3])  # one unit, the table's own: not all four columns
         shown = Shown(

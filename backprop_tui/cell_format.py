@@ -63,3 +63,29 @@ def reproducing(operands: Sequence[float], combine: Callable[..., float], shown:
             if format_value(combine(*map(_parse, texts))).strip() == shown:
                 return texts
     return [operand_text(value, 17) for value in operands]
+
+
+def column_format(values: np.ndarray, width: int = CELL_WIDTH) -> Callable[[float], str]:
+    """One format for a whole column of raw values: the most decimals (up to 4) that let its largest
+    value fit, else scientific for every cell, so a column never mixes 316500.0 with 92500.00 and 3.0e+05."""
+    finite = np.asarray(values, dtype=np.float64)
+    finite = finite[np.isfinite(finite)]
+    largest = float(np.max(np.abs(finite))) if finite.size else 0.0
+    for places in range(4, -1, -1):
+        if len(f"{-largest:.{places}f}") <= width:
+            return lambda value, places=places: _fixed(value, places)
+    digits = max(0, width - 7)  # −d.ddde+05
+
+    def scientific(value: float) -> str:
+        if not math.isfinite(value):
+            return format_value(value)
+        mantissa, exponent = f"{abs(value):.{digits}e}".split("e")
+        return f"{MINUS if value < 0 else ''}{mantissa}e{int(exponent):+03d}"
+
+    return scientific
+
+
+def _fixed(value: float, places: int) -> str:
+    if not math.isfinite(value):
+        return format_value(value)
+    return f"{value:.{places}f}".replace("-", MINUS)

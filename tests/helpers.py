@@ -6,6 +6,8 @@ Test modules import from here (and from `tests/reference.py`), never from each o
 from __future__ import annotations
 
 import contextlib
+import html
+import re
 import socket
 import subprocess
 import sys
@@ -71,3 +73,9 @@ def serving(*flags: str) -> Iterator[tuple[str, subprocess.Popen]]:
 def children_of(pid: int) -> list[int]:
     result = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True)
     return [int(line) for line in result.stdout.split()]
+
+
+def screen_text(app: BackpropApp) -> str:
+    """Every character on screen, in order (the SVG export's text, unescaped, spaces as spaces)."""
+    svg = app.export_screenshot()
+    return html.unescape("".join(re.findall(r">([^<]*)</text>", svg))).replace("\xa0", " ")

@@ -281,3 +281,21 @@ async def test_at_80x24_every_phase_shows_its_whole_note_and_no_stray_scrollbar(
         for column in ("#results", "#operands"):
             assert app.query_one(column).scrollbar_size_vertical == 0
         await pilot.press("right")
+
+
+async def test_a_csv_names_its_text_columns_once_and_its_raw_predictions_share_one_format(tmp_path):
+    from tests.helpers import screen_text, write
+
+    rows = "".join(f"{i},Oslo,{(i * 7919) % 300000 - 150000 if i % 3 else 92500.25}\n" for i in range(1, 40))
+    path = write(tmp_path, "size,city,price\n" + rows)
+    app = build_app("--data", str(path))
+    async with app.run_test(size=(160, 48), notifications=True) as pilot:
+        await pilot.pause()
+        assert "column 'city' has no numbers, so it is not a feature" in screen_text(app)
+        app.go_to_phase("error")
+        await pilot.pause()
+        view = next(v for v in app.query(MatrixView) if v.display and v.shown and v.shown.name == "predictions")
+        raw = view.shown.array[:, 2:]
+        texts = [view.shown.column_formats[2](value) for value in raw.ravel()]
+        decimals = {len(t.split(".")[1]) if "." in t else 0 for t in texts}
+        assert len(decimals) == 1 and all(len(t) <= 8 for t in texts)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import re
 
 import numpy as np
@@ -17,7 +16,7 @@ from backprop_tui.widgets.inspector import Inspector
 from backprop_tui.widgets.matrix_view import MatrixView
 from backprop_tui.widgets.status_line import StatusLine
 from scratchnet import TapeRecorder
-from tests.helpers import build_app
+from tests.helpers import build_app, screen_text
 
 SIZE = (160, 48)
 
@@ -34,12 +33,6 @@ def painted_with_hue(view: MatrixView) -> bool:
             if colour is not None and len(set(colour.get_truecolor())) > 1:
                 return True
     return False
-
-
-def screen_text(app) -> str:
-    """Every character on screen, in order (the SVG's text, without its style names)."""
-    svg = app.export_screenshot()
-    return html.unescape("".join(re.findall(r">([^<]*)</text>", svg))).replace("\xa0", " ")
 
 
 # --- quiz --------------------------------------------------------------------------------

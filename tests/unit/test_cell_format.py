@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from backprop_tui.cell_format import format_value, reproducing
+from backprop_tui.cell_format import column_format, format_value, reproducing
 
 
 def by_hand(texts: list[str]) -> float:
@@ -32,3 +33,14 @@ def test_a_hand_calculation_from_the_written_operands_gives_the_written_result(r
     shown = format_value((raw - mean) / std).strip()
     texts = reproducing((raw, mean, std), lambda r, m, s: (r - m) / s, shown)
     assert format_value(by_hand(texts)).strip() == shown
+
+
+def test_a_column_of_raw_values_has_one_format():
+    values = np.array([316500.0, 92500.0, -300000.0, 12.5])
+    texts = [column_format(values)(v) for v in values]
+    assert texts == ["316500", "92500", "−300000", "12"]  # −300000.0 would not fit 8 characters
+    small = np.array([1.5, -2.25, 10.0])
+    assert [column_format(small)(v) for v in small] == ["1.5000", "−2.2500", "10.0000"]
+    huge = np.array([3e12, -4.5e9, np.nan])
+    assert [column_format(huge)(v) for v in huge] == ["3.0e+12", "−4.5e+09", "NaN"]
+    assert all(len(column_format(values)(v)) <= 8 for v in values)
