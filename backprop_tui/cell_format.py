@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from functools import partial
 
 import numpy as np
 
@@ -73,7 +74,7 @@ def column_format(values: np.ndarray, width: int = CELL_WIDTH) -> Callable[[floa
     largest = float(np.max(np.abs(finite))) if finite.size else 0.0
     for places in range(4, -1, -1):
         if len(f"{-largest:.{places}f}") <= width:
-            return lambda value, places=places: _fixed(value, places)
+            return partial(_fixed, places=places)
     digits = max(0, width - 7)  # −d.ddde+05
 
     def scientific(value: float) -> str:
@@ -85,7 +86,7 @@ def column_format(values: np.ndarray, width: int = CELL_WIDTH) -> Callable[[floa
     return scientific
 
 
-def _fixed(value: float, places: int) -> str:
+def _fixed(value: float, *, places: int) -> str:
     if not math.isfinite(value):
         return format_value(value)
     return f"{value:.{places}f}".replace("-", MINUS)
