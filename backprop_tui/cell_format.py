@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from decimal import Decimal
+from fractions import Fraction
 from functools import partial
 
 import numpy as np
+
+from scratchnet.explain import Explanation
 
 MINUS = "−"
 CELL_WIDTH = 8
@@ -46,11 +50,25 @@ def operand_text(value: float, digits: int) -> str:
     return text.replace("-", MINUS)
 
 
-def _parse(text: str) -> float:
-    return float(text.replace(",", "").replace(MINUS, "-"))
+def _exact(text: str) -> Fraction:
+    """A written number as the exact value a person reads: 3,329.4 is 33294/10, not the float nearest it."""
+    return Fraction(text.replace(",", "").replace(MINUS, "-"))
 
 
-def reproducing(operands: Sequence[float], combine: Callable[..., float], shown: str,
+def rounds_to(value: Fraction, shown: str) -> bool:
+    """Whether `value` is written as `shown` to the digits `shown` has, beyond doubt: strictly within half a
+    unit of its last digit (a value exactly halfway could be rounded either way by the person checking)."""
+    try:
+        written = Decimal(shown.replace(MINUS, "-"))
+    except ArithmeticError:  # NaN, ∞: nothing to check by hand
+        return False
+    exponent = written.as_tuple().exponent
+    if not written.is_finite() or not isinstance(exponent, int):
+        return False
+    return abs(value - Fraction(written)) < Fraction(1, 2) * Fraction(10) ** exponent
+
+
+def reproducing(operands: Sequence[float], combine: Callable[..., Fraction], shown: str,
                 fewest: int = 4) -> list[str]:
     """The operands written with the fewest significant digits (at least `fewest`) such that working the
     calculation by hand from the written numbers gives `shown`, the result as it is displayed.
@@ -60,9 +78,11 @@ def reproducing(operands: Sequence[float], combine: Callable[..., float], shown:
     """
     for digits in range(fewest, 18):
         texts = [operand_text(value, digits) for value in operands]
-        with np.errstate(all="ignore"):
-            if format_value(combine(*map(_parse, texts))).strip() == shown:
+        try:
+            if rounds_to(combine(*map(_exact, texts)), shown):
                 return texts
+        except (ZeroDivisionError, ValueError):
+            break
     return [operand_text(value, 17) for value in operands]
 
 
@@ -90,3 +110,32 @@ def _fixed(value: float, *, places: int) -> str:
     if not math.isfinite(value):
         return format_value(value)
     return f"{value:.{places}f}".replace("-", MINUS)
+
+
+def reproducing_decimals(operands: Sequence[float], combine: Callable[..., Fraction], shown: str,
+                         fewest: int = 4) -> int:
+    """The fewest decimals (at least `fewest`) at which operands written by `_operand` give `shown` when the
+    calculation is worked exactly from the written numbers; `fewest` if none do up to 17 (a sum that
+    cancels, or a non-finite one)."""
+    for decimals in range(fewest, 18):
+        try:
+            if rounds_to(combine(*(_exact(_operand(value, decimals)) for value in operands)), shown):
+                return decimals
+        except (ZeroDivisionError, ValueError):  # an operand written as NaN or ∞
+            break
+    return fewest
+
+
+def expansion_text(explanation: Explanation) -> str:
+    """An explanation as the inspector writes it: the total to 4 decimals, and, where every operand is
+    written out, the operands with as many decimals as a hand calculation needs to give that total."""
+    total = format_value(explanation.total).strip()
+    decimals = 4
+    if explanation.complete and math.isfinite(explanation.total):
+        decimals = reproducing_decimals(explanation.operands, explanation.by_hand, total)
+    return explanation.text(partial(_operand, decimals=decimals), lambda value: total)
+
+
+def _operand(value: float, decimals: int) -> str:
+    """An operand of an expansion: `decimals` decimals where they fit in a cell grown to hold them."""
+    return format_value(value, decimals, width=max(CELL_WIDTH, decimals + 4))

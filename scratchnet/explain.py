@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from fractions import Fraction
 
 import numpy as np
 
@@ -66,16 +67,43 @@ class Explanation:
     """Update phases: the old value, so old → new and Δ can be shown."""
     n_nonfinite: int = 0
     """Terms of a batch sum that are NaN or ±inf; when there are any, `top` lists the first of them."""
+    divisor: int = 1
+    """What the joined terms are divided by before the constant is added: N for a mean (the prefix or
+    suffix says so in words)."""
 
-    def text(self, fmt: Callable[[float], str]) -> str:
-        """The one-line expansion: cell = formula = terms = total."""
+    def text(self, fmt: Callable[[float], str], total_fmt: Callable[[float], str] | None = None) -> str:
+        """The one-line expansion: cell = formula = terms = total. `total_fmt` writes the total (default: fmt)."""
         pieces = ["·".join(f"({fmt(f).strip()})" for f in term.factors) for term in self.terms]
         if self.n_terms > len(self.terms):
             pieces.append("…")
         body = self.prefix + self.joiner.join(pieces) + self.suffix
         if self.constant is not None:
             body += f" + ({fmt(self.constant).strip()})"
-        return f"{self.cell} = {self.formula} = {body} = {fmt(self.total).strip()}"
+        return f"{self.cell} = {self.formula} = {body} = {(total_fmt or fmt)(self.total).strip()}"
+
+    @property
+    def complete(self) -> bool:
+        """Whether every operand is written out, so a person can redo the sum by hand."""
+        return self.n_terms == len(self.terms)
+
+    @property
+    def operands(self) -> list[float]:
+        """Every number the text writes before the total, in order: the terms' factors, then the constant."""
+        numbers = [factor for term in self.terms for factor in term.factors]
+        return numbers + ([] if self.constant is None else [self.constant])
+
+    def by_hand(self, *operands: Fraction) -> Fraction:
+        """The written calculation worked from `operands` (as `operands` lists them): what a person gets.
+        Exact when given Fractions, which is how the inspector checks that its written digits suffice."""
+        values = iter(operands)
+        total = Fraction(0)
+        for position, term in enumerate(self.terms):
+            product = Fraction(1)
+            for _ in term.factors:
+                product = product * next(values)
+            total = total - product if position and self.joiner.strip() == "−" else total + product
+        total = total / self.divisor
+        return total + next(values) if self.constant is not None else total
 
     @property
     def change(self) -> float | None:
@@ -163,13 +191,13 @@ def explain(tape: Tape, phase: Phase, name: str, row: int, column: int) -> Expla
         outputs = phase.outputs["squared_error"].shape[1]
         # With several outputs the terms are entries, row-major: name the sample each comes from.
         top = tuple(replace(c, sample=c.sample // outputs) for c in explanation.top)
-        return replace(explanation, prefix=f"(1/{squared.size})·(", suffix=")", top=top)
+        return replace(explanation, prefix=f"(1/{squared.size})·(", suffix=")", top=top, divisor=squared.size)
 
     if phase.kind == "loss_gradient":
         error = phase.inputs["error"]
         e = float(error[row, column])
         return Explanation(f"∂L/∂ŷ[{row},{column}]", f"2·error[{row},{column}]/N", (Term((2.0, e), 2.0 * e),), 1, total,
-                           suffix=f"/{error.size}", reads={"error": Read(row, column)})
+                           suffix=f"/{error.size}", reads={"error": Read(row, column)}, divisor=error.size)
 
     if phase.kind == "weight":
         a_name, g_name = list(phase.inputs)

@@ -8,7 +8,7 @@ from rich.console import Group
 from rich.text import Text
 from textual.widgets import Static
 
-from backprop_tui.cell_format import format_value
+from backprop_tui.cell_format import expansion_text, format_value
 from scratchnet.explain import Explanation
 
 if TYPE_CHECKING:
@@ -31,7 +31,7 @@ class Inspector(Static):
         """`origin`: where a selected operand cell came from; `check`: a finished gradient check."""
         lines: list[Text] = []
         if explanation is not None:
-            lines.append(Text(explanation.text(_fmt), style="bold"))
+            lines.append(Text(expansion_text(explanation), style="bold"))
             if explanation.top and explanation.n_nonfinite:  # no share of a NaN or infinite sum is worth a number
                 picks = ", ".join(f"sample {c.sample} ({_fmt(c.value)})" for c in explanation.top)
                 lines.append(Text(f"{explanation.n_terms:,} terms, one per sample; {explanation.n_nonfinite:,} "
@@ -40,7 +40,8 @@ class Inspector(Static):
                 picks = ", ".join(
                     f"sample {c.sample} ({_fmt(c.value)}, {c.share:.1%})" for c in explanation.top
                 )
-                lines.append(Text(f"{explanation.n_terms:,} terms, one per sample; largest |term|: {picks}"))
+                lines.append(Text(f"{explanation.n_terms:,} terms, one per sample; largest |term| "
+                                  f"(% = its share of the sum of all |terms|): {picks}"))
             change, before = explanation.change, explanation.before
             if change is not None and before is not None:  # both set together, on update phases
                 lines.append(Text(

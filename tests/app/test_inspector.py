@@ -88,6 +88,8 @@ async def test_batch_sums_show_the_top_three_samples(launch):
     terms = phase.inputs["Z1"][:, 0] * phase.inputs["dX3"][:, 0]
     assert [c.sample for c in explanation.top] == list(np.argsort(-np.abs(terms))[:3])
     assert "1,000 terms" in inspector_text(app) and f"sample {explanation.top[0].sample}" in inspector_text(app)
+    share = abs(terms[explanation.top[0].sample]) / np.abs(terms).sum()
+    assert f"{share:.1%})" in inspector_text(app) and "share of the sum of all |terms|" in inspector_text(app)
 
 
 async def test_operand_cells_say_where_they_came_from(launch):
