@@ -39,9 +39,9 @@ from backprop_tui.widgets.phase_list import PhaseList
 from backprop_tui.widgets.status_line import StatusLine
 from backprop_tui.widgets.watch_panel import MAX_PINS, WatchPanel
 from scratchnet import Tape, divergence_message
-from scratchnet.explain import Explanation, change_matrix, explain, largest_changes, producer
-from scratchnet.names import pretty_name
-from scratchnet.stats import StatsCache, matrix_stats
+from scratchnet.debugger.explain import Explanation, change_matrix, explain, largest_changes
+from scratchnet.debugger.names import pretty_name
+from scratchnet.debugger.stats import StatsCache, matrix_stats
 
 if TYPE_CHECKING:  # the screens, quiz, lesson and gradient check load when first used: launch stays quick
     from textual.widgets import Input
@@ -51,7 +51,7 @@ if TYPE_CHECKING:  # the screens, quiz, lesson and gradient check load when firs
     from backprop_tui.serve.driver import FollowPosition
     from backprop_tui.session_file import SessionFile
     from backprop_tui.trainer import Outcome
-    from scratchnet.gradcheck import GradientCheck
+    from scratchnet.debugger.gradcheck import GradientCheck
 
 _Args = TypeVarTuple("_Args")
 
@@ -654,10 +654,9 @@ class BackpropApp(App[int]):
             raw_text, mean_text, std_text = reproducing((raw, mean, std), lambda r, m, s: (r - m) / s, standardized)
             return (f"{label} comes from the data: {feature} = {money}{raw_text}{unit}, standardized as "
                     f"({raw_text} − mean {mean_text}) / std {std_text} = {standardized}")
-        made_by = producer(self.session.tape, name)
+        made_by = self.session.tape.made_by(name)
         if made_by is not None:
-            title = self.session.tape[self.session.tape.index(made_by)].title
-            return f"{label} was made by phase {made_by} ({title}) of this iteration"
+            return f"{label} was made by phase {made_by.key} ({made_by.title}) of this iteration"
         if name[0] in "Wb":
             if self.session.epoch == 0:
                 return (f"{label} is an initial parameter: uniform in [−1, 1) from seed {self.session.config.seed}")
@@ -755,7 +754,7 @@ class BackpropApp(App[int]):
         self.show_position()
 
     def action_check_gradient(self) -> None:
-        from scratchnet.gradcheck import is_gradient_phase
+        from scratchnet.debugger.gradcheck import is_gradient_phase
 
         phase = self.session.phase
         if not is_gradient_phase(phase):
@@ -769,7 +768,7 @@ class BackpropApp(App[int]):
 
     @work(thread=True, exclusive=True, group="gradcheck")
     def _run_check(self, tape: Tape, key: str) -> None:
-        from scratchnet.gradcheck import Cancelled, check_gradient
+        from scratchnet.debugger.gradcheck import Cancelled, check_gradient
 
         worker = get_current_worker()
         try:
@@ -852,7 +851,8 @@ class BackpropApp(App[int]):
         dataset = session.run.dataset
         first = session.losses[0] if session.losses else None
         outcome = self.trainer.run(
-            session.parameters[start], dataset.X, dataset.y, session.config.learning_rate, start, end, first,
+            session.run.network.with_parameters(session.parameters[start]), dataset.X, dataset.y,
+            session.config.learning_rate, start, end, first,
             deliver=lambda epoch, losses, made: self._post_from_thread(self._epochs_arrived, epoch, losses, made),
             should_stop=lambda: worker.is_cancelled,
         )
@@ -950,7 +950,8 @@ class BackpropApp(App[int]):
         session = self.session
         trainer = Trainer(self.trainer.speed)
         outcome = trainer.run(
-            session.parameters[0], session.run.dataset.X, session.run.dataset.y, branch.learning_rate, 0,
+            session.run.network.with_parameters(session.parameters[0]), session.run.dataset.X, session.run.dataset.y,
+            branch.learning_rate, 0,
             branch.epochs, None,
             deliver=lambda _epoch, losses, _made: self._post_from_thread(self._branch_arrived, branch, losses),
             should_stop=lambda: worker.is_cancelled,

@@ -10,7 +10,7 @@ from functools import partial
 
 import numpy as np
 
-from scratchnet.explain import Explanation
+from scratchnet.debugger.explain import Explanation
 
 MINUS = "−"
 CELL_WIDTH = 8

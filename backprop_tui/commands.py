@@ -9,8 +9,8 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.theme import ThemeProvider
 
 from backprop_tui.themes import THEMES
-from scratchnet.names import ascii_name, pretty_name
-from scratchnet.tape import Phase
+from scratchnet.debugger.names import ascii_name, pretty_name
+from scratchnet.debugger.tape import Phase
 
 
 def phase_entry(phase: Phase) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from scratchnet import Phase, Tape
-from scratchnet.tape import shape_text
+from scratchnet.debugger.tape import shape_text
 
 MAX_TABLE = 8
 

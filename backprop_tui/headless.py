@@ -18,9 +18,10 @@ from backprop_tui import handout
 from backprop_tui.article import ARTICLE_LOSSES, is_article_setup
 from backprop_tui.config import Run, RunConfig, build_run
 from backprop_tui.progress import EpochProgress
-from scratchnet import Tape, TapeRecorder, diverged, divergence_message, train
-from scratchnet.names import pretty_name
-from scratchnet.tape import shape_text
+from scratchnet import Tape, TapeRecorder, diverged, divergence_message, run_epochs, train
+from scratchnet.debugger.names import pretty_name
+from scratchnet.debugger.tape import shape_text
+from scratchnet.training import EpochEnd
 
 EXIT_DIVERGED = 3
 EXIT_BROKEN_PIPE = 1
@@ -97,20 +98,21 @@ def _record(config: RunConfig, epoch: int) -> tuple[Tape, tuple[int, float] | No
     epoch `epoch`'s), then record the next; also report where it first diverged, if it did."""
     run = _built(config)
     X, y = run.dataset.X, run.dataset.y
-    diverged_at = None
-    first_loss = None
-    with np.errstate(all="ignore"), EpochProgress(epoch, f"epochs before epoch {epoch}") as progress:
-        for done in range(epoch):
-            loss = run.network.step(X, y, config.learning_rate)
-            first_loss = loss if first_loss is None else first_loss
-            if diverged_at is None and diverged(loss, first_loss):
-                diverged_at = (done, loss)
-            progress(done + 1)
-        recorder = TapeRecorder(epoch=epoch)
+    with EpochProgress(epoch, f"epochs before epoch {epoch}") as progress:
+
+        def tell(end: EpochEnd) -> bool:
+            progress(end.epoch + 1)
+            return False
+
+        ran = run_epochs(run.network, X, y, config.learning_rate, 0, epoch, stop_at_divergence=False, after_epoch=tell)
+    recorder = TapeRecorder(epoch=epoch)
+    with np.errstate(all="ignore"):
         loss = run.network.step(X, y, config.learning_rate, record=recorder)
-    if diverged_at is None and diverged(loss, loss if first_loss is None else first_loss):
-        diverged_at = (epoch, loss)
-    return recorder.tape, diverged_at
+    if ran.diverged_at is not None:
+        return recorder.tape, (ran.diverged_at, ran.losses[ran.diverged_at])
+    if diverged(loss, ran.losses[0] if ran.losses else loss):
+        return recorder.tape, (epoch, loss)
+    return recorder.tape, None
 
 
 def run_trace(args: argparse.Namespace, config: RunConfig) -> int:

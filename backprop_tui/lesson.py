@@ -16,7 +16,7 @@ from pathlib import Path
 
 from backprop_tui.text_file import read_text
 from backprop_tui.toml_writer import decode_error, locate, where
-from scratchnet.names import canonical_name
+from scratchnet.debugger.names import canonical_name
 
 _PIN = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*'?|dL/dŷ)\s*\[\s*([0-9]+)\s*,\s*([0-9]+)\s*\]\s*")
 STEP_KEYS = ("phase", "epoch", "note", "pin", "quiz")

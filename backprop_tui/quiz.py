@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from scratchnet.tape import shape_text
+from scratchnet.debugger.tape import shape_text
 
 MAX_VALUE_CELLS = 4
 _NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")

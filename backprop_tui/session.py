@@ -12,8 +12,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from backprop_tui.config import Run, RunConfig, build_run
-from scratchnet import Phase, Tape, TapeRecorder, diverged
-from scratchnet.training import Parameters
+from scratchnet import Phase, Tape, TapeRecorder, diverged, run_epochs
+from scratchnet.network import Parameters
 
 Cell = tuple[int, int]
 
@@ -159,18 +159,18 @@ class Session:
 
     def go_to_epoch(self, epoch: int, key: str | None = None) -> None:
         """Open epoch `epoch`, training forward on the fast path if it has not been reached yet."""
-        with np.errstate(all="ignore"):
-            while len(self.parameters) <= epoch:
-                self._record_fast(len(self.parameters) - 1)
+        start = len(self.parameters) - 1
+        if start < epoch:
+            network = self.run.network
+            network.set_parameters(self.parameters[start])
+            ran = run_epochs(network, self.run.dataset.X, self.run.dataset.y, self.config.learning_rate, start, epoch,
+                             first_loss=self.losses[0] if self.losses else None, stop_at_divergence=False,
+                             keep_parameters=True)
+            for done, (loss, after) in enumerate(zip(ran.losses, ran.parameters, strict=True), start):
+                self.parameters.append(after)
+                if done == len(self.losses):
+                    self._add_loss(loss)
         self._go(epoch, 0 if key is None else self.tape_index_of(key))
-
-    def _record_fast(self, epoch: int) -> None:
-        network = self.run.network
-        network.set_parameters(self.parameters[epoch])
-        loss = network.step(self.run.dataset.X, self.run.dataset.y, self.config.learning_rate)
-        self.parameters.append(network.parameters)
-        if epoch == len(self.losses):
-            self._add_loss(loss)
 
     def _add_loss(self, loss: float) -> None:
         """The next epoch's loss, checked against the first with the rule headless `train` uses."""
@@ -224,7 +224,7 @@ class Session:
         return pin
 
     def _remember(self, pin: Pin, tape: Tape) -> None:
-        array = _find(tape, pin.name)
+        array = tape.matrix(pin.name)
         if array is not None and _parameter_offset(pin.name) is None:
             self._pin_values.setdefault(pin, {})[tape.epoch] = _cell_value(array, pin.cell)
 
@@ -236,7 +236,7 @@ class Session:
         offset = _parameter_offset(pin.name)
         if offset is not None:
             return self._parameter_value(pin, self.epoch + offset)
-        array = _find(self.tape, pin.name)
+        array = self.tape.matrix(pin.name)
         return None if array is None else _cell_value(array, pin.cell)
 
     def pin_history(self, pin: Pin) -> list[float]:
@@ -263,15 +263,6 @@ class Session:
         self._views.clear()
         self._go(0, 0)
         self.position = Position()
-
-
-def _find(tape: Tape, name: str) -> np.ndarray | None:
-    for phase in tape:
-        if name in phase.outputs:
-            return phase.outputs[name]
-        if name in phase.inputs:
-            return phase.inputs[name]
-    return None
 
 
 def _cell_value(array: np.ndarray, cell: Cell) -> float | None:

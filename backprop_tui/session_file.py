@@ -21,7 +21,7 @@ from backprop_tui.atomic import write_atomic
 from backprop_tui.config import RunConfig
 from backprop_tui.text_file import read_text
 from backprop_tui.toml_writer import decode_error, dumps, locate, where
-from scratchnet.names import ascii_name, canonical_name
+from scratchnet.debugger.names import ascii_name, canonical_name
 
 VERSION = 1
 THEME_NAMES = ("dark", "light", "high-contrast", "monochrome")

@@ -1,9 +1,9 @@
 """Whole epochs for the app: paced so a room can watch, handed to the UI in batches.
 
-No Textual here. The app runs `Trainer.run` in a thread worker; the trainer owns
-its own network (built on the same parameter arrays, which are never changed in
-place), so the debugger can keep recording tapes on the session's network while
-a run is going.
+No Textual here. The app runs `Trainer.run` in a thread worker on its own network
+(a copy of the session's, built on the same parameter arrays, which are never changed
+in place), so the debugger can keep recording tapes on the session's network while a
+run is going. The epochs themselves are scratchnet's one loop, `run_epochs`.
 """
 
 from __future__ import annotations
@@ -16,8 +16,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from backprop_tui.gil_handoff import quick_handoffs
-from scratchnet import DenseLayer, DenseNetwork, diverged
-from scratchnet.training import Parameters
+from scratchnet import DenseNetwork, run_epochs
+from scratchnet.network import Parameters
+from scratchnet.training import EpochEnd
 
 FLUSH_HZ = 30
 """How often at most the UI hears about new epochs."""
@@ -55,7 +56,7 @@ class Trainer:
     @quick_handoffs()  # a fresh context per call: GIL hand-offs stay short while this run goes
     def run(
         self,
-        parameters: Parameters,
+        network: DenseNetwork,
         X: np.ndarray,
         y: np.ndarray,
         learning_rate: float,
@@ -65,14 +66,14 @@ class Trainer:
         deliver: Deliver,
         should_stop: Callable[[], bool],
     ) -> Outcome:
-        """Epochs start … end−1 from `parameters`; `deliver` gets (losses, parameters after each epoch)."""
-        network = DenseNetwork([DenseLayer(weight, bias) for weight, bias in parameters])
+        """Epochs start … end−1 on `network` (the app's structural copy, holding the parameters epoch `start`
+        begins from), paced, paused at the gate, handed over in batches; scratchnet's loop does the epochs."""
         losses: list[float] = []
         made: list[Parameters] = []
         clock = self._clock
         last_flush = clock()
         origin_time, origin_epoch, origin_speed = clock(), start, self.speed
-        last_epoch = None
+        last_epoch: int | None = None
         batch_start = start
 
         def flush() -> None:
@@ -83,38 +84,45 @@ class Trainer:
                 losses, made = [], []
             last_flush = clock()
 
-        for epoch in range(start, end):
+        def may_go_on(next_epoch: int) -> bool:
+            """Hold at the gate while paused; False when told to stop."""
+            nonlocal origin_time, origin_epoch
             if not self.gate.is_set():
                 flush()
                 self.holding.set()
                 try:
                     while not self.gate.wait(0.05):
                         if should_stop():
-                            return Outcome(last_epoch, stopped=True)
+                            return False
                 finally:
                     self.holding.clear()
-                origin_time, origin_epoch = clock(), epoch
-            if should_stop():
-                flush()
-                return Outcome(last_epoch, stopped=True)
-            with np.errstate(all="ignore"):
-                loss = network.step(X, y, learning_rate)
-            losses.append(loss)
-            made.append(network.parameters)
-            last_epoch = epoch
-            first_loss = loss if first_loss is None else first_loss
-            if diverged(loss, first_loss):
-                flush()
-                return Outcome(epoch, diverged_at=epoch)
+                origin_time, origin_epoch = clock(), next_epoch
+            return not should_stop()
+
+        def after_epoch(done: EpochEnd) -> bool:
+            nonlocal last_epoch, origin_time, origin_epoch, origin_speed
+            losses.append(done.loss)
+            made.append(done.network.parameters)
+            last_epoch = done.epoch
+            if done.diverged:
+                return True
             speed = self.speed
             if speed != origin_speed:
-                origin_time, origin_epoch, origin_speed = clock(), epoch, speed
+                origin_time, origin_epoch, origin_speed = clock(), done.epoch, speed
             if speed:
-                wait = origin_time + (epoch + 1 - origin_epoch) / speed - clock()
+                wait = origin_time + (done.epoch + 1 - origin_epoch) / speed - clock()
                 while wait > 0 and not should_stop() and self.gate.is_set():  # a pause cuts the wait short
                     time.sleep(min(wait, 0.05))
-                    wait = origin_time + (epoch + 1 - origin_epoch) / speed - clock()
+                    wait = origin_time + (done.epoch + 1 - origin_epoch) / speed - clock()
             if clock() - last_flush >= 1 / FLUSH_HZ:
                 flush()
+            return done.epoch + 1 < end and not may_go_on(done.epoch + 1)
+
+        if start < end and not may_go_on(start):
+            flush()
+            return Outcome(last_epoch, stopped=True)
+        ran = run_epochs(network, X, y, learning_rate, start, end, first_loss=first_loss, after_epoch=after_epoch)
         flush()
-        return Outcome(last_epoch)
+        if ran.diverged_at is not None:
+            return Outcome(ran.diverged_at, diverged_at=ran.diverged_at)
+        return Outcome(last_epoch, stopped=ran.stopped_at is not None)

@@ -22,7 +22,7 @@ import numpy as np
 from bare_app import BareApp
 
 from backprop_tui.cli import make_app
-from scratchnet.explain import explain
+from scratchnet.debugger.explain import explain
 
 PRESSES = 30
 SIZE = (160, 48)

@@ -1,18 +1,23 @@
 """scratchnet: the article's small NumPy network, its data, and a recorded tape of one iteration.
 
-Pure NumPy. It never imports Textual or Rich, so the math can be read, tested and
-run headless on its own.
+Pure NumPy. It never imports Textual or Rich, so the math can be read, tested and run headless on
+its own. The article's math: `layer.py`, `loss.py`, `optimizer.py`, `network.py`, `training.py`,
+`data.py`. What the debugger needs besides (the tape, explanations, the gradient check, statistics)
+is in `scratchnet.debugger`.
 """
 
 from scratchnet.data import DataError, Dataset, load_csv, make_house_prices
+from scratchnet.debugger.tape import Phase, Tape, TapeRecorder
 from scratchnet.divergence import diverged, divergence_message
 from scratchnet.layer import DenseLayer
-from scratchnet.network import DenseNetwork
+from scratchnet.loss import MeanSquaredError
+from scratchnet.network import DenseNetwork, Parameters, phase_keys
+from scratchnet.optimizer import GradientDescent
 from scratchnet.seeding import make_rngs
-from scratchnet.tape import Phase, Tape, TapeRecorder, phase_keys
-from scratchnet.training import TrainingRun, train
+from scratchnet.training import TrainingRun, run_epochs, train
 
 __all__ = [
-    "DataError", "Dataset", "DenseLayer", "DenseNetwork", "Phase", "Tape", "TapeRecorder", "TrainingRun",
-    "diverged", "divergence_message", "load_csv", "make_house_prices", "make_rngs", "phase_keys", "train",
+    "DataError", "Dataset", "DenseLayer", "DenseNetwork", "GradientDescent", "MeanSquaredError", "Parameters",
+    "Phase", "Tape", "TapeRecorder", "TrainingRun", "diverged", "divergence_message", "load_csv",
+    "make_house_prices", "make_rngs", "phase_keys", "run_epochs", "train",
 ]

@@ -1,65 +1,84 @@
-"""The article's network: dense layers in a row, mean squared error, plain gradient descent.
+"""The article's network: operations in a row, a loss, an update rule.
 
-There is one `step` for both uses. Training calls it bare; the debugger passes a
-recorder, which only *reads* what the step stored, so a recorded iteration and a
-fast one are the same operations in the same order and give identical numbers.
+There is one `step` for both uses. Training calls it bare; the debugger passes a recorder, which only
+*reads* what the step stored, so a recorded iteration and a fast one are the same operations in the
+same order and give identical numbers. The article's network is dense layers, mean squared error and
+gradient descent; other operations plug in where those do (see `scratchnet/operation.py`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Protocol
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Protocol, cast
 
 import numpy as np
 
+from scratchnet.debugger.names import pretty_name
+from scratchnet.debugger.tape import PhaseWriter
 from scratchnet.layer import DenseLayer
+from scratchnet.loss import MeanSquaredError
+from scratchnet.operation import Arrays, ChainOperation, LossHead, Place, Trainable, UpdateRule
+from scratchnet.optimizer import GradientDescent
+
+Parameters = list[tuple[np.ndarray, np.ndarray]]
+"""(W, b) of each trainable layer, first to last."""
 
 
 class IterationRecorder(Protocol):
-    def __call__(
-        self,
-        network: DenseNetwork,
-        X: np.ndarray,
-        y: np.ndarray,
-        learning_rate: float,
-        previous_parameters: list[tuple[np.ndarray, np.ndarray]],
-    ) -> None: ...
+    def __call__(self, network: DenseNetwork, X: np.ndarray, y: np.ndarray, learning_rate: float,
+                 before: list[Arrays]) -> None: ...
+
+
+def run_forward(layers: Sequence[ChainOperation], value: np.ndarray) -> np.ndarray:
+    """The forward pass alone, through `layers`: the one loop every replay of a forward pass uses."""
+    for layer in layers:
+        value = layer.forward(value)
+    return value
 
 
 class DenseNetwork:
-    # Set by forward, compute_loss and backward; absent (AttributeError), never None, until they have run.
+    # Set by forward; absent (AttributeError), never None, until it has run.
     logits: np.ndarray
-    error: np.ndarray
-    squared_error: np.ndarray
-    loss: np.floating
-    """A NumPy scalar (np.float64 or np.float32), not an array."""
-    loss_gradient_wrt_prediction: np.ndarray
 
-    def __init__(self, layers: Sequence[DenseLayer]) -> None:
+    def __init__(self, layers: Sequence[ChainOperation], loss: LossHead | None = None,
+                 optimizer: UpdateRule | None = None) -> None:
         self.layers = list(layers)
+        self.loss_head = loss if loss is not None else MeanSquaredError()
+        self.optimizer = optimizer if optimizer is not None else GradientDescent()
+        self._trainable = cast(list[Trainable], [layer for layer in self.layers if layer.trainable])
 
     @classmethod
-    def initialise(
-        cls, sizes: Sequence[int], rng: np.random.Generator, dtype: np.dtype | str = "float64"
-    ) -> DenseNetwork:
+    def initialise(cls, sizes: Sequence[int], rng: np.random.Generator, dtype: np.dtype | str = "float64") -> DenseNetwork:
         """`sizes` runs input → output, e.g. (4, 8, 4, 1) for three layers."""
         dtype = np.dtype(dtype)
-        return cls(
-            [DenseLayer.initialise(n_in, n_out, rng, dtype) for n_in, n_out in zip(sizes, sizes[1:])]
-        )
+        return cls([DenseLayer.initialise(n_in, n_out, rng, dtype) for n_in, n_out in zip(sizes, sizes[1:])])
 
     @property
     def sizes(self) -> tuple[int, ...]:
-        return (self.layers[0].weight.shape[0], *(layer.weight.shape[1] for layer in self.layers))
+        weights = [layer.weight for layer in self._trainable]
+        return (weights[0].shape[0], *(weight.shape[1] for weight in weights))
 
     @property
-    def parameters(self) -> list[tuple[np.ndarray, np.ndarray]]:
-        """(W, b) per layer. Updates make new arrays, so keeping this list is a snapshot."""
-        return [(layer.weight, layer.bias) for layer in self.layers]
+    def parameters(self) -> Parameters:
+        """(W, b) per trainable layer. Updates make new arrays, so keeping this list is a snapshot."""
+        return [(layer.weight, layer.bias) for layer in self._trainable]
 
     def set_parameters(self, parameters: Sequence[tuple[np.ndarray, np.ndarray]]) -> None:
-        for layer, (weight, bias) in zip(self.layers, parameters, strict=True):
+        for layer, (weight, bias) in zip(self._trainable, parameters, strict=True):
             layer.weight, layer.bias = weight, bias
+
+    def with_parameters(self, parameters: Sequence[tuple[np.ndarray, np.ndarray]]) -> DenseNetwork:
+        """A network of the same operations holding these parameters and nothing else (for another thread)."""
+        given = iter(parameters)
+        layers = [layer.rebuilt(next(given) if layer.trainable else layer.parameters()) for layer in self.layers]
+        return DenseNetwork(layers, type(self.loss_head)(), type(self.optimizer)())
+
+    def predict(self, X: np.ndarray, parameters: Sequence[tuple[np.ndarray, np.ndarray]] | None = None) -> np.ndarray:
+        """The forward pass with these parameters (default: the current ones), leaving this network untouched."""
+        return run_forward(self.with_parameters(self.parameters if parameters is None else parameters).layers, X)
+
+    # --- one iteration ---------------------------------------------------------------------------
 
     def forward(self, X: np.ndarray) -> np.ndarray:
         output = X
@@ -69,45 +88,121 @@ class DenseNetwork:
         return output
 
     def compute_loss(self, target: np.ndarray) -> np.floating:
-        error = self.logits - target
-        squared_error = error ** 2
-        loss = np.mean(squared_error)
-        self.error, self.squared_error, self.loss = error, squared_error, loss
-        return loss
+        return self.loss_head.compute_loss(self.logits, target)
 
     def backward(self) -> None:
-        loss_gradient_wrt_prediction = (2 * self.error) / self.error.size
-        self.loss_gradient_wrt_prediction = loss_gradient_wrt_prediction
-        cumulated_backpropagating_gradient = loss_gradient_wrt_prediction
+        cumulated_backpropagating_gradient = self.loss_head.backward()
         for layer in reversed(self.layers):
-            layer.incoming_gradient = cumulated_backpropagating_gradient
-            weight_gradient = np.dot(layer.get_local_derivative_wrt_weights().T, cumulated_backpropagating_gradient)
-            bias_gradient = np.sum(cumulated_backpropagating_gradient, axis=0, keepdims=True)
-            cumulated_backpropagating_gradient = np.dot(cumulated_backpropagating_gradient, layer.get_local_derivative_wrt_inputs().T)
-            layer.weight_gradient = weight_gradient
-            layer.bias_gradient = bias_gradient
-            layer.input_gradient = cumulated_backpropagating_gradient
+            cumulated_backpropagating_gradient = layer.backward(cumulated_backpropagating_gradient)
 
     def optimize(self, learning_rate: float) -> None:
-        """New arrays, never in place: the old parameters stay valid for anyone holding them."""
-        for layer in self.layers:
-            new_weight = layer.weight - learning_rate * layer.weight_gradient
-            new_bias = layer.bias - learning_rate * layer.bias_gradient
-            layer.weight, layer.bias = new_weight, new_bias
+        self.optimizer.optimize(self._trainable, learning_rate)
 
-    def step(
-        self,
-        X: np.ndarray,
-        y: np.ndarray,
-        learning_rate: float,
-        record: IterationRecorder | None = None,
-    ) -> float:
+    def step(self, X: np.ndarray, y: np.ndarray, learning_rate: float,
+             record: IterationRecorder | None = None) -> float:
         """One training iteration; returns the loss of its forward pass (before the update)."""
         self.forward(X)
         loss = self.compute_loss(y)
         self.backward()
-        previous_parameters = self.parameters
+        before = [layer.parameters() for layer in self.layers]
         self.optimize(learning_rate)
         if record is not None:
-            record(self, X, y, learning_rate, previous_parameters)
+            record(self, X, y, learning_rate, before)
         return float(loss)
+
+    # --- what the debugger reads ---------------------------------------------------------------------
+
+    def places(self) -> list[Place]:
+        """Each operation's layer number and the names of what it reads and makes."""
+        numbers, number = [], 0
+        for layer in self.layers:
+            number += layer.starts_layer
+            numbers.append(max(number, 1))
+        outputs = [layer.output_name(n) for layer, n in zip(self.layers, numbers)]
+        gradients_out = [layer.gradient_name(n) for layer, n in zip(self.layers, numbers)]
+        gradients_in = [*gradients_out[1:], self.loss_head.gradient_name]
+        linear = all(layer.linear for layer in self.layers)
+        last = len(self.layers) - 1
+        places = []
+        for i, n in enumerate(numbers):
+            legend = (self.loss_head.gradient_legend if i == last else
+                      f"{pretty_name(gradients_in[i])}, the gradient {self.layers[i + 1].who(numbers[i + 1])} passed back")
+            places.append(Place(n, number, "X" if i == 0 else outputs[i - 1], outputs[i], gradients_in[i],
+                                gradients_out[i], legend, None if i == 0 else self.layers[i - 1].who(numbers[i - 1]),
+                                linear))
+        return places
+
+    def describe(self, writer: PhaseWriter, X: np.ndarray, y: np.ndarray, learning_rate: float,
+                 before: list[Arrays]) -> tuple[float, str, ReplayedForward]:
+        """Every phase of the step just taken, in the order it ran; `before`: each operation's parameters
+        as the forward pass used them."""
+        places = self.places()
+        for layer, place, parameters in zip(self.layers, places, before):
+            layer.phases.forward(writer, layer, place, parameters)
+        self.loss_head.phases.record(writer, self.loss_head, places[-1].output, y)
+        for layer, place, parameters in reversed(list(zip(self.layers, places, before))):
+            layer.phases.backward(writer, layer, place, parameters)
+        for layer, place, parameters in zip(self.layers, places, before):
+            if layer.trainable:
+                self.optimizer.phases.record(writer, self.optimizer, cast(Trainable, layer), place, parameters,
+                                             learning_rate)
+        owners = {name: (i, j) for i, (layer, place) in enumerate(zip(self.layers, places))
+                  for j, name in enumerate(layer.parameter_names(place.layer))}
+        replay = ReplayedForward(
+            tuple(layer.rebuilt(parameters) for layer, parameters in zip(self.layers, before)),
+            (*(place.input for place in places), places[-1].output), owners, type(self.loss_head)(), X, y)
+        return float(self.loss_head.loss), str(self._trainable[0].weight.dtype), replay
+
+
+@dataclass(frozen=True)
+class ReplayedForward:
+    """One iteration's forward pass, replayable in float64 from any matrix it read or made: what the
+    gradient check perturbs, one entry at a time."""
+
+    layers: tuple[ChainOperation, ...]
+    """The operations with the parameters the forward pass used."""
+    inputs: tuple[str, ...]
+    """Each operation's input name, then the prediction's."""
+    owners: Mapping[str, tuple[int, int]]
+    """Parameter name (W2) → (operation, position among its parameters)."""
+    loss: LossHead
+    X: np.ndarray
+    y: np.ndarray
+
+    def loss_around(self, name: str) -> tuple[np.ndarray, Callable[[np.ndarray], np.ndarray],
+                                              Callable[[np.ndarray, np.ndarray], float]]:
+        """(a float64 copy of matrix `name`, the prediction made from a changed copy of it,
+        L(prediction up) − L(prediction down))."""
+        X, y = self.X.astype(np.float64), self.y.astype(np.float64)
+        layers = [layer.rebuilt(tuple(p.astype(np.float64) for p in layer.parameters())) for layer in self.layers]
+
+        def difference(up: np.ndarray, down: np.ndarray) -> float:
+            return self.loss.loss_difference(up, down, y)
+
+        if name in self.owners:
+            i, j = self.owners[name]
+            point = layers[i].parameters()[j].copy()
+
+            def predict(changed: np.ndarray) -> np.ndarray:
+                parameters = list(layers[i].parameters())
+                parameters[j] = changed
+                return run_forward([*layers[:i], layers[i].rebuilt(tuple(parameters)), *layers[i + 1:]], X)
+
+            return point, predict, difference
+        start = self.inputs.index(name)
+        point = np.array(run_forward(layers[:start], X))
+
+        def predict_from(changed: np.ndarray) -> np.ndarray:
+            return np.array(run_forward(layers[start:], changed))  # a copy even when no operation runs
+
+        return point, predict_from, difference
+
+
+def phase_keys(n_layers: int) -> list[str]:
+    """The article network's phases in order: forward, error, loss, dL/dŷ, backward from the last layer, updates."""
+    keys = [f"forward.{layer}" for layer in range(1, n_layers + 1)]
+    keys += ["error", "loss", "loss_gradient"]
+    for layer in range(n_layers, 0, -1):
+        keys += [f"backward.{layer}.weight", f"backward.{layer}.bias", f"backward.{layer}.input"]
+    keys += [f"update.{layer}" for layer in range(1, n_layers + 1)]
+    return keys

@@ -27,7 +27,7 @@ from backprop_tui.article import ARTICLE_LOSSES, is_article_setup
 from backprop_tui.cell_format import format_value
 from backprop_tui.headless import loss_rows
 from backprop_tui.widgets.key_bar import KeyBar
-from scratchnet.collapse import effective_map, predict
+from scratchnet.debugger.collapse import effective_map
 
 TABLE_EVERY = 20
 MAX_BRANCHES = 3
@@ -339,7 +339,7 @@ class TrainingScreen(Screen):
         with np.errstate(all="ignore"):
             weight, bias = effective_map(parameters)
             samples = min(5, dataset.n_samples)
-            prediction = dataset.target_scaler.inverse(predict(parameters, dataset.X[:samples]))
+            prediction = dataset.target_scaler.inverse(session.run.network.predict(dataset.X[:samples], parameters))
             target = dataset.target_scaler.inverse(dataset.y[:samples])
         true = dataset.standardized_coefficients()
         coefficients = Table(box=None, padding=(0, 1))

@@ -9,10 +9,10 @@ from rich.text import Text
 from textual.widgets import Static
 
 from backprop_tui.cell_format import expansion_text, format_value
-from scratchnet.explain import Explanation
+from scratchnet.debugger.explain import Explanation
 
 if TYPE_CHECKING:
-    from scratchnet.gradcheck import GradientCheck
+    from scratchnet.debugger.gradcheck import GradientCheck
 
 
 def _fmt(value: float) -> str:

@@ -28,8 +28,8 @@ from textual.strip import Strip
 
 from backprop_tui.cell_format import CELL_WIDTH, format_value
 from backprop_tui.heatmap import level, level_style
-from scratchnet.names import pretty_name
-from scratchnet.stats import MatrixStats
+from scratchnet.debugger.names import pretty_name
+from scratchnet.debugger.stats import MatrixStats
 
 Cell = tuple[int, int]
 LABEL_CAP = 14

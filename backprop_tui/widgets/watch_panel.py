@@ -12,7 +12,7 @@ from textual.content import Content
 from textual.widget import Widget
 
 from backprop_tui.cell_format import format_value
-from scratchnet.names import pretty_name
+from scratchnet.debugger.names import pretty_name
 
 MAX_PINS = 8
 BARS = "▁▂▃▄▅▆▇█"

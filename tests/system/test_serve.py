@@ -111,7 +111,7 @@ async def test_a_token_is_required_and_then_carried_by_a_cookie():
                 assert response.status == 200
             async with client.get(url + "/") as response:  # the cookie now
                 assert response.status == 200
-            async with client.ws_connect(url + "/ws?width=80&height=24", headers={"Origin": url}) as ws:
+            async with client.ws_connect(url + "/ws?width=120&height=40", headers={"Origin": url}) as ws:
                 assert b"forward.1" in await read_until(ws, b"forward.1")
         async with aiohttp.ClientSession() as stranger:
             with pytest.raises(aiohttp.WSServerHandshakeError) as refused:

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from backprop_tui.cell_format import column_format, expansion_text, format_value, reproducing
 from scratchnet import DenseNetwork, TapeRecorder
-from scratchnet.explain import explain
+from scratchnet.debugger.explain import explain
 
 
 def by_hand(texts: list[str]) -> Fraction:

@@ -3,7 +3,7 @@
 import numpy as np
 
 from scratchnet import DenseNetwork
-from scratchnet.collapse import effective_map, predict
+from scratchnet.debugger.collapse import effective_map
 from tests.reference import forward_from
 
 
@@ -16,4 +16,6 @@ def test_three_layers_are_one_linear_map():
     np.testing.assert_allclose(bias, (b1 @ W2 + b2) @ W3 + b3, rtol=1e-12)
     X = rng.normal(size=(20, 4))
     np.testing.assert_allclose(X @ weight + bias, forward_from(network.parameters, 1, X), rtol=1e-10)
-    np.testing.assert_array_equal(predict(network.parameters, X), network.forward(X))
+    before = network.parameters
+    np.testing.assert_array_equal(network.predict(X, before), network.forward(X))
+    assert network.parameters == before  # predicting leaves the network's own parameters alone

@@ -1,4 +1,4 @@
-"""Cell explanations (`scratchnet.explain`) against values worked out here from the raw arrays.
+"""Cell explanations (`scratchnet.debugger.explain`) against values worked out here from the raw arrays.
 
 Every expected number below comes from the X, y and starting parameters the test made itself: the
 forward pass through tests/reference.py, the backward pass written out here with einsum, and the
@@ -10,7 +10,7 @@ are products of the tape's own operands).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 import pytest
@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scratchnet import DenseLayer, DenseNetwork, TapeRecorder
-from scratchnet.explain import SHOWN_TERMS, Read, change_matrix, explain, largest_changes, producer
+from scratchnet.debugger.explain import SHOWN_TERMS, Read, change_matrix, explain, largest_changes
 from tests.reference import forward_from, loss_of_prediction
 
 LEARNING_RATE = 0.01
@@ -387,25 +387,15 @@ def test_text_strips_padding_from_the_formatter(run):
     assert "(  " not in text and text.endswith(f"= {e.total:.3f}")
 
 
-def test_unknown_phase_kind_is_refused(run):
-    odd = replace(run.phase("forward.1"), kind="mystery")
-    with pytest.raises(ValueError):
-        explain(run.tape, odd, "Z1", 0, 0)
+# --- made_by, change_matrix, largest_changes ----------------------------------------------------
 
 
-# --- producer, change_matrix, largest_changes ----------------------------------------------------
-
-
-def test_producer(run):
-    assert producer(run.tape, "Z1") == "forward.1"
-    assert producer(run.tape, "Z3") == "forward.3"
-    assert producer(run.tape, "dL/dŷ") == "loss_gradient"
-    assert producer(run.tape, "squared_error") == "loss"
-    assert producer(run.tape, "dX2") == "backward.2.input"
-    assert producer(run.tape, "W2'") == "update.2"
-    assert producer(run.tape, "X") is None
-    assert producer(run.tape, "y") is None
-    assert producer(run.tape, "W1") is None
+def test_the_phase_that_made_a_matrix(run):
+    made_by = {name: phase.key if (phase := run.tape.made_by(name)) else None
+               for name in ("Z1", "Z3", "dL/dŷ", "squared_error", "dX2", "W2'", "X", "y", "W1")}
+    assert made_by == {"Z1": "forward.1", "Z3": "forward.3", "dL/dŷ": "loss_gradient", "squared_error": "loss",
+                       "dX2": "backward.2.input", "W2'": "update.2", "X": None, "y": None, "W1": None}
+    assert run.tape.matrix("W1") is run.phase("forward.1").inputs["W1"] and run.tape.matrix("nothing") is None
 
 
 @pytest.mark.parametrize("layer", [1, 2, 3])
@@ -493,7 +483,7 @@ def test_every_phase_total_is_the_tape_value(sizes, rows, seed, dtype):
 def test_largest_changes_ranks_inf_first_in_float32_without_an_overflow_warning():
     import warnings
 
-    from scratchnet.explain import largest_changes
+    from scratchnet.debugger.explain import largest_changes
 
     change = np.array([[1.0, np.inf], [np.nan, -3.0]], dtype=np.float32)
     with warnings.catch_warnings():

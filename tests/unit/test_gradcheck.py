@@ -1,4 +1,4 @@
-"""The finite-difference gradient check (`scratchnet.gradcheck`) against an independent difference.
+"""The finite-difference gradient check (`scratchnet.debugger.gradcheck`) against an independent difference.
 
 The independent numbers come from tests/reference.py: the loss written out directly in NumPy from
 the X, y and starting parameters this test made, differentiated with its own central difference.
@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from scratchnet import DenseNetwork, TapeRecorder
-from scratchnet.gradcheck import (
+from scratchnet.debugger.gradcheck import (
     FLOOR,
     MAX_CELLS,
     Cancelled,

@@ -14,7 +14,7 @@ print('BAD:' + ','.join(bad))
 
 
 @pytest.mark.parametrize("statement", [
-    "import scratchnet, scratchnet.tape, scratchnet.data, scratchnet.training",
+    "import scratchnet, scratchnet.debugger.tape, scratchnet.data, scratchnet.training",
     "import backprop_tui.config, backprop_tui.headless, backprop_tui.handout, backprop_tui.session",
     "from backprop_tui.cli import main; main(['trace', '--samples', '3', '--format', 'json'])",
     "from backprop_tui.cli import main; main(['train', '--epochs', '2'])",

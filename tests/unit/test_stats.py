@@ -7,7 +7,7 @@ import numpy as np
 
 from backprop_tui.cell_format import CELL_WIDTH, format_value
 from backprop_tui.heatmap import LEVELS, level
-from scratchnet.stats import StatsCache, matrix_stats
+from scratchnet.debugger.stats import StatsCache, matrix_stats
 
 
 def test_stats_match_numpy_on_finite_entries():

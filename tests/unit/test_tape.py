@@ -7,7 +7,7 @@ import pytest
 
 import scratchnet
 from scratchnet import DenseNetwork, TapeRecorder, make_rngs, phase_keys, train
-from scratchnet.names import ascii_name, canonical_name, pretty_name
+from scratchnet.debugger.names import ascii_name, canonical_name, pretty_name
 
 
 def recorded(sizes=(4, 8, 4, 1), rows=50, seed=3, learning_rate=0.01):
@@ -58,7 +58,8 @@ def test_matrices_are_shared_read_only_views_not_copies():
 
 def test_every_code_line_is_a_line_of_scratchnet_that_computes_its_output():
     _, _, _, tape = recorded()
-    source = "\n".join(inspect.getsource(module) for module in (scratchnet.layer, scratchnet.network))
+    source = "\n".join(inspect.getsource(module) for module in (scratchnet.layer, scratchnet.loss, scratchnet.optimizer,
+                                                                      scratchnet.network))
     for phase in tape:
         for line in phase.code.splitlines():
             assert f"\n{' ' * 8}{line}\n" in source or f"\n{' ' * 12}{line}\n" in source, (phase.key, line)

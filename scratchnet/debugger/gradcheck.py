@@ -3,17 +3,18 @@
 With no activations the loss is a quadratic in any single entry, so a central
 difference has no truncation error: a step of 1e-3 leaves only rounding, and the
 relative errors come out near 1e-9 or below. The check recomputes the loss from
-the epoch's own starting parameters, independently of the backward pass.
+the epoch's own starting parameters, independently of the backward pass, through
+whatever operations the network has.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
-from scratchnet.tape import Phase, Tape
+from scratchnet.debugger.tape import Phase, Tape
 
 MAX_CELLS = 1000
 STEP = 1e-3
@@ -53,23 +54,7 @@ def relative_error(analytic: np.ndarray, numeric: np.ndarray, floor: float = FLO
 
 
 def is_gradient_phase(phase: Phase) -> bool:
-    return phase.kind in ("loss_gradient", "weight", "bias", "input")
-
-
-def _parameters(tape: Tape) -> list[tuple[np.ndarray, np.ndarray]]:
-    """The weights and biases this iteration's forward pass used, as float64."""
-    n_layers = len(tape.sizes) - 1
-    parameters = []
-    for layer in range(1, n_layers + 1):
-        forward = tape[tape.index(f"forward.{layer}")]
-        parameters.append((forward.inputs[f"W{layer}"].astype(np.float64), forward.inputs[f"b{layer}"].astype(np.float64)))
-    return parameters
-
-
-def _run(parameters: Sequence[tuple[np.ndarray, np.ndarray]], start: int, value: np.ndarray) -> np.ndarray:
-    for weight, bias in parameters[start - 1:]:
-        value = value @ weight + bias
-    return value
+    return phase.gradient_of is not None
 
 
 def check_gradient(
@@ -79,37 +64,17 @@ def check_gradient(
     seed: int = 0,
     should_stop: Callable[[], bool] = lambda: False,
 ) -> GradientCheck:
-    """Central differences for the result of gradient phase `key`; raises Cancelled if asked to stop."""
+    """Central differences for the result of gradient phase `key`; raises Cancelled if asked to stop.
+
+    The loss is recomputed from the matrix the gradient is taken with respect to, by replaying this
+    iteration's forward pass (`tape.model`) in float64, independently of the backward pass."""
     phase = tape[tape.index(key)]
-    if not is_gradient_phase(phase):
+    if phase.gradient_of is None:
         raise ValueError(f"{key} is not a gradient phase")
-    parameters = _parameters(tape)
-    first = tape[0]
-    X = first.inputs["X"].astype(np.float64)
-    y = tape[tape.index("error")].inputs["y"].astype(np.float64)
+    point, predict, difference = tape.model.loss_around(phase.gradient_of)
+    point = np.atleast_2d(point)
     name = phase.result_name
     analytic_matrix = np.atleast_2d(phase.outputs[name]).astype(np.float64)
-
-    if phase.kind == "loss_gradient":
-        point = _run(parameters, 1, X)
-        def evaluate(p: np.ndarray) -> np.ndarray:
-            return p.copy()  # the point is changed in place between the two calls
-    else:
-        layer = phase.layer
-        if layer is None:
-            raise ValueError(f"{key} has no layer")  # weight, bias and input phases always have one
-        if phase.kind == "input":
-            point = _run(parameters[: layer - 1], 1, X) if layer > 1 else X.copy()
-            def evaluate(p: np.ndarray) -> np.ndarray:
-                return _run(parameters, layer, p)
-        else:
-            weight, bias = parameters[layer - 1]
-            point = (weight if phase.kind == "weight" else bias).copy()
-
-            def evaluate(p: np.ndarray) -> np.ndarray:
-                changed = list(parameters)
-                changed[layer - 1] = (p, bias) if phase.kind == "weight" else (weight, p)
-                return _run(changed, 1, X)
 
     shape = analytic_matrix.shape
     n_cells = shape[0] * shape[1]
@@ -126,13 +91,11 @@ def check_gradient(
                 raise Cancelled
             original = point[i, j]
             point[i, j] = original + STEP
-            up = evaluate(point)
+            up = predict(point)
             point[i, j] = original - STEP
-            down = evaluate(point)
+            down = predict(point)
             point[i, j] = original
-            # L(up) − L(down) as Σ (up − down)·(up + down − 2y) / N: the difference of squares
-            # never subtracts two nearly equal losses, so rounding stays far below the gradient.
-            numeric[position] = np.sum((up - down) * (up + down - 2 * y)) / y.size / (2 * STEP)
+            numeric[position] = difference(up, down) / (2 * STEP)
         analytic = analytic_matrix[cells[:, 0], cells[:, 1]]
         errors = relative_error(analytic, numeric)
     return GradientCheck(name, cells, analytic, numeric, errors, shape, sampled, seed)

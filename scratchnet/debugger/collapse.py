@@ -22,11 +22,3 @@ def effective_map(parameters: Parameters) -> tuple[np.ndarray, np.ndarray]:
         weight = weight @ next_weight
         bias = bias @ next_weight + np.asarray(next_bias, dtype=np.float64)
     return weight, bias
-
-
-def predict(parameters: Parameters, X: np.ndarray) -> np.ndarray:
-    """The network's forward pass with the given parameters (layer by layer, as training does it)."""
-    output = X
-    for weight, bias in parameters:
-        output = np.dot(output, weight) + bias
-    return output

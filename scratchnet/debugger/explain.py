@@ -2,21 +2,21 @@
 
 Each explanation lists the terms that make a cell (the first few, how many there
 are) and, for sums over the batch, the samples that contribute most. The terms
-are re-multiplied here to be shown, but the total is always the tape's own value,
-never a recomputation. Everything is vectorised: a dW cell over 100,000 samples
+are re-multiplied to be shown, but the total is always the tape's own value,
+never a recomputation. Each operation writes out the cells it made (the dense
+layer's in `scratchnet/layer.py`); this module holds what they share. Everything is vectorised: a dW cell over 100,000 samples
 is a couple of array operations, not a Python loop.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from fractions import Fraction
 
 import numpy as np
 
-from scratchnet.names import pretty_name
-from scratchnet.tape import Phase, Tape
+from scratchnet.debugger.tape import Phase, Tape
 
 SHOWN_TERMS = 4
 TOP = 3
@@ -133,7 +133,7 @@ def _top(values: np.ndarray, total_abs: float) -> tuple[Contributor, ...]:
     )
 
 
-def _batch_sum(cell: str, formula: str, factor_columns: list[np.ndarray], total: float,
+def batch_sum(cell: str, formula: str, factor_columns: list[np.ndarray], total: float,
                reads: Mapping[str, Read]) -> Explanation:
     """A sum over the samples: the first terms, how many, the total, and the top contributors."""
     with np.errstate(all="ignore"):
@@ -148,108 +148,15 @@ def _batch_sum(cell: str, formula: str, factor_columns: list[np.ndarray], total:
                        n_nonfinite=n_nonfinite)
 
 
-def _input_name(phase: Phase) -> str:
-    return next(iter(phase.inputs))
-
-
 def explain(tape: Tape, phase: Phase, name: str, row: int, column: int) -> Explanation:
-    """How output `name`[row, column] of `phase` (a phase of `tape`) was made."""
-    out = phase.outputs[name]
-    P = pretty_name
-    layer = phase.layer
-    total = float(out) if out.ndim == 0 else float(out[row, column])
-
-    if phase.kind == "forward":
-        a_name = _input_name(phase)
-        A, W, b = phase.inputs[a_name], phase.inputs[f"W{layer}"], phase.inputs[f"b{layer}"]
-        terms = tuple(Term((float(A[row, k]), float(W[k, column])), float(A[row, k] * W[k, column]))
-                      for k in range(min(SHOWN_TERMS, A.shape[1])))
-        return Explanation(
-            f"{P(name)}[{row},{column}]", f"{P(a_name)}[{row},:]·W{_sub(layer)}[:,{column}] + b{_sub(layer)}[{column}]",
-            terms, A.shape[1], total, constant=float(b[0, column]),
-            reads={a_name: Read(row=row), f"W{layer}": Read(column=column), f"b{layer}": Read(column=column)},
-        )
-
-    if phase.kind == "error":
-        prediction = _input_name(phase)
-        y_hat, y = phase.inputs[prediction], phase.inputs["y"]
-        return Explanation(
-            f"error[{row},{column}]", f"ŷ[{row},{column}] − y[{row},{column}]",
-            (Term((float(y_hat[row, column]),), float(y_hat[row, column])), Term((float(y[row, column]),), float(y[row, column]))),
-            2, total, joiner=" − ",
-            reads={prediction: Read(row, column), "y": Read(row, column)},
-        )
-
-    if phase.kind == "loss":
-        error = phase.inputs["error"]
-        if name == "squared_error":
-            e = float(error[row, column])
-            return Explanation(f"squared_error[{row},{column}]", f"error[{row},{column}]²", (Term((e, e), e * e),), 1,
-                               total, reads={"error": Read(row, column)})
-        squared = phase.outputs["squared_error"].reshape(-1)
-        explanation = _batch_sum("loss", "(1/N)·Σ squared_error", [squared], total, {"error": Read()})
-        outputs = phase.outputs["squared_error"].shape[1]
-        # With several outputs the terms are entries, row-major: name the sample each comes from.
-        top = tuple(replace(c, sample=c.sample // outputs) for c in explanation.top)
-        return replace(explanation, prefix=f"(1/{squared.size})·(", suffix=")", top=top, divisor=squared.size)
-
-    if phase.kind == "loss_gradient":
-        error = phase.inputs["error"]
-        e = float(error[row, column])
-        return Explanation(f"∂L/∂ŷ[{row},{column}]", f"2·error[{row},{column}]/N", (Term((2.0, e), 2.0 * e),), 1, total,
-                           suffix=f"/{error.size}", reads={"error": Read(row, column)}, divisor=error.size)
-
-    if phase.kind == "weight":
-        a_name, g_name = list(phase.inputs)
-        A, G = phase.inputs[a_name], phase.inputs[g_name]
-        return _batch_sum(
-            f"∂L/∂W{_sub(layer)}[{row},{column}]", f"Σᵢ {P(a_name)}[i,{row}]·{P(g_name)}[i,{column}]",
-            [A[:, row], G[:, column]], total, {a_name: Read(column=row), g_name: Read(column=column)},
-        )
-
-    if phase.kind == "bias":
-        g_name = _input_name(phase)
-        G = phase.inputs[g_name]
-        return _batch_sum(f"∂L/∂b{_sub(layer)}[{column}]", f"Σᵢ {P(g_name)}[i,{column}]", [G[:, column]], total,
-                          {g_name: Read(column=column)})
-
-    if phase.kind == "input":
-        g_name = _input_name(phase)
-        G, W = phase.inputs[g_name], phase.inputs[f"W{layer}"]
-        n = G.shape[1]
-        terms = tuple(Term((float(G[row, j]), float(W[column, j])), float(G[row, j] * W[column, j]))
-                      for j in range(min(SHOWN_TERMS, n)))
-        return Explanation(
-            f"{P(name)}[{row},{column}]", f"{P(g_name)}[{row},:]·W{_sub(layer)}[{column},:]", terms, n, total,
-            reads={g_name: Read(row=row), f"W{layer}": Read(row=column)},
-        )
-
-    if phase.kind == "update":
-        stem = name.rstrip("'")  # W2 or b2
-        old, gradient = phase.inputs[stem], phase.inputs[f"d{stem}"]
-        rate = tape.learning_rate
-        before, slope = float(old[row, column]), float(gradient[row, column])
-        return Explanation(
-            f"{P(name)}[{row},{column}]", f"{P(stem)}[{row},{column}] − η·d{P(stem)}[{row},{column}]",
-            (Term((before,), before), Term((rate, slope), rate * slope)), 2, total, joiner=" − ",
-            reads={stem: Read(row, column), f"d{stem}": Read(row, column)}, before=before,
-        )
-
-    raise ValueError(f"no explanation for phase kind {phase.kind!r}")
+    """How output `name`[row, column] of `phase` (a phase of `tape`) was made: the operation that made
+    the phase writes it out."""
+    return phase.explain(tape, name, row, column)
 
 
-def _sub(layer: int | None) -> str:
-    from scratchnet.names import subscript
-
-    return subscript(layer or 0)
-
-
-def producer(tape: Tape, name: str) -> str | None:
-    """The key of the phase on this tape that made matrix `name`, or None if it came from outside."""
-    for phase in tape:
-        if name in phase.outputs:
-            return phase.key
-    return None
+def cell_value(array: np.ndarray, row: int, column: int) -> float:
+    """The tape's own value of a cell (a scalar has one cell)."""
+    return float(array) if array.ndim == 0 else float(array[row, column])
 
 
 def change_matrix(phase: Phase, name: str) -> np.ndarray:

@@ -27,11 +27,21 @@ def canonical_name(alias: str) -> str:
     return alias
 
 
-def pretty_name(name: str) -> str:
-    """`W2` → `W₂`, `dX3` → `dX₃`, `W1'` → `W₁'` for titles and equations."""
+def _split(name: str) -> tuple[str, str, str]:
+    """`W2'` → ("W", "2", "'"): stem, trailing number, prime."""
     prime = "'" if name.endswith("'") else ""
     stem = name.rstrip("'")
     digits = len(stem) - len(stem.rstrip("0123456789"))
-    if digits == 0:
-        return name
-    return stem[:-digits] + subscript(int(stem[-digits:])) + prime
+    return (stem[:-digits], stem[-digits:], prime) if digits else (stem, "", prime)
+
+
+def pretty_name(name: str) -> str:
+    """`W2` → `W₂`, `dX3` → `dX₃`, `W1'` → `W₁'` for titles and equations."""
+    stem, number, prime = _split(name)
+    return stem + (subscript(int(number)) if number else "") + prime
+
+
+def latex_name(name: str) -> str:
+    """`Z1` → `Z_{1}`, `X` → `X`: a matrix name as the LaTeX equations write it."""
+    stem, number, prime = _split(name)
+    return stem + (f"_{{{number}}}" if number else "") + prime

@@ -1,0 +1,181 @@
+"""One training iteration as an ordered, immutable list of phases.
+
+The recorder runs after `DenseNetwork.step` has done the real work and only *reads* what the step
+stored: each operation of the network writes its own phases (see `DenseLayer`'s phases in
+`scratchnet/layer.py`). Every matrix on the tape is a read-only view of the array the computation
+made: nothing is copied, and nothing is computed twice for display.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, Protocol
+
+import numpy as np
+
+from scratchnet.debugger.words import Equation, Words
+
+if TYPE_CHECKING:
+    from scratchnet.debugger.explain import Explanation
+
+STAGES = ("forward", "loss", "backward", "update")
+"""Where a phase sits in the iteration; the phase list groups by it."""
+
+
+def shape_text(array: np.ndarray) -> str:
+    return "scalar" if array.ndim == 0 else "×".join(str(n) for n in array.shape)
+
+
+def _frozen(array: np.ndarray | np.floating) -> np.ndarray:
+    view = np.asarray(array).view()
+    view.flags.writeable = False
+    return view
+
+
+def _matrices(named: Mapping[str, np.ndarray | np.floating]) -> Mapping[str, np.ndarray]:
+    return MappingProxyType({name: _frozen(array) for name, array in named.items()})
+
+
+class Explainer(Protocol):
+    """How an operation writes out one cell it made, with the real numbers."""
+
+    def __call__(self, tape: Tape, phase: Phase, name: str, row: int, column: int) -> Explanation: ...
+
+
+class ForwardModel(Protocol):
+    """The iteration's forward pass, replayable from any matrix it read or made: what the gradient
+    check perturbs. `DenseNetwork` provides it; the tape only carries it."""
+
+    def loss_around(self, name: str) -> tuple[np.ndarray, Callable[[np.ndarray], np.ndarray],
+                                              Callable[[np.ndarray, np.ndarray], float]]: ...
+
+
+@dataclass(frozen=True)
+class Phase:
+    key: str
+    kind: str
+    """What the operation calls this step: forward, error, loss, loss_gradient, weight, bias, input, update…"""
+    stage: str
+    """One of STAGES."""
+    layer: int | None
+    title: str
+    equation: Equation
+    legend: str
+    shapes: str
+    code: str
+    note: str
+    inputs: Mapping[str, np.ndarray]
+    outputs: Mapping[str, np.ndarray]
+    explainer: Explainer = field(compare=False, repr=False)
+    gradient_of: str | None = None
+    """For a gradient phase, the matrix its result is the loss's gradient with respect to (W2, Z1, X…)."""
+
+    @property
+    def result_name(self) -> str:
+        """The matrix this phase exists to make (the loss phase makes two; the mean is the point)."""
+        names = list(self.outputs)
+        return "loss" if "loss" in names else names[0]
+
+    def matrix(self, name: str) -> np.ndarray:
+        return self.outputs[name] if name in self.outputs else self.inputs[name]
+
+    @property
+    def matrix_names(self) -> list[str]:
+        """Outputs first (the result leads), then inputs."""
+        return [*self.outputs, *self.inputs]
+
+    def explain(self, tape: Tape, name: str, row: int, column: int) -> Explanation:
+        return self.explainer(tape, self, name, row, column)
+
+
+@dataclass(frozen=True)
+class Tape:
+    epoch: int
+    learning_rate: float
+    sizes: tuple[int, ...]
+    dtype: str
+    loss: float
+    phases: tuple[Phase, ...]
+    model: ForwardModel = field(repr=False, compare=False)
+    _index: Mapping[str, int] = field(repr=False, compare=False)
+
+    def __len__(self) -> int:
+        return len(self.phases)
+
+    def __getitem__(self, position: int) -> Phase:
+        return self.phases[position]
+
+    def __iter__(self) -> Iterator[Phase]:
+        return iter(self.phases)
+
+    def index(self, key: str) -> int:
+        return self._index[key]
+
+    @property
+    def keys(self) -> list[str]:
+        return [phase.key for phase in self.phases]
+
+    def made_by(self, name: str) -> Phase | None:
+        """The phase of this iteration that made matrix `name`, or None if it came from outside."""
+        return next((phase for phase in self.phases if name in phase.outputs), None)
+
+    def matrix(self, name: str) -> np.ndarray | None:
+        """Matrix `name` as this iteration made or read it (None if no phase has it)."""
+        for phase in self.phases:
+            if name in phase.outputs:
+                return phase.outputs[name]
+            if name in phase.inputs:
+                return phase.inputs[name]
+        return None
+
+
+class PhaseWriter:
+    """What an operation writes its phases with, in the order the iteration ran them."""
+
+    def __init__(self) -> None:
+        self.phases: list[Phase] = []
+
+    def add(self, key: str, kind: str, stage: str, layer: int | None, words: Words, shapes: str, code: str,
+            inputs: Mapping[str, np.ndarray | np.floating], outputs: Mapping[str, np.ndarray | np.floating],
+            explainer: Explainer, gradient_of: str | None = None) -> None:
+        assert stage in STAGES, stage
+        self.phases.append(Phase(key, kind, stage, layer, words.title, words.equation, words.legend, shapes, code,
+                                 words.note, _matrices(inputs), _matrices(outputs), explainer, gradient_of))
+
+
+class Describable(Protocol):
+    """A network that can write the phases of the step it has just taken."""
+
+    @property
+    def sizes(self) -> tuple[int, ...]: ...
+
+    def describe(self, writer: PhaseWriter, X: np.ndarray, y: np.ndarray, learning_rate: float,
+                 before: Any) -> tuple[float, str, ForwardModel]: ...
+
+
+class TapeRecorder:
+    """Pass as `record=` to `DenseNetwork.step`; afterwards `.tape` holds the iteration."""
+
+    def __init__(self, epoch: int = 0) -> None:
+        self.epoch = epoch
+        self._tape: Tape | None = None
+
+    @property
+    def tape(self) -> Tape:
+        """The recorded iteration; raises RuntimeError before a step has been recorded."""
+        if self._tape is None:
+            raise RuntimeError("TapeRecorder.tape: no step recorded yet (pass the recorder as record= to step)")
+        return self._tape
+
+    def __call__(self, network: Describable, X: np.ndarray, y: np.ndarray, learning_rate: float,
+                 before: Any) -> None:
+        writer = PhaseWriter()
+        loss, dtype, model = network.describe(writer, X, y, learning_rate, before)
+        phases = tuple(writer.phases)
+        self._tape = Tape(
+            epoch=self.epoch, learning_rate=learning_rate, sizes=network.sizes, dtype=dtype, loss=loss,
+            phases=phases, model=model,
+            _index=MappingProxyType({phase.key: position for position, phase in enumerate(phases)}),
+        )

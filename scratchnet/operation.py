@@ -1,0 +1,150 @@
+"""The three kinds of operation a network is made of, and what each tells the debugger.
+
+An operation's module holds everything about it: the math that runs (said the article's way, forward
+beside its local derivatives), then the phases it records, their words and how a cell it made is
+written out. Adding an operation touches its own module; the network, the tape, the inspector, the
+handout and the gradient check only use what these classes promise.
+
+- `ChainOperation`: a step of the forward pass with its backward step (the dense layer).
+- `LossHead`: turns the prediction into the loss and starts backpropagation (mean squared error).
+- `UpdateRule`: moves the trainable layers' parameters, with any state it keeps (gradient descent).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import ClassVar, Protocol
+
+import numpy as np
+
+from scratchnet.debugger.tape import PhaseWriter
+
+Arrays = tuple[np.ndarray, ...]
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where an operation sits, said with the names of what it reads and makes (the tape's names)."""
+
+    layer: int
+    """The layer number it belongs to (an operation that does not start a layer shares the previous one's)."""
+    n_layers: int
+    input: str
+    """What it reads: X, Z1, …"""
+    output: str
+    """What it makes: Z2, …"""
+    gradient_in: str
+    """The gradient G arriving from above: dL/dŷ, dX3, …"""
+    gradient_out: str
+    """The gradient it passes down: dX2, …"""
+    gradient_legend: str
+    """How the phases say what G is, after "G = ∂L/∂<output> = "."""
+    below: str | None
+    """Who receives gradient_out ("layer 1"), or None when the input is the data."""
+    linear: bool
+    """Whether the whole network is linear (no activation anywhere)."""
+
+
+class ChainPhases:
+    """What a chain operation shows: its forward phase(s), then, on the way back, its backward phase(s)."""
+
+    def forward(self, writer: PhaseWriter, operation: ChainOperation, place: Place, parameters: Arrays) -> None:
+        raise NotImplementedError
+
+    def backward(self, writer: PhaseWriter, operation: ChainOperation, place: Place, parameters: Arrays) -> None:
+        raise NotImplementedError
+
+
+class ChainOperation:
+    """A step of the forward pass that knows its way back.
+
+    `forward` stores what its backward step needs; `backward(G)` takes the gradient arriving from above,
+    keeps any parameter gradients, and returns the gradient for the step below.
+    """
+
+    starts_layer: ClassVar[bool] = False
+    """Dense layers start a new layer number; the operations after one (an activation) share it."""
+    trainable: ClassVar[bool] = False
+    """Whether it has a weight and a bias that the update rule moves."""
+    linear: ClassVar[bool] = True
+    phases: ClassVar[ChainPhases]
+
+    def forward(self, input_matrix: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def backward(self, cumulated_backpropagating_gradient: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def parameters(self) -> Arrays:
+        """The arrays the update rule moves (none for most operations)."""
+        return ()
+
+    def rebuilt(self, parameters: Arrays) -> ChainOperation:
+        """A fresh operation like this one, with these parameters and nothing remembered."""
+        raise NotImplementedError
+
+    def output_name(self, layer: int) -> str:
+        raise NotImplementedError
+
+    def gradient_name(self, layer: int) -> str:
+        """The name of the gradient `backward` returns: ∂L/∂(its input)."""
+        raise NotImplementedError
+
+    def parameter_names(self, layer: int) -> tuple[str, ...]:
+        """The tape's names of `parameters()`, in order (W2, b2)."""
+        return ()
+
+    def who(self, layer: int) -> str:
+        """How the phases name it in a sentence: "layer 2"."""
+        return f"layer {layer}"
+
+
+class LossPhases:
+    def record(self, writer: PhaseWriter, loss: LossHead, prediction: str, y: np.ndarray) -> None:
+        raise NotImplementedError
+
+
+class LossHead:
+    """The prediction against the target: the loss, and the gradient where backpropagation starts."""
+
+    gradient_name: ClassVar[str]
+    """The tape's name of the gradient `backward` returns (dL/dŷ)."""
+    gradient_legend: ClassVar[str]
+    """How the last layer's phases say what that gradient is."""
+    phases: ClassVar[LossPhases]
+    loss: np.floating
+
+    def compute_loss(self, logits: np.ndarray, target: np.ndarray) -> np.floating:
+        raise NotImplementedError
+
+    def backward(self) -> np.ndarray:
+        raise NotImplementedError
+
+    def loss_difference(self, up: np.ndarray, down: np.ndarray, target: np.ndarray) -> float:
+        """L(up) − L(down) for two predictions, as exactly as the loss allows (the gradient check's numerator)."""
+        return float(type(self)().compute_loss(up, target) - type(self)().compute_loss(down, target))
+
+
+class Trainable(Protocol):
+    """A trainable layer as an update rule sees it (the dense layer)."""
+
+    weight: np.ndarray
+    bias: np.ndarray
+    weight_gradient: np.ndarray
+    bias_gradient: np.ndarray
+
+
+class UpdatePhases:
+    def record(self, writer: PhaseWriter, rule: UpdateRule, layer: Trainable, place: Place,
+               parameters: Arrays, learning_rate: float) -> None:
+        raise NotImplementedError
+
+
+class UpdateRule:
+    """Moves every trainable layer's parameters against their gradients; new arrays, never in place."""
+
+    phases: ClassVar[UpdatePhases]
+
+    def optimize(self, layers: Sequence[Trainable], learning_rate: float) -> None:
+        raise NotImplementedError
