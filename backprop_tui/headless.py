@@ -15,7 +15,7 @@ import numpy as np
 
 from backprop_tui import handout
 from backprop_tui.article import ARTICLE_LOSSES, is_article_setup
-from backprop_tui.config import RunConfig, build_run
+from backprop_tui.config import Run, RunConfig, build_run
 from scratchnet import Tape, TapeRecorder, diverged, divergence_message, train
 from scratchnet.names import pretty_name
 from scratchnet.tape import shape_text
@@ -81,10 +81,18 @@ def trace_text(tape: Tape) -> str:
     return "\n\n".join(blocks)
 
 
+def _build(config: RunConfig) -> Run:
+    """The run, with any note about its data (a generated feature that came out constant) on stderr."""
+    run = build_run(config)
+    for note in run.dataset.notes:
+        print(f"backprop-tui: note: {note}", file=sys.stderr)
+    return run
+
+
 def _record(config: RunConfig, epoch: int) -> tuple[Tape, tuple[int, float] | None]:
     """Run `epoch` fast epochs (all of them, even past a divergence: the tape asked for is
     epoch `epoch`'s), then record the next; also report where it first diverged, if it did."""
-    run = build_run(config)
+    run = _build(config)
     X, y = run.dataset.X, run.dataset.y
     diverged_at = None
     first_loss = None
@@ -126,7 +134,7 @@ def loss_rows(losses: list[float], every: int) -> list[tuple[int, float]]:
 
 
 def run_train(args: argparse.Namespace, config: RunConfig) -> int:
-    run = build_run(config)
+    run = _build(config)
     history = train(run.network, run.dataset.X, run.dataset.y, config.learning_rate, config.epochs)
     every = getattr(args, "every", 20)
     if getattr(args, "format", "text") == "json":

@@ -62,6 +62,11 @@ class Dataset:
     """Where the data came from, for the status line: a file path or a description."""
     true_coefficients: tuple[float, ...] | None = None
     """For generated data: the generator's coefficients, in raw units."""
+    constant_features: tuple[str, ...] = ()
+    """Generated features that drew the same value for every sample (a few samples can): each
+    standardizes to 0 with scale 1, so the network sees a column of zeros."""
+    notes: tuple[str, ...] = ()
+    """Sentences a person should read about this data, such as why a feature is all zeros."""
 
     @property
     def n_samples(self) -> int:
@@ -86,18 +91,40 @@ class Dataset:
         if self.true_coefficients is None:
             return None
         raw = np.asarray(self.true_coefficients)
-        return raw * self.feature_scaler.std / self.target_scaler.std[0]
+        spread = np.where(np.isin(self.feature_names, self.constant_features), 0.0, self.feature_scaler.std)
+        return raw * spread / self.target_scaler.std[0]
 
 
-def standardize(raw: np.ndarray, names: tuple[str, ...]) -> tuple[np.ndarray, Scaler]:
+def standardize(raw: np.ndarray, names: tuple[str, ...], constant_ok: bool = False) -> tuple[np.ndarray, Scaler]:
     """Columns to mean 0, std 1, without overflowing on columns near 1e300.
 
     Each column is first divided by its largest magnitude, so the squares inside
     the standard deviation stay finite; the scaler folds that factor back in.
+
+    A constant column has no spread to divide by: in a user's table it is an error
+    (it cannot be what they meant to learn from), but with `constant_ok` (generated
+    data, where two samples may simply draw the same number of bedrooms) it becomes
+    0 with mean = its value and scale 1, so the scaler still gives the value back.
     """
     raw = np.asarray(raw, dtype=np.float64)
     with np.errstate(under="ignore"):  # a value ~1e-300 beside ~1e200 may become 0: harmless
+        if constant_ok:
+            constant = np.all(raw == raw[0], axis=0) & np.all(np.isfinite(raw), axis=0)
+            if constant.any():
+                return _standardize_varying(raw, names, constant)
         return _standardize(raw, names)
+
+
+def _standardize_varying(raw: np.ndarray, names: tuple[str, ...], constant: np.ndarray) -> tuple[np.ndarray, Scaler]:
+    """Constant columns to 0 (scale 1), the others exactly as `_standardize` does them."""
+    standardized = np.zeros_like(raw)
+    mean, std = raw[0].copy(), np.ones(raw.shape[1])
+    varying = ~constant
+    if varying.any():
+        names_varying = tuple(name for name, keep in zip(names, varying) if keep)
+        standardized[:, varying], scaler = _standardize(raw[:, varying], names_varying)
+        mean[varying], std[varying] = scaler.mean, scaler.std
+    return standardized, Scaler(mean=mean, std=std)
 
 
 def _standardize(raw: np.ndarray, names: tuple[str, ...]) -> tuple[np.ndarray, Scaler]:
@@ -118,22 +145,35 @@ def _standardize(raw: np.ndarray, names: tuple[str, ...]) -> tuple[np.ndarray, S
 
 
 def make_house_prices(samples: int, noise: float, rng: np.random.Generator) -> Dataset:
-    """The article's data: y = 600·size + 5·bedrooms + 15·age + 12·distance + noise."""
+    """The article's data: y = 600·size + 5·bedrooms + 15·age + 12·distance + noise.
+
+    A feature that draws one value for every sample (two samples with the same
+    number of bedrooms) becomes a column of zeros, and `notes` says so.
+    """
     size = rng.uniform(500.0, 3500.0, samples)
     bedrooms = rng.integers(1, 6, samples).astype(np.float64)
     age = rng.uniform(0.0, 50.0, samples)
     distance = rng.uniform(0.0, 30.0, samples)
     raw_X = np.column_stack([size, bedrooms, age, distance])
     price = raw_X @ np.asarray(HOUSE_COEFFICIENTS) + rng.normal(0.0, noise, samples)
-    X, feature_scaler = standardize(raw_X, HOUSE_FEATURES)
+    X, feature_scaler = standardize(raw_X, HOUSE_FEATURES, constant_ok=True)
     y, target_scaler = standardize(price[:, None], ("price",))
+    constant = tuple(name for column, name in enumerate(HOUSE_FEATURES) if np.all(raw_X[:, column] == raw_X[0, column]))
+    notes = tuple(
+        f"{name} is {raw_X[0, HOUSE_FEATURES.index(name)]:g} in all {samples} samples, so it standardizes to 0 "
+        f"(scale 1) and the network cannot learn from it; more samples would vary it"
+        for name in constant
+    )
+    source = "house prices (generated" + "".join(f"; {name} constant" for name in constant) + ")"
     return Dataset(
         X=X, y=y,
         feature_names=HOUSE_FEATURES, feature_units=HOUSE_UNITS,
         target_name="price", target_unit="$",
         feature_scaler=feature_scaler, target_scaler=target_scaler,
-        source="house prices (generated)",
+        source=source,
         true_coefficients=HOUSE_COEFFICIENTS,
+        constant_features=constant,
+        notes=notes,
     )
 
 
