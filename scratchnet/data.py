@@ -144,18 +144,49 @@ def _standardize(raw: np.ndarray, names: tuple[str, ...]) -> tuple[np.ndarray, S
     return (scaled - mean) / std, Scaler(mean=mean * magnitude, std=std * magnitude)
 
 
+class NoiseOverflow(DataError):
+    """The price noise is so large that a noise draw passes float64's largest number."""
+
+    def __init__(self, noise: float, largest_draw: float, samples: int) -> None:
+        largest_float = float(np.finfo(np.float64).max)
+        self.noise = noise
+        self.bound = largest_float / largest_draw
+        """The largest noise these draws survive: noise · largest_draw stays finite below it."""
+        self.bound_text = round_down(self.bound)
+        """The bound to two significant digits, rounded down: safe to use as written."""
+        self.reason = (f"the largest of the {samples:,} noise draws is {largest_draw:.3g} standard deviations, and "
+                       f"{largest_draw:.3g} × {noise:g} is past float64's largest number ({largest_float:.2g})")
+        super().__init__(f"a price noise of {noise:g} dollars makes prices overflow: {self.reason}; with this seed "
+                         f"and sample count the noise can be at most {self.bound_text}")
+
+
+def round_down(value: float) -> str:
+    """`value` to two significant digits, never above it: a bound that is safe to use as written."""
+    exponent = int(np.floor(np.log10(value)))
+    mantissa = int(np.floor(value / 10.0 ** (exponent - 1)))
+    while mantissa > 10 and float(f"{mantissa / 10:.1f}e{exponent}") > value:
+        mantissa -= 1
+    return f"{mantissa / 10:.1f}e{exponent:+d}"
+
+
 def make_house_prices(samples: int, noise: float, rng: np.random.Generator) -> Dataset:
     """The article's data: y = 600·size + 5·bedrooms + 15·age + 12·distance + noise.
 
-    A feature that draws one value for every sample (two samples with the same
-    number of bedrooms) becomes a column of zeros, and `notes` says so.
+    Raises NoiseOverflow when `noise` times a normal draw passes float64's largest
+    number. A feature that draws one value for every sample (two samples with the
+    same number of bedrooms) becomes a column of zeros, and `notes` says so.
     """
     size = rng.uniform(500.0, 3500.0, samples)
     bedrooms = rng.integers(1, 6, samples).astype(np.float64)
     age = rng.uniform(0.0, 50.0, samples)
     distance = rng.uniform(0.0, 30.0, samples)
     raw_X = np.column_stack([size, bedrooms, age, distance])
-    price = raw_X @ np.asarray(HOUSE_COEFFICIENTS) + rng.normal(0.0, noise, samples)
+    draws = rng.standard_normal(samples)  # what rng.normal(0.0, noise) draws, bit for bit
+    with np.errstate(over="ignore"):
+        noise_dollars = noise * draws
+    if not np.all(np.isfinite(noise_dollars)):
+        raise NoiseOverflow(noise, float(np.max(np.abs(draws))), samples)
+    price = raw_X @ np.asarray(HOUSE_COEFFICIENTS) + noise_dollars
     X, feature_scaler = standardize(raw_X, HOUSE_FEATURES, constant_ok=True)
     y, target_scaler = standardize(price[:, None], ("price",))
     constant = tuple(name for column, name in enumerate(HOUSE_FEATURES) if np.all(raw_X[:, column] == raw_X[0, column]))
