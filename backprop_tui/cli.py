@@ -254,12 +254,17 @@ def make_app(argv: Sequence[str] = ()) -> BackpropApp:
 
 
 def _serve(args: argparse.Namespace, argv: Sequence[str]) -> int:
-    from backprop_tui.serve.security import is_loopback, new_token
+    from backprop_tui.serve.security import NoReachableAddress, is_loopback, new_token, public_url_for
     from backprop_tui.serve.server import RoomServer
 
+    host = getattr(args, "host", "127.0.0.1")
+    port = getattr(args, "port", 8000)
+    try:
+        public_url = public_url_for(host, port, getattr(args, "public_url", None))
+    except NoReachableAddress as error:
+        raise UsageError(str(error)) from None
     app_flags = app_argv_for_serve(argv)
     make_app(app_flags)  # bad app flags or data fail here, once, before anyone connects
-    host = getattr(args, "host", "127.0.0.1")
     token = getattr(args, "token", None)
     if token is not None and not token.strip():
         raise UsageError("--token must not be empty")
@@ -268,8 +273,8 @@ def _serve(args: argparse.Namespace, argv: Sequence[str]) -> int:
     server = RoomServer(
         [sys.executable, "-m", "backprop_tui", *app_flags],
         host=host,
-        port=getattr(args, "port", 8000),
-        public_url=getattr(args, "public_url", None),
+        port=port,
+        public_url=public_url,
         token=token,
         max_sessions=getattr(args, "max_sessions", 40),
         instructor_token=getattr(args, "instructor_token", None),
