@@ -181,12 +181,14 @@ def make_house_prices(samples: int, noise: float, rng: np.random.Generator) -> D
     age = rng.uniform(0.0, 50.0, samples)
     distance = rng.uniform(0.0, 30.0, samples)
     raw_X = np.column_stack([size, bedrooms, age, distance])
-    draws = rng.standard_normal(samples)  # what rng.normal(0.0, noise) draws, bit for bit
+    noise_dollars = rng.standard_normal(samples)  # times the noise below: what rng.normal(0.0, noise) draws
+    largest_draw = max(float(noise_dollars.max()), -float(noise_dollars.min()))
     with np.errstate(over="ignore"):
-        noise_dollars = noise * draws
-    if not np.all(np.isfinite(noise_dollars)):
-        raise NoiseOverflow(noise, float(np.max(np.abs(draws))), samples)
+        if not np.isfinite(noise * largest_draw):  # then some noise · draw overflows: no larger one is finite
+            raise NoiseOverflow(noise, largest_draw, samples)
+        np.multiply(noise, noise_dollars, out=noise_dollars)
     price = raw_X @ np.asarray(HOUSE_COEFFICIENTS) + noise_dollars
+    del noise_dollars  # not kept through standardizing: the peak memory stays that of the draws
     X, feature_scaler = standardize(raw_X, HOUSE_FEATURES, constant_ok=True)
     y, target_scaler = standardize(price[:, None], ("price",))
     constant = tuple(name for column, name in enumerate(HOUSE_FEATURES) if np.all(raw_X[:, column] == raw_X[0, column]))
