@@ -202,7 +202,7 @@ RUN_FLAGS = ("hidden", "lr", "samples", "seed", "noise", "epochs", "dtype", "dat
 def make_app(argv: Sequence[str] = ()) -> BackpropApp:
     """The app exactly as `backprop-tui ARGV` would start it, not yet running.
 
-    Raises UsageError (or a DataError, SessionError or LessonError: all one line) for bad
+    Raises UsageError (or a DataError, SessionError, LessonError or NotEnoughMemory: all one line) for bad
     input, before any UI exists.
     """
     args, config = parse(argv)
@@ -230,6 +230,10 @@ def make_app(argv: Sequence[str] = ()) -> BackpropApp:
         opening = Opening(saved.epoch, saved.phase, saved.matrix, saved.cell, saved.pins)
     elif session_path is not None and not Path(session_path).resolve().parent.is_dir():
         raise UsageError(f"--session {session_path}: its folder does not exist")
+    from backprop_tui import memory
+
+    # The session keeps the parameters of every epoch reached: the configured run, or the session file's epoch.
+    memory.check(config, "app", epochs_kept=max(config.epochs, 0 if opening is None else opening.epoch) + 1)
     session = Session.start(config)
     lesson = None
     if "lesson" in given:
@@ -285,6 +289,7 @@ def _serve(args: argparse.Namespace, argv: Sequence[str]) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     from backprop_tui.lesson import LessonError
+    from backprop_tui.memory import NotEnoughMemory
     from backprop_tui.session_file import SessionError
     from scratchnet import DataError
 
@@ -299,8 +304,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if command == "serve":
             return _serve(args, argv)
         app = make_app(argv)
-    except (UsageError, DataError, SessionError, LessonError) as error:
+    except (UsageError, DataError, SessionError, LessonError, NotEnoughMemory) as error:
         print(f"backprop-tui: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except MemoryError:  # the estimate let it through, but an allocation was refused all the same
+        print("backprop-tui: error: out of memory while building the run; try fewer --samples or smaller --hidden",
+              file=sys.stderr)
         return EXIT_USAGE
     app.run()
     return app.return_code or 0

@@ -13,7 +13,7 @@ import sys
 
 import numpy as np
 
-from backprop_tui import handout
+from backprop_tui import handout, memory
 from backprop_tui.article import ARTICLE_LOSSES, is_article_setup
 from backprop_tui.config import Run, RunConfig, build_run
 from scratchnet import Tape, TapeRecorder, diverged, divergence_message, train
@@ -157,7 +157,17 @@ def run_train(args: argparse.Namespace, config: RunConfig) -> int:
     return 0
 
 
+def purpose_of(command: str, args: argparse.Namespace) -> str:
+    """What the memory estimate plans for: train, or trace in the format asked for."""
+    if command == "train":
+        return "train"
+    output_format = getattr(args, "format", "text")
+    return "trace" if output_format == "text" else f"trace-{output_format}"
+
+
 def run(command: str, args: argparse.Namespace, config: RunConfig) -> int:
+    """Raises memory.NotEnoughMemory (one line) before building a run that cannot fit."""
+    memory.check(config, purpose_of(command, args), epoch=getattr(args, "epoch", 0))
     try:
         code = run_trace(args, config) if command == "trace" else run_train(args, config)
         sys.stdout.flush()
