@@ -8,9 +8,9 @@ explanations, changes and gradient checks from `scratchnet`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import os
-import signal
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -50,6 +50,7 @@ if TYPE_CHECKING:  # the screens, quiz, lesson and gradient check load when firs
     from backprop_tui.screens.training_screen import TrainingScreen
     from backprop_tui.serve.driver import FollowPosition
     from backprop_tui.session_file import SessionFile
+    from backprop_tui.signals import SignalExit
     from backprop_tui.trainer import Outcome
     from scratchnet.gradcheck import GradientCheck
 
@@ -161,6 +162,8 @@ class BackpropApp(App[int]):
         self.check_status: dict[tuple[int, str], str] = {}
         self.explanation: Explanation | None = None
         """What the inspector shows now (kept for tests and exports)."""
+        self._signal_exit: SignalExit | None = None
+        """SIGTERM, SIGHUP and SIGINT handling, installed only when running for real."""
 
     # --- layout ------------------------------------------------------------------
 
@@ -188,11 +191,11 @@ class BackpropApp(App[int]):
 
     def on_mount(self) -> None:
         self._main_loop = asyncio.get_running_loop()
-        for number in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
-            try:  # leave as q does: session saved, workers stopped, terminal restored
-                self._main_loop.add_signal_handler(number, lambda: self.call_later(self.action_quit))
-            except (NotImplementedError, RuntimeError, ValueError):
-                pass
+        if not self.is_headless:  # a real run; under run_test the test runner's signal handling stays its own
+            from backprop_tui.signals import exit_on_signals
+
+            with contextlib.suppress(ValueError):  # not the main thread: nothing may set handlers there
+                self._signal_exit = exit_on_signals(self, self._main_loop, self._driver)
         self.register_theme(HIGH_CONTRAST)
         self.register_theme(MONOCHROME)
         self.theme = THEMES[self.theme_name]
@@ -212,6 +215,10 @@ class BackpropApp(App[int]):
         self.show_position()
         if self.session.view.matrix is None:
             self.query_one(PhaseList).focus()
+
+    def on_unmount(self) -> None:
+        if self._signal_exit is not None:
+            self._signal_exit.uninstall()
 
     def on_resize(self, event: events.Resize) -> None:
         self._fit_to(event.size.width, event.size.height)
