@@ -8,9 +8,9 @@ explanations, changes and gradient checks from `scratchnet`.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import os
-import signal
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -50,6 +50,7 @@ if TYPE_CHECKING:  # the screens, quiz, lesson and gradient check load when firs
     from backprop_tui.screens.training_screen import TrainingScreen
     from backprop_tui.serve.driver import FollowPosition
     from backprop_tui.session_file import SessionFile
+    from backprop_tui.signals import SignalExit
     from backprop_tui.trainer import Outcome
     from scratchnet.debugger.gradcheck import GradientCheck
 
@@ -170,6 +171,8 @@ class BackpropApp(App[int]):
         self.check_status: dict[tuple[int, str], str] = {}
         self.explanation: Explanation | None = None
         """What the inspector shows now (kept for tests and exports)."""
+        self._signal_exit: SignalExit | None = None
+        """SIGTERM, SIGHUP and SIGINT handling, installed only when running for real."""
 
     # --- layout ------------------------------------------------------------------
 
@@ -201,11 +204,11 @@ class BackpropApp(App[int]):
 
     def on_mount(self) -> None:
         self._main_loop = asyncio.get_running_loop()
-        for number in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
-            try:  # leave as q does: session saved, workers stopped, terminal restored
-                self._main_loop.add_signal_handler(number, lambda: self.call_later(self.action_quit))
-            except (NotImplementedError, RuntimeError, ValueError):
-                pass
+        if not self.is_headless:  # a real run; under run_test the test runner's signal handling stays its own
+            from backprop_tui.signals import exit_on_signals
+
+            with contextlib.suppress(ValueError):  # not the main thread: nothing may set handlers there
+                self._signal_exit = exit_on_signals(self, self._main_loop, self._driver)
         self.register_theme(HIGH_CONTRAST)
         self.register_theme(MONOCHROME)
         self.theme = THEMES[self.theme_name]
@@ -226,10 +229,14 @@ class BackpropApp(App[int]):
             self._go_to_lesson_step(0)  # a lesson opens on its first step, not on an empty panel
         else:
             self.show_position()
-        if note := self.session.run.dataset.skipped_note:
+        for note in self.session.run.dataset.notes:  # said once, when the data are first shown
             self.notify(note, title="Data", timeout=10)
         if self.session.view.matrix is None and not self.hiding:  # a quiz that asks keeps the answer box focused
             self.query_one(PhaseList).focus()
+
+    def on_unmount(self) -> None:
+        if self._signal_exit is not None:
+            self._signal_exit.uninstall()
 
     def on_resize(self, event: events.Resize) -> None:
         self._fit_to(event.size.width, event.size.height)

@@ -217,7 +217,7 @@ def _out_folder(out: Path) -> Path:
 def make_app(argv: Sequence[str] = ()) -> BackpropApp:
     """The app exactly as `backprop-tui ARGV` would start it, not yet running.
 
-    Raises UsageError (or a DataError, SessionError or LessonError: all one line) for bad
+    Raises UsageError (or a DataError, SessionError, LessonError or NotEnoughMemory: all one line) for bad
     input, before any UI exists.
     """
     args, config = parse(argv)
@@ -240,6 +240,10 @@ def make_app(argv: Sequence[str] = ()) -> BackpropApp:
         opening = Opening(saved.epoch, saved.phase, saved.matrix, saved.cell, saved.pins)
     elif session_path is not None and not Path(session_path).resolve().parent.is_dir():
         raise UsageError(f"--session {session_path}: its folder does not exist")
+    from backprop_tui import memory
+
+    # The session keeps the parameters of every epoch reached: the configured run, or the session file's epoch.
+    memory.check(config, "app", epochs_kept=max(config.epochs, 0 if opening is None else opening.epoch) + 1)
     session = Session.start(config)
     lesson = None
     if "lesson" in given:
@@ -264,12 +268,17 @@ def make_app(argv: Sequence[str] = ()) -> BackpropApp:
 
 
 def _serve(args: argparse.Namespace, argv: Sequence[str]) -> int:
-    from backprop_tui.serve.security import is_loopback, new_token
+    from backprop_tui.serve.security import NoReachableAddress, is_loopback, new_token, public_url_for
     from backprop_tui.serve.server import RoomServer
 
+    host = getattr(args, "host", "127.0.0.1")
+    port = getattr(args, "port", 8000)
+    try:
+        public_url = public_url_for(host, port, getattr(args, "public_url", None))
+    except NoReachableAddress as error:
+        raise UsageError(str(error)) from None
     app_flags = app_argv_for_serve(argv)
     make_app(app_flags)  # bad app flags or data fail here, once, before anyone connects
-    host = getattr(args, "host", "127.0.0.1")
     token = getattr(args, "token", None)
     if token is not None and not token.strip():
         raise UsageError("--token must not be empty")
@@ -278,8 +287,8 @@ def _serve(args: argparse.Namespace, argv: Sequence[str]) -> int:
     server = RoomServer(
         [sys.executable, "-m", "backprop_tui", *app_flags],
         host=host,
-        port=getattr(args, "port", 8000),
-        public_url=getattr(args, "public_url", None),
+        port=port,
+        public_url=public_url,
         token=token,
         max_sessions=getattr(args, "max_sessions", 40),
         instructor_token=getattr(args, "instructor_token", None),
@@ -290,6 +299,7 @@ def _serve(args: argparse.Namespace, argv: Sequence[str]) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     from backprop_tui.lesson import LessonError
+    from backprop_tui.memory import NotEnoughMemory
     from backprop_tui.session_file import SessionError
     from scratchnet import DataError
 
@@ -304,8 +314,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         if command == "serve":
             return _serve(args, argv)
         app = make_app(argv)
-    except (UsageError, DataError, SessionError, LessonError) as error:
+    except (UsageError, DataError, SessionError, LessonError, NotEnoughMemory) as error:
         print(f"backprop-tui: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except MemoryError:  # the estimate let it through, but an allocation was refused all the same
+        print("backprop-tui: error: out of memory while building the run; try fewer --samples or smaller --hidden",
+              file=sys.stderr)
         return EXIT_USAGE
     app.run()
     return app.return_code or 0

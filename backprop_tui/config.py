@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from scratchnet import Dataset, DenseNetwork, load_csv, make_house_prices, make_rngs
-from scratchnet.data import DEFAULT_NOISE
+from scratchnet import DataError, Dataset, DenseNetwork, load_csv, make_house_prices, make_rngs
+from scratchnet.data import DEFAULT_NOISE, NoiseOverflow
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,11 @@ def build_run(config: RunConfig) -> Run:
     if config.data is not None:
         dataset = load_csv(config.data, config.target)
     else:
-        dataset = make_house_prices(config.samples, config.noise, data_rng)
+        try:
+            dataset = make_house_prices(config.samples, config.noise, data_rng)
+        except NoiseOverflow as error:
+            raise DataError(f"--noise {config.noise:g} makes prices overflow: {error.reason}; with this --seed and "
+                            f"--samples, use --noise at most {error.bound_text}") from None
     dataset = dataset.astype(config.dtype)
     sizes = (dataset.X.shape[1], *config.hidden, dataset.y.shape[1])
     network = DenseNetwork.initialise(sizes, weight_rng, config.dtype)

@@ -14,7 +14,7 @@ import sys
 
 import numpy as np
 
-from backprop_tui import handout
+from backprop_tui import handout, memory
 from backprop_tui.article import ARTICLE_LOSSES, is_article_setup
 from backprop_tui.config import Run, RunConfig, build_run
 from backprop_tui.progress import EpochProgress
@@ -86,10 +86,11 @@ def trace_text(tape: Tape) -> str:
 
 
 def _built(config: RunConfig) -> Run:
-    """The run, and once, on stderr, which columns of a CSV were left out."""
+    """The run, with any notes about its data on stderr, once (a CSV's left-out text columns, a generated
+    feature that came out constant)."""
     run = build_run(config)
-    if run.dataset.skipped_note:
-        print(f"backprop-tui: note: {run.dataset.skipped_note}", file=sys.stderr)
+    for note in run.dataset.notes:
+        print(f"backprop-tui: note: {note}", file=sys.stderr)
     return run
 
 
@@ -165,7 +166,17 @@ def run_train(args: argparse.Namespace, config: RunConfig) -> int:
     return 0
 
 
+def purpose_of(command: str, args: argparse.Namespace) -> str:
+    """What the memory estimate plans for: train, or trace in the format asked for."""
+    if command == "train":
+        return "train"
+    output_format = getattr(args, "format", "text")
+    return "trace" if output_format == "text" else f"trace-{output_format}"
+
+
 def run(command: str, args: argparse.Namespace, config: RunConfig) -> int:
+    """Raises memory.NotEnoughMemory (one line) before building a run that cannot fit."""
+    memory.check(config, purpose_of(command, args), epoch=getattr(args, "epoch", 0))
     try:
         code = run_trace(args, config) if command == "trace" else run_train(args, config)
         sys.stdout.flush()

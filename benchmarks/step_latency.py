@@ -89,8 +89,9 @@ def tape_bytes(app) -> tuple[int, int, int]:
                 owner = owner.base
             owners[id(owner)] = owner
     network, session = app.session.run.network, app.session
-    held = [session.run.dataset.X, session.run.dataset.y, network.error, network.squared_error, network.logits,
-            network.loss_gradient_wrt_prediction, np.asarray(network.loss)]
+    head = network.loss_head
+    held = [session.run.dataset.X, session.run.dataset.y, head.error, head.squared_error, network.logits,
+            head.loss_gradient_wrt_prediction, np.asarray(head.loss)]
     for layer in network.layers:
         held += [layer.input_matrix, layer.output, layer.weight, layer.bias, layer.incoming_gradient,
                  layer.weight_gradient, layer.bias_gradient, layer.input_gradient]

@@ -62,18 +62,13 @@ class Dataset:
     """Where the data came from, for the status line: a file path or a description."""
     true_coefficients: tuple[float, ...] | None = None
     """For generated data: the generator's coefficients, in raw units."""
+    constant_features: tuple[str, ...] = ()
+    """Generated features that drew the same value for every sample (a few samples can): each
+    standardizes to 0 with scale 1, so the network sees a column of zeros."""
+    notes: tuple[str, ...] = ()
+    """Sentences a person should read about this data, such as why a feature is all zeros."""
     skipped_columns: tuple[str, ...] = ()
-    """A CSV's columns with no number in them (a city's name, say): not features, and the user is told so."""
-
-    @property
-    def skipped_note(self) -> str | None:
-        """One sentence on the columns that were left out and why, or None when none were."""
-        if not self.skipped_columns:
-            return None
-        names = ", ".join(f"'{name}'" for name in self.skipped_columns)
-        if len(self.skipped_columns) == 1:
-            return f"column {names} has no numbers, so it is not a feature"
-        return f"columns {names} have no numbers, so they are not features"
+    """A CSV's columns with no number in them (a city's name, say): not features; `notes` says so."""
 
     @property
     def n_samples(self) -> int:
@@ -98,18 +93,40 @@ class Dataset:
         if self.true_coefficients is None:
             return None
         raw = np.asarray(self.true_coefficients)
-        return raw * self.feature_scaler.std / self.target_scaler.std[0]
+        spread = np.where(np.isin(self.feature_names, self.constant_features), 0.0, self.feature_scaler.std)
+        return raw * spread / self.target_scaler.std[0]
 
 
-def standardize(raw: np.ndarray, names: tuple[str, ...]) -> tuple[np.ndarray, Scaler]:
+def standardize(raw: np.ndarray, names: tuple[str, ...], constant_ok: bool = False) -> tuple[np.ndarray, Scaler]:
     """Columns to mean 0, std 1, without overflowing on columns near 1e300.
 
     Each column is first divided by its largest magnitude, so the squares inside
     the standard deviation stay finite; the scaler folds that factor back in.
+
+    A constant column has no spread to divide by: in a user's table it is an error
+    (it cannot be what they meant to learn from), but with `constant_ok` (generated
+    data, where two samples may simply draw the same number of bedrooms) it becomes
+    0 with mean = its value and scale 1, so the scaler still gives the value back.
     """
     raw = np.asarray(raw, dtype=np.float64)
     with np.errstate(under="ignore"):  # a value ~1e-300 beside ~1e200 may become 0: harmless
+        if constant_ok:
+            constant = np.all(raw == raw[0], axis=0) & np.all(np.isfinite(raw), axis=0)
+            if constant.any():
+                return _standardize_varying(raw, names, constant)
         return _standardize(raw, names)
+
+
+def _standardize_varying(raw: np.ndarray, names: tuple[str, ...], constant: np.ndarray) -> tuple[np.ndarray, Scaler]:
+    """Constant columns to 0 (scale 1), the others exactly as `_standardize` does them."""
+    standardized = np.zeros_like(raw)
+    mean, std = raw[0].copy(), np.ones(raw.shape[1])
+    varying = ~constant
+    if varying.any():
+        names_varying = tuple(name for name, keep in zip(names, varying) if keep)
+        standardized[:, varying], scaler = _standardize(raw[:, varying], names_varying)
+        mean[varying], std[varying] = scaler.mean, scaler.std
+    return standardized, Scaler(mean=mean, std=std)
 
 
 def _standardize(raw: np.ndarray, names: tuple[str, ...]) -> tuple[np.ndarray, Scaler]:
@@ -129,23 +146,69 @@ def _standardize(raw: np.ndarray, names: tuple[str, ...]) -> tuple[np.ndarray, S
     return (scaled - mean) / std, Scaler(mean=mean * magnitude, std=std * magnitude)
 
 
+class NoiseOverflow(DataError):
+    """The price noise is so large that a noise draw passes float64's largest number."""
+
+    def __init__(self, noise: float, largest_draw: float, samples: int) -> None:
+        largest_float = float(np.finfo(np.float64).max)
+        self.noise = noise
+        self.bound = largest_float / largest_draw
+        """The largest noise these draws survive: noise · largest_draw stays finite below it."""
+        self.bound_text = round_down(self.bound)
+        """The bound to two significant digits, rounded down: safe to use as written."""
+        self.reason = (f"the largest of the {samples:,} noise draws is {largest_draw:.3g} standard deviations, and "
+                       f"{largest_draw:.3g} × {noise:g} is past float64's largest number ({largest_float:.2g})")
+        super().__init__(f"a price noise of {noise:g} dollars makes prices overflow: {self.reason}; with this seed "
+                         f"and sample count the noise can be at most {self.bound_text}")
+
+
+def round_down(value: float) -> str:
+    """`value` to two significant digits, never above it: a bound that is safe to use as written."""
+    exponent = int(np.floor(np.log10(value)))
+    mantissa = int(np.floor(value / 10.0 ** (exponent - 1)))
+    while mantissa > 10 and float(f"{mantissa / 10:.1f}e{exponent}") > value:
+        mantissa -= 1
+    return f"{mantissa / 10:.1f}e{exponent:+d}"
+
+
 def make_house_prices(samples: int, noise: float, rng: np.random.Generator) -> Dataset:
-    """The article's data: y = 600·size + 5·bedrooms + 15·age + 12·distance + noise."""
+    """The article's data: y = 600·size + 5·bedrooms + 15·age + 12·distance + noise.
+
+    Raises NoiseOverflow when `noise` times a normal draw passes float64's largest
+    number. A feature that draws one value for every sample (two samples with the
+    same number of bedrooms) becomes a column of zeros, and `notes` says so.
+    """
     size = rng.uniform(500.0, 3500.0, samples)
     bedrooms = rng.integers(1, 6, samples).astype(np.float64)
     age = rng.uniform(0.0, 50.0, samples)
     distance = rng.uniform(0.0, 30.0, samples)
     raw_X = np.column_stack([size, bedrooms, age, distance])
-    price = raw_X @ np.asarray(HOUSE_COEFFICIENTS) + rng.normal(0.0, noise, samples)
-    X, feature_scaler = standardize(raw_X, HOUSE_FEATURES)
+    noise_dollars = rng.standard_normal(samples)  # times the noise below: what rng.normal(0.0, noise) draws
+    largest_draw = max(float(noise_dollars.max()), -float(noise_dollars.min()))
+    with np.errstate(over="ignore"):
+        if not np.isfinite(noise * largest_draw):  # then some noise · draw overflows: no larger one is finite
+            raise NoiseOverflow(noise, largest_draw, samples)
+        np.multiply(noise, noise_dollars, out=noise_dollars)
+    price = raw_X @ np.asarray(HOUSE_COEFFICIENTS) + noise_dollars
+    del noise_dollars  # not kept through standardizing: the peak memory stays that of the draws
+    X, feature_scaler = standardize(raw_X, HOUSE_FEATURES, constant_ok=True)
     y, target_scaler = standardize(price[:, None], ("price",))
+    constant = tuple(name for column, name in enumerate(HOUSE_FEATURES) if np.all(raw_X[:, column] == raw_X[0, column]))
+    notes = tuple(
+        f"{name} is {raw_X[0, HOUSE_FEATURES.index(name)]:g} in all {samples} samples, so it standardizes to 0 "
+        f"(scale 1) and the network cannot learn from it; more samples would vary it"
+        for name in constant
+    )
+    source = "house prices (generated" + "".join(f"; {name} constant" for name in constant) + ")"
     return Dataset(
         X=X, y=y,
         feature_names=HOUSE_FEATURES, feature_units=HOUSE_UNITS,
         target_name="price", target_unit="$",
         feature_scaler=feature_scaler, target_scaler=target_scaler,
-        source="house prices (generated)",
+        source=source,
         true_coefficients=HOUSE_COEFFICIENTS,
+        constant_features=constant,
+        notes=notes,
     )
 
 
@@ -256,4 +319,12 @@ def load_csv(path: str | Path, target: str | None = None) -> Dataset:
         feature_scaler=feature_scaler, target_scaler=target_scaler,
         source=str(path),
         skipped_columns=tuple(skipped),
+        notes=(_skipped_note(skipped),) if skipped else (),
     )
+
+
+def _skipped_note(names: list[str]) -> str:
+    quoted = ", ".join(f"'{name}'" for name in names)
+    if len(names) == 1:
+        return f"column {quoted} has no numbers, so it is not a feature"
+    return f"columns {quoted} have no numbers, so they are not features"

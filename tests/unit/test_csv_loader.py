@@ -58,7 +58,7 @@ def test_good_tables_skip_text_standardize_features_and_keep_the_target_scaler(t
     dataset = load_csv(write(tmp_path, GOOD[case]))
     assert dataset.feature_names == ("size", "rooms")  # city holds no numbers: skipped, not an error
     assert dataset.skipped_columns == ("city",)
-    assert dataset.skipped_note == "column 'city' has no numbers, so it is not a feature"
+    assert dataset.notes == ("column 'city' has no numbers, so it is not a feature",)
     assert dataset.target_name == "price" and dataset.n_samples == 5
     assert dataset.X.dtype == np.float64 and dataset.y.shape == (5, 1)
     assert_standardized(dataset.X)
