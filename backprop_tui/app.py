@@ -270,13 +270,15 @@ class BackpropApp(App[int]):
 
     def _predictions(self) -> Shown | None:
         """ŷ beside y, in standardized units and in the target's own units."""
-        tape = self.session.tape
-        if self.session.phase.kind not in ("error", "loss"):
+        tape, phase = self.session.tape, self.session.phase
+        if phase.stage != "loss" or phase.gradient_of is not None:  # the loss's own phases, not its gradient
             return None
         if self._predictions_of is not None and self._predictions_of[0] is tape:
             return self._predictions_of[1]  # built once per tape: 100,000 rows are not free to stack
-        error_phase = tape[tape.index("error")]
-        y_hat, y = error_phase.inputs[next(iter(error_phase.inputs))], error_phase.inputs["y"]
+        compared = next((p for p in tape if p.stage == "loss" and "y" in p.inputs), None)
+        if compared is None:
+            return None
+        y_hat, y = compared.inputs[next(iter(compared.inputs))], compared.inputs["y"]
         if y_hat.shape[1] != 1:
             return None
         scaler = self.session.run.dataset.target_scaler
@@ -301,7 +303,7 @@ class BackpropApp(App[int]):
     def _changes(self) -> list[Shown]:
         """Δ = new − old for each output of an update phase, the largest changes marked."""
         phase = self.session.phase
-        if phase.kind != "update" or not self.show_changes:
+        if phase.stage != "update" or not self.show_changes:
             return []
         shown = []
         for name in phase.outputs:
@@ -753,7 +755,7 @@ class BackpropApp(App[int]):
         self._show_watch()
 
     def action_toggle_changes(self) -> None:
-        if self.session.phase.kind != "update":
+        if self.session.phase.stage != "update":
             self.notify("Δ shows on update phases.", severity="information")
             return
         self._save_view()

@@ -21,8 +21,8 @@ from textual.strip import Strip
 
 from scratchnet import Tape
 
-GROUPS = {"forward": "Forward", "error": "Loss", "loss": "Loss", "loss_gradient": "Loss",
-          "weight": "Backward", "bias": "Backward", "input": "Backward", "update": "Update"}
+GROUPS = {"forward": "Forward", "loss": "Loss", "backward": "Backward", "update": "Update"}
+"""The list's headings, one per stage of the iteration (scratchnet.debugger.tape.STAGES)."""
 
 
 class PhaseList(ScrollView, can_focus=True):
@@ -82,8 +82,8 @@ class PhaseList(ScrollView, can_focus=True):
             self._positions = {key: position for position, key in enumerate(keys)}
             self._lines, group = [], None
             for phase in tape:
-                if GROUPS[phase.kind] != group:
-                    group = GROUPS[phase.kind]
+                if GROUPS[phase.stage] != group:
+                    group = GROUPS[phase.stage]
                     self._lines.append((None, group))
                 self._lines.append((phase.key, phase.title))
             self._rows = {key: row for row, (key, _) in enumerate(self._lines) if key is not None}

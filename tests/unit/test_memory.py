@@ -8,12 +8,12 @@ import tracemalloc
 
 import numpy as np
 import pytest
-from scratchnet.debugger.gradcheck import check_gradient
 
 from backprop_tui import headless, memory
 from backprop_tui.cli import main
 from backprop_tui.config import RunConfig, build_run
 from scratchnet import DenseLayer, DenseNetwork, TapeRecorder
+from scratchnet.debugger.gradcheck import check_gradient
 from tests.helpers import write
 
 
