@@ -71,3 +71,8 @@ def serving(*flags: str) -> Iterator[tuple[str, subprocess.Popen]]:
 def children_of(pid: int) -> list[int]:
     result = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True)
     return [int(line) for line in result.stdout.split()]
+
+
+def painted(widget) -> str:
+    """The text a widget paints, line by line, as a person reads it on the screen."""
+    return "\n".join("".join(segment.text for segment in widget.render_line(y)) for y in range(widget.size.height))
