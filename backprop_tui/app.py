@@ -12,7 +12,7 @@ import io
 import os
 import signal
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from itertools import zip_longest
 from pathlib import Path
@@ -147,8 +147,12 @@ class BackpropApp(App[int]):
         session_path: str | None = None,
         lesson: Lesson | None = None,
         opening: Opening | None = None,
+        keys: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__()
+        self.keys = dict(keys or {})
+        """Binding id → keys, from a session file's [keys] table: an instructor's clicker may send other keys."""
+        self.set_keymap(self.keys)
         self.session = session
         self.quiz = quiz
         self._quiz_flag = quiz
@@ -476,6 +480,7 @@ class BackpropApp(App[int]):
             phase=self.session.phase.key,
             matrix=view.matrix,
             cell=view.cell,
+            keys=tuple(self.keys.items()),
         )
 
     def save_session_file(self) -> bool:
@@ -989,4 +994,4 @@ class BackpropApp(App[int]):
             ("Training screen (e)", TrainingScreen.BINDINGS),
             ("Anywhere", [Binding("tab", "focus_next", "Next panel"), Binding("shift+tab", "focus_previous", "Previous panel"),
                           Binding("ctrl+p", "command_palette", "Command palette: jump to a phase by name")]),
-        ]))
+        ], keymap=self.keys))

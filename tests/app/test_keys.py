@@ -12,10 +12,14 @@ from backprop_tui.app import BackpropApp
 from backprop_tui.binding_ids import ALL_BINDING_IDS, BINDING_IDS
 from backprop_tui.screens.help_screen import HelpScreen
 from backprop_tui.screens.training_screen import TrainingScreen
+from backprop_tui.session_file import load_session
 from backprop_tui.widgets.key_bar import KeyBar
 from backprop_tui.widgets.matrix_view import MatrixView
 from backprop_tui.widgets.phase_list import PhaseList
-from tests.helpers import painted
+from scratchnet import phase_keys
+from tests.helpers import build_app, painted
+
+KEYS = phase_keys(3)
 
 
 def bar_text(app: BackpropApp) -> str:
@@ -134,14 +138,16 @@ async def test_the_command_palette_and_training_screen_do_not_step_the_debugger(
     assert app.session.position.phase == 1
 
 
-async def test_help_lists_enter_for_the_quiz(launch):
+async def test_help_lists_enter_for_the_quiz_and_every_binding_with_its_id(launch):
     app, pilot = await launch()
     await pilot.press("question_mark")
     text = help_text(app)
     assert "⏎" in text and "Check the answer; Enter on nothing reveals" in text
+    for binding_id in ALL_BINDING_IDS - {"close-help"}:
+        assert binding_id in text, binding_id
 
 
-# --- binding ids ---------------------------------------------------------------------------------------------
+# --- remapping ---------------------------------------------------------------------------------------------
 
 
 def test_every_binding_has_an_id_and_the_ids_are_the_documented_ones():
@@ -152,3 +158,28 @@ def test_every_binding_has_an_id_and_the_ids_are_the_documented_ones():
         assert len(ids) == len(owner.BINDINGS) and None not in ids, where
         assert tuple(ids) == BINDING_IDS[where], where
     assert len(ALL_BINDING_IDS) == sum(len(ids) for ids in BINDING_IDS.values())  # unique across screens
+
+
+REMAPPED = '[keys]\nnext-phase = "x,f5"\nhelp = "h"\nback-to-debugger = "backspace"\n'
+
+
+async def test_a_keys_table_remaps_keys_and_survives_a_save(tmp_path):
+    path = tmp_path / "room.toml"
+    path.write_text(REMAPPED)
+    app = build_app("--session", str(path))
+    async with app.run_test(size=(160, 48)) as pilot:
+        await pilot.press("x", "f5")
+        assert app.session.position.phase == 2
+        await pilot.press("right")  # given up for x and f5
+        assert app.session.position.phase == 2
+        assert bar_text(app).startswith(" x Next  ← Back ") and "h Help" in bar_text(app)
+        await pilot.press("h")
+        assert isinstance(app.screen, HelpScreen) and "x f5" in help_text(app)
+        await pilot.press("escape", "e")
+        assert isinstance(app.screen, TrainingScreen) and "⌫ Debugger" in bar_text(app)
+        await pilot.press("backspace")
+        assert not isinstance(app.screen, TrainingScreen)
+        await pilot.press("q")
+    saved = load_session(path)
+    assert dict(saved.keys) == {"next-phase": "x,f5", "help": "h", "back-to-debugger": "backspace"}
+    assert saved.phase == KEYS[2]
