@@ -12,7 +12,7 @@ import contextlib
 import io
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from itertools import zip_longest
 from pathlib import Path
@@ -76,6 +76,11 @@ class Opening:
             raise SessionError(f"{path}: epoch {self.epoch} is beyond what a session can reopen (100,000)")
 
 
+DEBUGGER_ACTIONS = frozenset({
+    "next_phase", "previous_phase", "first_phase", "last_phase", "lesson_step", "train", "pin", "check_gradient",
+    "toggle_changes", "toggle_quiz", "toggle_zoom", "reset", "export_markdown",
+})
+"""What moves or changes the debugger's screen: inert while another screen is on top of it."""
 RESULT_SLOTS = 4
 OPERAND_SLOTS = 4
 TALL = 12
@@ -104,26 +109,32 @@ class BackpropApp(App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "backprop-tui"
     COMMANDS = App.COMMANDS | {PhaseCommands}
-    BINDINGS = [
-        Binding("right,n,pagedown", "next_phase", "Next", priority=True, tooltip="Next phase (past the last: next epoch)"),
-        Binding("left,p,pageup", "previous_phase", "Back", priority=True, tooltip="Previous phase"),
-        Binding("home", "first_phase", "First phase", priority=True, show=False),
-        Binding("end", "last_phase", "Last phase", priority=True, show=False),
-        Binding("w", "pin", "Watch cell", tooltip="Pin the selected cell to the watch panel (again: unpin)"),
-        Binding("c", "check_gradient", "Grad check", tooltip="Check this gradient by central finite differences"),
-        Binding("d", "toggle_changes", "Δ", tooltip="On an update phase: show the whole change matrix"),
-        Binding("e", "train", "Train", tooltip="Run the configured epochs, paced, with a live loss curve"),
-        Binding("r", "reset", "Epoch 0", tooltip="Back to epoch 0, phase 1"),
-        Binding("Q", "toggle_quiz", "Quiz", tooltip="Quiz mode: predict each result before it is shown"),
-        Binding("z", "toggle_zoom", "Zoom", tooltip="Only the result, larger, fewer decimals: for a projector"),
-        Binding("f", "toggle_follow", "Follow", tooltip="Follow the instructor, or explore alone"),
-        Binding("right_square_bracket", "lesson_step(1)", "Lesson →", tooltip="Next lesson step", priority=True),
-        Binding("left_square_bracket", "lesson_step(-1)", "Lesson ←", tooltip="Previous lesson step", priority=True),
-        Binding("m", "export_markdown", "Export .md", tooltip="This phase as Markdown, into --out"),
-        Binding("s", "screenshot", "Screenshot", tooltip="An SVG screenshot, into --out"),
-        Binding("ctrl+s", "save_session", "Save session", tooltip="Save the session file (--session)", priority=True),
-        Binding("question_mark", "help", "Help"),
-        Binding("q", "quit", "Quit"),
+    BINDINGS = [  # the most useful first: the key bar shows them in this order, ? and q pinned at its right end
+        Binding("right,n,pagedown", "next_phase", "Next", priority=True, id="next-phase",
+                tooltip="Next phase (past the last: next epoch)"),
+        Binding("left,p,pageup", "previous_phase", "Back", priority=True, id="previous-phase", tooltip="Previous phase"),
+        Binding("home", "first_phase", "First phase", priority=True, show=False, id="first-phase"),
+        Binding("end", "last_phase", "Last phase", priority=True, show=False, id="last-phase"),
+        Binding("right_square_bracket", "lesson_step(1)", "Lesson →", tooltip="Next lesson step", priority=True,
+                id="lesson-next"),
+        Binding("left_square_bracket", "lesson_step(-1)", "Lesson ←", tooltip="Previous lesson step", priority=True,
+                id="lesson-previous"),
+        Binding("e", "train", "Train", id="train", tooltip="Run the configured epochs, paced, with a live loss curve"),
+        Binding("w", "pin", "Watch cell", id="watch-cell",
+                tooltip="Pin the selected cell to the watch panel (again: unpin)"),
+        Binding("c", "check_gradient", "Grad check", id="check-gradient",
+                tooltip="Check this gradient by central finite differences"),
+        Binding("d", "toggle_changes", "Δ", id="show-changes", tooltip="On an update phase: show the whole change matrix"),
+        Binding("Q", "toggle_quiz", "Quiz", id="quiz", tooltip="Quiz mode: predict each result before it is shown"),
+        Binding("z", "toggle_zoom", "Zoom", id="zoom", tooltip="Only the result, larger, fewer decimals: for a projector"),
+        Binding("r", "reset", "Epoch 0", id="reset", tooltip="Back to epoch 0, phase 1"),
+        Binding("f", "toggle_follow", "Follow", id="follow", tooltip="Follow the instructor, or explore alone"),
+        Binding("m", "export_markdown", "Export .md", id="export-markdown", tooltip="This phase as Markdown, into --out"),
+        Binding("s", "screenshot", "Screenshot", id="screenshot", tooltip="An SVG screenshot, into --out"),
+        Binding("ctrl+s", "save_session", "Save session", tooltip="Save the session file (--session)", priority=True,
+                id="save-session"),
+        Binding("question_mark", "help", "Help", id="help"),
+        Binding("q", "quit", "Quit", id="quit"),
     ]
 
     def __init__(
@@ -137,8 +148,12 @@ class BackpropApp(App[int]):
         session_path: str | None = None,
         lesson: Lesson | None = None,
         opening: Opening | None = None,
+        keys: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__()
+        self.keys = dict(keys or {})
+        """Binding id → keys, from a session file's [keys] table: an instructor's clicker may send other keys."""
+        self.set_keymap(self.keys)
         self.session = session
         self.quiz = quiz
         self._quiz_flag = quiz
@@ -200,7 +215,7 @@ class BackpropApp(App[int]):
                         for slot in range(OPERAND_SLOTS):
                             yield MatrixView(id=f"operand-{slot}", classes="matrix operand")
                 yield Inspector(id="inspector")
-        yield KeyBar(self.BINDINGS, "app")
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self._main_loop = asyncio.get_running_loop()
@@ -382,6 +397,7 @@ class BackpropApp(App[int]):
         self._show_watch()
         self._show_lesson()
         self._publish_position()
+        self.refresh_bindings()  # which keys act depends on the phase (c, d) and the quiz: the key bar asks again
 
     # --- lessons, exports, session files -----------------------------------------------------
 
@@ -487,6 +503,7 @@ class BackpropApp(App[int]):
             phase=self.session.phase.key,
             matrix=view.matrix,
             cell=view.cell,
+            keys=tuple(self.keys.items()),
         )
 
     def save_session_file(self) -> bool:
@@ -794,9 +811,20 @@ class BackpropApp(App[int]):
             self.show_position()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Cell and phase tools only where there are cells: not on the training screen."""
-        if action in ("pin", "check_gradient", "toggle_changes") and self.training_screen is not None:
-            return False
+        """Whether a key acts now; the key bar shows exactly the keys for which this says yes.
+
+        A screen on top (help, the command palette, the training screen) leaves the debugger behind it
+        alone, though its keys are priority bindings: only the training screen's own e acts there."""
+        if action in DEBUGGER_ACTIONS and len(self.screen_stack) > 1:
+            return action == "train" and self.training_screen is not None
+        if action == "toggle_changes":
+            return self.session.phase.kind == "update"
+        if action == "check_gradient":
+            from scratchnet.debugger.gradcheck import is_gradient_phase
+
+            return is_gradient_phase(self.session.phase)
+        if action == "export_markdown":
+            return not self.hiding
         if action == "toggle_follow":
             return self.role == "attendee"
         if action == "lesson_step":
@@ -989,8 +1017,10 @@ class BackpropApp(App[int]):
 
         self.push_screen(HelpScreen([
             ("Stepping", self.BINDINGS),
+            ("Quiz (Q or --quiz)", [Binding("enter", "submit", "Check the answer; Enter on nothing reveals")]),
+            ("In the phase list", PhaseList.BINDINGS),
             ("In a matrix", MatrixView.BINDINGS),
             ("Training screen (e)", TrainingScreen.BINDINGS),
             ("Anywhere", [Binding("tab", "focus_next", "Next panel"), Binding("shift+tab", "focus_previous", "Previous panel"),
                           Binding("ctrl+p", "command_palette", "Command palette: jump to a phase by name")]),
-        ]))
+        ], keymap=self.keys))

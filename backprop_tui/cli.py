@@ -229,6 +229,7 @@ def make_app(argv: Sequence[str] = ()) -> BackpropApp:
     out = _out_folder(Path(given.get("out", ".")))
     theme = given.get("theme", "dark")
     opening = None
+    keys: tuple[tuple[str, str], ...] = ()
     session_path = given.get("session")
     if session_path is not None and Path(session_path).exists():
         from backprop_tui.session_file import check_data, load_session, merge_flags
@@ -238,6 +239,7 @@ def make_app(argv: Sequence[str] = ()) -> BackpropApp:
         check_data(saved, session_path)
         theme = given.get("theme", saved.theme)  # how it looks may differ from room to room: a flag wins
         opening = Opening(saved.epoch, saved.phase, saved.matrix, saved.cell, saved.pins)
+        keys = saved.keys
     elif session_path is not None and not Path(session_path).resolve().parent.is_dir():
         raise UsageError(f"--session {session_path}: its folder does not exist")
     from backprop_tui import memory
@@ -264,6 +266,7 @@ def make_app(argv: Sequence[str] = ()) -> BackpropApp:
         session_path=session_path,
         lesson=lesson,
         opening=opening,
+        keys=dict(keys),
     )
 
 

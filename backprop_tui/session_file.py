@@ -7,6 +7,7 @@ small TOML writer, always atomically; read with the standard library's tomllib.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import math
 import os
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from backprop_tui.atomic import write_atomic
+from backprop_tui.binding_ids import ALL_BINDING_IDS
 from backprop_tui.config import RunConfig
 from backprop_tui.text_file import read_text
 from backprop_tui.toml_writer import decode_error, dumps, locate, where
@@ -33,7 +35,7 @@ MATRIX_ALIAS = re.compile(r"X|y|error|squared_error|loss|dL_dyhat|[WbZ][1-9]\d*|
 Cell = tuple[int, int]
 
 _KEYS = {
-    None: ("version", "data", "network", "training", "view", "position", "pin"),
+    None: ("version", "data", "network", "training", "view", "keys", "position", "pin"),
     "data": ("source", "samples", "noise", "path", "target", "sha256"),
     "network": ("hidden", "dtype", "seed"),
     "training": ("learning_rate", "epochs"),
@@ -41,6 +43,8 @@ _KEYS = {
     "position": ("epoch", "phase", "matrix", "cell"),
     "pin": ("matrix", "cell"),
 }
+KEY_NAME = re.compile(r"(?:(?:ctrl|shift|alt|meta|super|hyper)\+)*(?:[a-z0-9_]+|[^\s,+]|\+)")
+"""A key as Textual names it: one character, or a lowercase name (pagedown, f5, ctrl+s)."""
 _SOURCE_KEYS = {"generated": ("source", "samples", "noise"), "csv": ("source", "path", "target", "sha256")}
 
 
@@ -61,6 +65,8 @@ class SessionFile:
     matrix: str | None
     """Canonical name of the focused matrix; None when the phase list has focus."""
     cell: Cell
+    keys: tuple[tuple[str, str], ...] = ()
+    """Binding id → keys, as written in the [keys] table (`("next-phase", "right,n,f5")`): Textual's keymap."""
     source: str | None = field(default=None, compare=False)
     """The file this was loaded from, for messages; not part of what a session is."""
 
@@ -106,6 +112,7 @@ def _document(session: SessionFile, path: Path) -> dict:
         "network": {"hidden": list(config.hidden), "dtype": config.dtype, "seed": config.seed},
         "training": {"learning_rate": float(config.learning_rate), "epochs": config.epochs},
         "view": {"theme": session.theme},
+        "keys": dict(session.keys) or None,
         "position": position,
         "pin": [{"matrix": ascii_name(name), "cell": list(cell)} for name, cell in session.pins] or None,
     }
@@ -207,7 +214,7 @@ def load_session(path: Path | str) -> SessionFile:
     if theme not in THEME_NAMES:
         raise reader.fail("view", "theme", f"theme must be one of {', '.join(THEME_NAMES)} (got {theme!r})")
     epoch, phase, matrix, cell = _position(reader)
-    return SessionFile(config, sha, theme, _pins(reader), epoch, phase, matrix, cell, source=name)
+    return SessionFile(config, sha, theme, _pins(reader), epoch, phase, matrix, cell, _keys(reader), source=name)
 
 
 def _run_config(reader: _Reader, path: Path) -> tuple[RunConfig, str | None]:
@@ -286,6 +293,29 @@ def _pins(reader: _Reader) -> tuple[tuple[str, Cell], ...]:
         cell = reader.get("pin", "cell", list, required=True, section=pin, occurrence=number)
         pins.append((_matrix_name(reader, "pin", name, number), _cell(reader, "pin", cell, number)))
     return tuple(pins)
+
+
+def _keys(reader: _Reader) -> tuple[tuple[str, str], ...]:
+    """[keys]: binding id = "key,key,…", each id one of the app's bindings (the help screen lists them)."""
+    raw = reader.document.get("keys", {})
+    if not isinstance(raw, dict):
+        raise reader.fail(None, "keys", f"keys must be a table ([keys]), not {_kind(raw)}")
+    keys = []
+    for binding_id, value in raw.items():
+        if binding_id not in ALL_BINDING_IDS:
+            close = difflib.get_close_matches(binding_id, ALL_BINDING_IDS, n=1)
+            guess = f"; did you mean {close[0]!r}?" if close else ""
+            raise reader.fail("keys", binding_id, f"unknown binding id {binding_id!r} in [keys]{guess} (the help "
+                              f"screen, ?, shows each key's id; all of them: {', '.join(sorted(ALL_BINDING_IDS))})")
+        if not isinstance(value, str):
+            raise reader.fail("keys", binding_id, f"{binding_id} must be a string of keys like \"right,n,f5\", "
+                              f"not {_kind(value)}")
+        for key in value.split(","):
+            if not KEY_NAME.fullmatch(key.strip()):
+                raise reader.fail("keys", binding_id, f"{key.strip()!r} in {binding_id} is not a key: keys are one "
+                                  "character or a lowercase name (pagedown, f5, ctrl+s), separated by commas")
+        keys.append((binding_id, value))
+    return tuple(keys)
 
 
 def _matrix_name(reader: _Reader, table: str, alias: str, occurrence: int = 0) -> str:

@@ -79,3 +79,8 @@ def screen_text(app: BackpropApp) -> str:
     """Every character on screen, in order (the SVG export's text, unescaped, spaces as spaces)."""
     svg = app.export_screenshot()
     return html.unescape("".join(re.findall(r">([^<]*)</text>", svg))).replace("\xa0", " ")
+
+
+def painted(widget) -> str:
+    """The text a widget paints, line by line, as a person reads it on the screen."""
+    return "\n".join("".join(segment.text for segment in widget.render_line(y)) for y in range(widget.size.height))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from rich.table import Table
 from textual.app import ComposeResult
@@ -12,18 +12,24 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 
-def binding_rows(sections: list[tuple[str, list[BindingType]]], key_display: Callable[[Binding], str]) -> Table:
+def binding_rows(sections: list[tuple[str, list[BindingType]]], key_display: Callable[[Binding], str],
+                 keymap: Mapping[str, str] | None = None) -> Table:
+    """Keys, what they do and the binding's id (what a session file's [keys] table remaps); `keymap` (binding id →
+    keys) gives the keys a session file chose instead of the defaults."""
+    keymap = keymap or {}
     table = Table(box=None, show_header=False, padding=(0, 2))
     table.add_column(style="bold", no_wrap=True)
     table.add_column()
+    table.add_column(style="dim", no_wrap=True)
     for heading, bindings in sections:
-        table.add_row(f"[u]{heading}[/u]", "")
+        table.add_row(f"[u]{heading}[/u]", "", "")
         for binding in bindings:
             if not isinstance(binding, Binding) or not binding.description:
                 continue
-            keys = " ".join(key_display(Binding(key, binding.action)) for key in binding.key.split(","))
-            table.add_row(keys, binding.description)
-        table.add_row("", "")
+            keys = keymap.get(binding.id, binding.key) if binding.id else binding.key
+            shown = " ".join(key_display(Binding(key.strip(), binding.action)) for key in keys.split(","))
+            table.add_row(shown, binding.description, binding.id or "")
+        table.add_row("", "", "")
     return table
 
 
@@ -43,19 +49,22 @@ class HelpScreen(ModalScreen[None]):
         padding: 0 1;
     }
     """
-    BINDINGS = [Binding("escape,question_mark,q", "dismiss", "Close help")]
+    BINDINGS = [Binding("escape,question_mark,q", "dismiss", "Close help", id="close-help")]
 
-    def __init__(self, sections: list[tuple[str, list[BindingType]]]) -> None:
+    def __init__(self, sections: list[tuple[str, list[BindingType]]], keymap: Mapping[str, str] | None = None) -> None:
         super().__init__()
         self._sections = sections
+        self._keymap = keymap
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-body") as body:
             body.border_title = "Keys  ·  Esc closes"
-            self.table = binding_rows(self._sections, self.app.get_key_display)
+            self.table = binding_rows(self._sections, self.app.get_key_display, self._keymap)
             yield Static(self.table, id="help-table")
             yield Static(
                 "Each phase shows its equation, the shapes, the NumPy line that ran and a note.\n"
-                "Tab moves focus to the matrices (the result first); the phase keys always step.",
+                "Tab moves focus to the matrices (the result first); the phase keys always step.\n"
+                "The right-hand column names each key's binding: a session file's \\[keys] table gives it other keys,\n"
+                'like next-phase = "right,n,f5".',
                 id="help-about",
             )

@@ -159,17 +159,17 @@ class TrainingScreen(Screen):
     }
     """
     BINDINGS = [
-        Binding("space", "pause", "Pause/resume"),
-        Binding("x", "stop", "Stop"),
-        Binding("plus,equals_sign", "faster", "Faster"),
-        Binding("minus", "slower", "Slower"),
-        Binding("m", "max_speed", "Max speed"),
-        Binding("L", "log_scale", "Log scale"),
-        Binding("o", "ask_epoch", "Open epoch"),
-        Binding("b", "ask_branch", "Branch η"),
-        Binding("e", "again", "Run again", tooltip="Continue a stopped run; once a run has ended, watch it again "
-                "from epoch 0"),
-        Binding("escape", "back", "Debugger"),
+        Binding("space", "pause", "Pause/resume", id="pause"),
+        Binding("x", "stop", "Stop", id="stop"),
+        Binding("plus,equals_sign", "faster", "Faster", id="faster"),
+        Binding("minus", "slower", "Slower", id="slower"),
+        Binding("m", "max_speed", "Max speed", id="max-speed"),
+        Binding("L", "log_scale", "Log scale", id="log-scale"),
+        Binding("o", "ask_epoch", "Open epoch", id="open-epoch"),
+        Binding("b", "ask_branch", "Branch η", id="branch"),
+        Binding("e", "again", "Run again", id="run-again",
+                tooltip="Continue a stopped run; once a run has ended, watch it again from epoch 0"),
+        Binding("escape", "back", "Debugger", id="back-to-debugger"),
     ]
 
     REDRAW_HZ = 8
@@ -219,7 +219,7 @@ class TrainingScreen(Screen):
         with Horizontal(id="train-bottom"):
             yield DataTable(id="loss-table", cursor_type="row", zebra_stripes=True)
             yield Static(id="learned")
-        yield KeyBar(self.BINDINGS, "screen")
+        yield KeyBar(pinned=("back", "help", "quit"))
 
     def on_mount(self) -> None:
         self.query_one("#loss-box").border_title = "Loss"

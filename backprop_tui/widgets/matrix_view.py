@@ -69,12 +69,12 @@ class Shown:
 
 class MatrixView(ScrollView, can_focus=True):
     BINDINGS = [
-        Binding("h,shift+left", "move(0, -1)", "Cell ←", show=False),
-        Binding("l,shift+right", "move(0, 1)", "Cell →", show=False),
-        Binding("k,shift+up,up", "move(-1, 0)", "Cell ↑", show=False),
-        Binding("j,shift+down,down", "move(1, 0)", "Cell ↓", show=False),
-        Binding("g", "first_cell", "First cell", show=False),
-        Binding("G", "last_cell", "Last cell", show=False),
+        Binding("h,shift+left", "move(0, -1)", "Cell ←", show=False, id="cell-left"),
+        Binding("l,shift+right", "move(0, 1)", "Cell →", show=False, id="cell-right"),
+        Binding("k,shift+up,up", "move(-1, 0)", "Cell ↑", show=False, id="cell-up"),
+        Binding("j,shift+down,down", "move(1, 0)", "Cell ↓", show=False, id="cell-down"),
+        Binding("g", "first_cell", "First cell", show=False, id="first-cell"),
+        Binding("G", "last_cell", "Last cell", show=False, id="last-cell"),
     ]
 
     cursor: reactive[Cell] = reactive((0, 0), init=False)

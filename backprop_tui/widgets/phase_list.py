@@ -27,9 +27,9 @@ GROUPS = {"forward": "Forward", "loss": "Loss", "backward": "Backward", "update"
 
 class PhaseList(ScrollView, can_focus=True):
     BINDINGS = [
-        Binding("up,k", "highlight(-1)", "Highlight ↑", show=False),
-        Binding("down,j", "highlight(1)", "Highlight ↓", show=False),
-        Binding("enter", "choose", "Open phase", show=False),
+        Binding("up,k", "highlight(-1)", "Highlight ↑", show=False, id="phase-list-up"),
+        Binding("down,j", "highlight(1)", "Highlight ↓", show=False, id="phase-list-down"),
+        Binding("enter", "choose", "Open phase", show=False, id="phase-list-open"),
     ]
     COMPONENT_CLASSES = {"phase-list--group", "phase-list--current", "phase-list--future",
                          "phase-list--highlight"}

@@ -239,16 +239,6 @@ async def test_matrix_cells_are_whole_or_not_drawn(launch):
         assert drawn[1:] == shown
 
 
-async def test_a_click_on_the_key_bar_runs_that_key(launch):
-    from backprop_tui.widgets.key_bar import KeyBar
-
-    app, pilot = await launch(size=(160, 48))
-    bar = app.query_one(KeyBar)
-    start = next(start for start, _, action in bar._spans if action == "next_phase")
-    await pilot.click(KeyBar, offset=(start + 1, 0))
-    assert app.session.position.phase == 1
-
-
 async def test_predictions_stats_are_in_the_units_of_the_table_and_minus_is_one_sign():
     app = build_app()
     async with app.run_test(size=(160, 48)) as pilot:

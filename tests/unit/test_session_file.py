@@ -57,6 +57,26 @@ def test_round_trip_of_a_generated_session(tmp_path):
     assert document["position"] == {"epoch": 4, "phase": "backward.2.input", "matrix": "dL_dyhat", "cell": [17, 0]}
 
 
+def test_round_trip_of_a_keys_table(tmp_path):
+    path = tmp_path / "session.toml"
+    keys = (("next-phase", "right,n,pagedown,f5"), ("previous-phase", "left, p"), ("quiz", "Q"), ("faster", "+"))
+    session = generated_session(keys=keys)
+    save_session(path, session)
+    assert load_session(path) == session
+    assert tomllib.loads(path.read_text(encoding="utf-8"))["keys"]["next-phase"] == "right,n,pagedown,f5"
+
+
+def test_a_file_written_before_keys_could_be_remapped_still_loads(tmp_path):
+    path = tmp_path / "old.toml"
+    path.write_text('version = 1\n\n[data]\nsource = "generated"\nsamples = 1000\nnoise = 10000.0\n\n'
+                    '[network]\nhidden = [8, 4]\ndtype = "float64"\nseed = 0\n\n[training]\nlearning_rate = 0.01\n'
+                    'epochs = 125\n\n[view]\ntheme = "dark"\n\n[position]\nepoch = 2\nphase = "loss"\ncell = [0, 0]\n')
+    loaded = load_session(path)
+    assert loaded.keys == () and (loaded.epoch, loaded.phase) == (2, "loss")
+    save_session(path, loaded)
+    assert "[keys]" not in path.read_text(encoding="utf-8")
+
+
 def test_round_trip_without_a_focused_matrix_or_pins(tmp_path):
     path = tmp_path / "s.toml"
     session = generated_session(matrix=None, pins=(), config=RunConfig(hidden=()))
@@ -194,6 +214,12 @@ MALFORMED = [
     ("[[pin]]\nmatrix = \"W2\"\ncell = [0, 0]\nnote = \"x\"\n", 4, 1, "unknown key 'note' in [pin]"),
     ("pin = 3\n", 1, 1, "pin must be an array of tables"),
     ("[data]\nsource = \"generated\"\n[data]\nsamples = 3\n", 3, 6, "not valid TOML: Cannot declare"),
+    ("[keys]\nnext-phase = \"x\"\n  next_phase = \"y\"\n", 3, 3, "unknown binding id 'next_phase' in [keys]; did you mean 'next-phase'?"),
+    ("version = 1\n\n[keys]\nquiz = 3\n", 4, 1, "quiz must be a string of keys like \"right,n,f5\", not integer"),
+    ("[keys]\nquiz = \"PageDown\"\n", 2, 1, "'PageDown' in quiz is not a key"),
+    ("[keys]\nquiz = \"q,,w\"\n", 2, 1, "'' in quiz is not a key"),
+    ("[keys]\nquiz = \"ctrl s\"\n", 2, 1, "'ctrl s' in quiz is not a key"),
+    ("keys = \"n\"\n", 1, 1, "keys must be a table ([keys]), not string"),
 ]
 
 
