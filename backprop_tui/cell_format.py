@@ -81,7 +81,7 @@ def reproducing(operands: Sequence[float], combine: Callable[..., Fraction], sho
         try:
             if rounds_to(combine(*map(_exact, texts)), shown):
                 return texts
-        except (ZeroDivisionError, ValueError):
+        except (ZeroDivisionError, ValueError, OverflowError):
             break
     return [operand_text(value, 17) for value in operands]
 
@@ -121,7 +121,7 @@ def reproducing_decimals(operands: Sequence[float], combine: Callable[..., Fract
         try:
             if rounds_to(combine(*(_exact(_operand(value, decimals)) for value in operands)), shown):
                 return decimals
-        except (ZeroDivisionError, ValueError):  # an operand written as NaN or ∞
+        except (ZeroDivisionError, ValueError, OverflowError):  # an operand written as NaN or ∞
             break
     return fewest
 

@@ -145,9 +145,13 @@ class DenseLayerPhases(ChainPhases):
             {f"db{l}": operation.bias_gradient}, _explain_bias, gradient_of=f"b{l}")
         target = f"∂L/∂{x}"
         target_tex = rf"\frac{{\partial L}}{{\partial {x_tex}}}"
-        onward = (f"It becomes G for {place.below}: the same three steps repeat there." if place.below else
-                  f"Layer {l}'s input is the data, which nothing trains, so this gradient updates nothing; it still "
-                  "shows how sensitive the loss is to each feature of each sample.")
+        if place.below is None:
+            onward = (f"Layer {l}'s input is the data, which nothing trains, so this gradient updates nothing; it "
+                      "still shows how sensitive the loss is to each feature of each sample.")
+        elif place.below_starts_layer:
+            onward = f"It becomes G for {place.below}: the same three steps repeat there."
+        else:
+            onward = f"It goes back through {place.below} next, on its way to layer {l - 1}'s weights."
         dX = pretty_name(place.gradient_out)
         writer.add(f"backward.{l}.input", "input", "backward", l, Words(
             f"Layer {l} · {dX} = {target}",

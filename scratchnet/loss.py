@@ -20,8 +20,7 @@ from scratchnet.operation import LossHead, LossPhases
 class MeanSquaredError(LossHead):
     """L = mean((ŷ − y)²), and ∂L/∂ŷ = 2·(ŷ − y)/N where backpropagation starts."""
 
-    gradient_name = "dL/dŷ"
-    gradient_legend = "∂L/∂ŷ, the loss gradient: where backpropagation starts"
+    quadratic = True
 
     # Set by compute_loss and backward; absent (AttributeError), never None, until they have run.
     logits: np.ndarray

@@ -14,12 +14,17 @@ from typing import Protocol, cast
 
 import numpy as np
 
+from scratchnet.activation import ACTIVATIONS
 from scratchnet.debugger.names import pretty_name
 from scratchnet.debugger.tape import PhaseWriter
 from scratchnet.layer import DenseLayer
 from scratchnet.loss import MeanSquaredError
 from scratchnet.operation import Arrays, ChainOperation, LossHead, Place, Trainable, UpdateRule
 from scratchnet.optimizer import GradientDescent
+from scratchnet.softmax import SoftmaxCrossEntropy
+
+LOSSES: dict[str, type[LossHead]] = {"mse": MeanSquaredError, "cross-entropy": SoftmaxCrossEntropy}
+"""By the name the command line takes."""
 
 Parameters = list[tuple[np.ndarray, np.ndarray]]
 """(W, b) of each trainable layer, first to last."""
@@ -49,10 +54,20 @@ class DenseNetwork:
         self._trainable = cast(list[Trainable], [layer for layer in self.layers if layer.trainable])
 
     @classmethod
-    def initialise(cls, sizes: Sequence[int], rng: np.random.Generator, dtype: np.dtype | str = "float64") -> DenseNetwork:
-        """`sizes` runs input → output, e.g. (4, 8, 4, 1) for three layers."""
+    def initialise(cls, sizes: Sequence[int], rng: np.random.Generator, dtype: np.dtype | str = "float64",
+                   activations: Sequence[str] = (), loss: str = "mse") -> DenseNetwork:
+        """`sizes` runs input → output, e.g. (4, 8, 4, 1) for three layers; `activations` names one per hidden
+        layer (relu, tanh, sigmoid, leaky_relu or none; missing ones are none: the article's network); `loss` is
+        mse or cross-entropy (softmax on the output layer). Weights are drawn as the article draws them whatever
+        the activations, so a seed gives the same initial weights for every choice."""
         dtype = np.dtype(dtype)
-        return cls([DenseLayer.initialise(n_in, n_out, rng, dtype) for n_in, n_out in zip(sizes, sizes[1:])])
+        layers: list[ChainOperation] = []
+        for number, (n_in, n_out) in enumerate(zip(sizes, sizes[1:]), 1):
+            layers.append(DenseLayer.initialise(n_in, n_out, rng, dtype))
+            activation = activations[number - 1] if number - 1 < len(activations) else "none"
+            if activation != "none" and number < len(sizes) - 1:
+                layers.append(ACTIVATIONS[activation]())
+        return cls(layers, LOSSES[loss]())
 
     @property
     def sizes(self) -> tuple[int, ...]:
@@ -120,16 +135,17 @@ class DenseNetwork:
             numbers.append(max(number, 1))
         outputs = [layer.output_name(n) for layer, n in zip(self.layers, numbers)]
         gradients_out = [layer.gradient_name(n) for layer, n in zip(self.layers, numbers)]
-        gradients_in = [*gradients_out[1:], self.loss_head.gradient_name]
+        gradients_in = [*gradients_out[1:], self.loss_head.gradient_name_for(outputs[-1])]
         linear = all(layer.linear for layer in self.layers)
         last = len(self.layers) - 1
         places = []
         for i, n in enumerate(numbers):
-            legend = (self.loss_head.gradient_legend if i == last else
+            legend = (self.loss_head.gradient_legend_for(outputs[-1]) if i == last else
                       f"{pretty_name(gradients_in[i])}, the gradient {self.layers[i + 1].who(numbers[i + 1])} passed back")
+            below = None if i == 0 else self.layers[i - 1]
             places.append(Place(n, number, "X" if i == 0 else outputs[i - 1], outputs[i], gradients_in[i],
-                                gradients_out[i], legend, None if i == 0 else self.layers[i - 1].who(numbers[i - 1]),
-                                linear))
+                                gradients_out[i], legend, None if below is None else below.who(numbers[i - 1]),
+                                below is not None and below.starts_layer, linear))
         return places
 
     def describe(self, writer: PhaseWriter, X: np.ndarray, y: np.ndarray, learning_rate: float,
@@ -169,31 +185,42 @@ class ReplayedForward:
     X: np.ndarray
     y: np.ndarray
 
-    def loss_around(self, name: str) -> tuple[np.ndarray, Callable[[np.ndarray], np.ndarray],
+    @property
+    def quadratic(self) -> bool:
+        """Whether the loss is a quadratic in any single entry (linear layers, squared error): then a central
+        difference is exact, and one step is enough."""
+        return all(layer.linear for layer in self.layers) and self.loss.quadratic
+
+    def loss_around(self, name: str) -> tuple[np.ndarray, Callable[[np.ndarray], tuple[np.ndarray, bytes]],
                                               Callable[[np.ndarray, np.ndarray], float]]:
-        """(a float64 copy of matrix `name`, the prediction made from a changed copy of it,
-        L(prediction up) − L(prediction down))."""
+        """(a float64 copy of matrix `name`, the prediction made from a changed copy of it with the side of every
+        kink it fell on (ReLU inputs above 0 or not, packed), L(prediction up) − L(prediction down))."""
         X, y = self.X.astype(np.float64), self.y.astype(np.float64)
         layers = [layer.rebuilt(tuple(p.astype(np.float64) for p in layer.parameters())) for layer in self.layers]
 
         def difference(up: np.ndarray, down: np.ndarray) -> float:
             return self.loss.loss_difference(up, down, y)
 
+        def run(chain: Sequence[ChainOperation], value: np.ndarray) -> tuple[np.ndarray, bytes]:
+            prediction = np.array(run_forward(chain, value))  # a copy even when no operation runs
+            sides = b"".join(layer.kink_sides() for layer in chain)
+            return prediction, sides
+
         if name in self.owners:
             i, j = self.owners[name]
             point = layers[i].parameters()[j].copy()
 
-            def predict(changed: np.ndarray) -> np.ndarray:
+            def predict(changed: np.ndarray) -> tuple[np.ndarray, bytes]:
                 parameters = list(layers[i].parameters())
                 parameters[j] = changed
-                return run_forward([*layers[:i], layers[i].rebuilt(tuple(parameters)), *layers[i + 1:]], X)
+                return run([*layers[:i], layers[i].rebuilt(tuple(parameters)), *layers[i + 1:]], X)
 
             return point, predict, difference
         start = self.inputs.index(name)
         point = np.array(run_forward(layers[:start], X))
 
-        def predict_from(changed: np.ndarray) -> np.ndarray:
-            return np.array(run_forward(layers[start:], changed))  # a copy even when no operation runs
+        def predict_from(changed: np.ndarray) -> tuple[np.ndarray, bytes]:
+            return run(layers[start:], changed)
 
         return point, predict_from, difference
 

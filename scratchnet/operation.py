@@ -42,6 +42,8 @@ class Place:
     """How the phases say what G is, after "G = ∂L/∂<output> = "."""
     below: str | None
     """Who receives gradient_out ("layer 1"), or None when the input is the data."""
+    below_starts_layer: bool
+    """Whether that is a layer's first operation (a dense layer) rather than, say, an activation."""
     linear: bool
     """Whether the whole network is linear (no activation anywhere)."""
 
@@ -80,6 +82,11 @@ class ChainOperation:
         """The arrays the update rule moves (none for most operations)."""
         return ()
 
+    def kink_sides(self) -> bytes:
+        """For an operation whose derivative jumps (ReLU at 0): which side of the jump each input of the last
+        forward pass fell on, packed. A finite difference whose two ends differ here spans the jump."""
+        return b""
+
     def rebuilt(self, parameters: Arrays) -> ChainOperation:
         """A fresh operation like this one, with these parameters and nothing remembered."""
         raise NotImplementedError
@@ -108,12 +115,21 @@ class LossPhases:
 class LossHead:
     """The prediction against the target: the loss, and the gradient where backpropagation starts."""
 
-    gradient_name: ClassVar[str]
-    """The tape's name of the gradient `backward` returns (dL/dŷ)."""
-    gradient_legend: ClassVar[str]
+    gradient_name: ClassVar[str] = "dL/dŷ"
+    """The tape's name of the gradient `backward` returns, when it does not depend on the prediction's name."""
+    gradient_legend: ClassVar[str] = "∂L/∂ŷ, the loss gradient: where backpropagation starts"
     """How the last layer's phases say what that gradient is."""
     phases: ClassVar[LossPhases]
+    quadratic: ClassVar[bool] = False
+    """Whether the loss is a quadratic function of the prediction (squared error)."""
     loss: np.floating
+
+    def gradient_name_for(self, prediction: str) -> str:
+        """The tape's name of the gradient `backward` returns, given what the prediction is called (Z3)."""
+        return self.gradient_name
+
+    def gradient_legend_for(self, prediction: str) -> str:
+        return self.gradient_legend
 
     def compute_loss(self, logits: np.ndarray, target: np.ndarray) -> np.floating:
         raise NotImplementedError

@@ -70,9 +70,17 @@ class Explanation:
     divisor: int = 1
     """What the joined terms are divided by before the constant is added: N for a mean (the prefix or
     suffix says so in words)."""
+    layout: Callable[[list[str]], str] | None = None
+    """For a calculation that is not a sum of products (max(0, z), a softmax): writes the body from the
+    written operands, in `operands` order."""
+    worked: Callable[..., float] | None = None
+    """With `layout`: the calculation a person does on the written operands (max(0, z), e^z/Σe^z)."""
 
     def text(self, fmt: Callable[[float], str], total_fmt: Callable[[float], str] | None = None) -> str:
         """The one-line expansion: cell = formula = terms = total. `total_fmt` writes the total (default: fmt)."""
+        if self.layout is not None:
+            body = self.layout([f"({fmt(number).strip()})" for number in self.operands])
+            return f"{self.cell} = {self.formula} = {body} = {(total_fmt or fmt)(self.total).strip()}"
         pieces = ["·".join(f"({fmt(f).strip()})" for f in term.factors) for term in self.terms]
         if self.n_terms > len(self.terms):
             pieces.append("…")
@@ -94,7 +102,10 @@ class Explanation:
 
     def by_hand(self, *operands: Fraction) -> Fraction:
         """The written calculation worked from `operands` (as `operands` lists them): what a person gets.
-        Exact when given Fractions, which is how the inspector checks that its written digits suffice."""
+        Exact when given Fractions, which is how the inspector checks that its written digits suffice (a
+        calculation with e^ or log is worked in floats, then taken exactly)."""
+        if self.worked is not None:
+            return Fraction(self.worked(*map(float, operands)))
         values = iter(operands)
         total = Fraction(0)
         for position, term in enumerate(self.terms):

@@ -10,12 +10,12 @@ def subscript(number: int) -> str:
 
 
 def ascii_name(name: str) -> str:
-    """`dL/dŷ` → `dL_dyhat`, `W1'` → `W1_new`: safe in TOML, flags and widget ids."""
+    """`dL/dŷ` → `dL_dyhat`, `dL/dZ3` → `dL_dZ3`, `W1'` → `W1_new`: safe in TOML, flags and widget ids."""
     if name == "dL/dŷ":
         return "dL_dyhat"
     if name.endswith("'"):
         return name[:-1] + "_new"
-    return name
+    return name.replace("/", "_")
 
 
 def canonical_name(alias: str) -> str:
@@ -24,6 +24,8 @@ def canonical_name(alias: str) -> str:
         return "dL/dŷ"
     if alias.endswith("_new"):
         return alias[: -len("_new")] + "'"
+    if alias.startswith("dL_d"):
+        return "dL/d" + alias[len("dL_d"):]
     return alias
 
 

@@ -48,7 +48,10 @@ class ForwardModel(Protocol):
     """The iteration's forward pass, replayable from any matrix it read or made: what the gradient
     check perturbs. `DenseNetwork` provides it; the tape only carries it."""
 
-    def loss_around(self, name: str) -> tuple[np.ndarray, Callable[[np.ndarray], np.ndarray],
+    @property
+    def quadratic(self) -> bool: ...
+
+    def loss_around(self, name: str) -> tuple[np.ndarray, Callable[[np.ndarray], tuple[np.ndarray, bytes]],
                                               Callable[[np.ndarray, np.ndarray], float]]: ...
 
 
