@@ -35,16 +35,25 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
-def _hidden(text: str) -> tuple[int, ...]:
+ACTIVATION_NAMES = ("relu", "tanh", "sigmoid", "leaky_relu", "none")
+
+
+def _hidden(text: str) -> tuple[tuple[int, str | None], ...]:
+    """`8,4` or `16:relu,8:tanh`: each hidden layer's size and, if given, its own activation."""
     if text.strip() == "":
         return ()
-    sizes = []
+    layers: list[tuple[int, str | None]] = []
     for part in text.split(","):
-        part = part.strip()
-        if not (part.isascii() and part.isdigit()) or int(part) < 1:
-            raise argparse.ArgumentTypeError(f"hidden sizes must be positive integers, like 8,4 (got {text!r})")
-        sizes.append(int(part))
-    return tuple(sizes)
+        size, _, activation = part.strip().partition(":")
+        size, activation = size.strip(), activation.strip()
+        if not (size.isascii() and size.isdigit()) or int(size) < 1:
+            raise argparse.ArgumentTypeError(f"hidden sizes must be positive integers, like 8,4 or 16:relu,8:tanh "
+                                             f"(got {text!r})")
+        if activation and activation not in ACTIVATION_NAMES:
+            raise argparse.ArgumentTypeError(f"{activation!r} is not an activation (choose from "
+                                             f"{', '.join(ACTIVATION_NAMES)}; got {text!r})")
+        layers.append((int(size), activation or None))
+    return tuple(layers)
 
 
 def _real(not_a_number: str, out_of_range: str, allow_zero: bool = False) -> Callable[[str], float]:
@@ -82,7 +91,12 @@ def _integer(minimum: int, what: str) -> Callable[[str], int]:
 def _shared_flags() -> _Parser:
     shared = _Parser(add_help=False, argument_default=argparse.SUPPRESS)
     run = shared.add_argument_group("the run")
-    run.add_argument("--hidden", type=_hidden, metavar="8,4", help="hidden layer sizes (default 8,4)")
+    run.add_argument("--hidden", type=_hidden, metavar="8,4",
+                     help="hidden layer sizes (default 8,4), each with its own activation if wanted: 16:relu,8:tanh")
+    run.add_argument("--activation", choices=ACTIVATION_NAMES,
+                     help="activation after every hidden layer without its own (default none: the article's network)")
+    run.add_argument("--loss", choices=("mse", "cross-entropy"),
+                     help="mse (default for a numeric target) or cross-entropy, with softmax (default for classes)")
     run.add_argument("--lr", type=_learning_rate, metavar="η", help="learning rate (default 0.01)")
     run.add_argument("--samples", type=_integer(2, "--samples"), metavar="N",
                      help="generated samples (default 1000)")
@@ -182,8 +196,12 @@ def parse(argv: Sequence[str]) -> tuple[argparse.Namespace, RunConfig]:
     elif "target" in given:
         raise UsageError("--target needs --data (the generated data's target is the price)")
     defaults = RunConfig()
+    layers = given.get("hidden", tuple((size, None) for size in defaults.hidden))
+    everywhere = given.get("activation", "none")
     config = RunConfig(
-        hidden=given.get("hidden", defaults.hidden),
+        hidden=tuple(size for size, _ in layers),
+        activations=tuple(activation or everywhere for _, activation in layers),
+        loss=given.get("loss"),
         learning_rate=given.get("lr", defaults.learning_rate),
         samples=given.get("samples", defaults.samples),
         seed=given.get("seed", defaults.seed),
@@ -196,7 +214,7 @@ def parse(argv: Sequence[str]) -> tuple[argparse.Namespace, RunConfig]:
     return args, config
 
 
-RUN_FLAGS = ("hidden", "lr", "samples", "seed", "noise", "epochs", "dtype", "data", "target")
+RUN_FLAGS = ("hidden", "activation", "loss", "lr", "samples", "seed", "noise", "epochs", "dtype", "data", "target")
 
 
 def _out_folder(out: Path) -> Path:

@@ -6,7 +6,7 @@ the same way, from one `RunConfig`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -17,6 +17,10 @@ from scratchnet.data import DEFAULT_NOISE, NoiseOverflow
 @dataclass(frozen=True)
 class RunConfig:
     hidden: tuple[int, ...] = (8, 4)
+    activations: tuple[str, ...] = ()
+    """One per hidden layer (relu, tanh, sigmoid, leaky_relu, none): given fewer, the rest are none."""
+    loss: str | None = None
+    """mse or cross-entropy; None: what the data calls for (build_run settles it)."""
     learning_rate: float = 0.01
     samples: int = 1000
     seed: int = 0
@@ -39,7 +43,18 @@ class RunConfig:
             "target": self.target,
             "samples": None if self.data else self.samples,
             "noise": None if self.data else self.noise,
+            "activations": list(self.layer_activations),
+            "loss": self.loss,
         }
+
+    def __post_init__(self) -> None:
+        # One activation per hidden layer, always: `none` where none was given, so equal runs compare equal.
+        full = tuple(self.activations[:len(self.hidden)]) + ("none",) * (len(self.hidden) - len(self.activations))
+        object.__setattr__(self, "activations", full)
+
+    @property
+    def layer_activations(self) -> tuple[str, ...]:
+        return self.activations
 
 
 @dataclass
@@ -69,5 +84,7 @@ def build_run(config: RunConfig) -> Run:
                             f"--samples, use --noise at most {error.bound_text}") from None
     dataset = dataset.astype(config.dtype)
     sizes = (dataset.X.shape[1], *config.hidden, dataset.y.shape[1])
-    network = DenseNetwork.initialise(sizes, weight_rng, config.dtype)
+    loss = config.loss or "mse"
+    config = replace(config, loss=loss)
+    network = DenseNetwork.initialise(sizes, weight_rng, config.dtype, config.activations, loss)
     return Run(config, dataset, network, network.parameters)

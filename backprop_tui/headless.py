@@ -94,7 +94,7 @@ def _built(config: RunConfig) -> Run:
     return run
 
 
-def _record(config: RunConfig, epoch: int) -> tuple[Tape, tuple[int, float] | None]:
+def _record(config: RunConfig, epoch: int) -> tuple[Tape, tuple[int, float] | None, RunConfig]:
     """Run `epoch` fast epochs (all of them, even past a divergence: the tape asked for is
     epoch `epoch`'s), then record the next; also report where it first diverged, if it did."""
     run = _built(config)
@@ -110,15 +110,15 @@ def _record(config: RunConfig, epoch: int) -> tuple[Tape, tuple[int, float] | No
     with np.errstate(all="ignore"):
         loss = run.network.step(X, y, config.learning_rate, record=recorder)
     if ran.diverged_at is not None:
-        return recorder.tape, (ran.diverged_at, ran.losses[ran.diverged_at])
+        return recorder.tape, (ran.diverged_at, ran.losses[ran.diverged_at]), run.config
     if diverged(loss, ran.losses[0] if ran.losses else loss):
-        return recorder.tape, (epoch, loss)
-    return recorder.tape, None
+        return recorder.tape, (epoch, loss), run.config
+    return recorder.tape, None, run.config
 
 
 def run_trace(args: argparse.Namespace, config: RunConfig) -> int:
     epoch = getattr(args, "epoch", 0)
-    tape, diverged_at = _record(config, epoch)
+    tape, diverged_at, config = _record(config, epoch)  # the run's own config: its loss settled by the data
     output_format = getattr(args, "format", "text")
     if output_format == "json":
         print(trace_json(config, tape))
@@ -148,7 +148,7 @@ def run_train(args: argparse.Namespace, config: RunConfig) -> int:
     every = getattr(args, "every", 20)
     if getattr(args, "format", "text") == "json":
         document = {
-            "config": config.as_dict(run.sizes),
+            "config": run.config.as_dict(run.sizes),
             "losses": [json_loss(loss) for loss in history.losses],
             "diverged_at": history.diverged_at,
         }

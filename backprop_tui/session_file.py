@@ -14,7 +14,7 @@ import os
 import re
 import tomllib
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -26,18 +26,21 @@ from backprop_tui.toml_writer import decode_error, dumps, locate, where
 from scratchnet.debugger.names import ascii_name, canonical_name
 
 VERSION = 1
+ACTIVATION_NAMES = ("relu", "tanh", "sigmoid", "leaky_relu", "none")
+LOSS_NAMES = ("mse", "cross-entropy")
 THEME_NAMES = ("dark", "light", "high-contrast", "monochrome")
 DTYPES = ("float64", "float32")
-PHASE_KEY = re.compile(r"forward\.[1-9]\d*|error|loss|loss_gradient|backward\.[1-9]\d*\.(weight|bias|input)"
-                       r"|update\.[1-9]\d*")
-MATRIX_ALIAS = re.compile(r"X|y|error|squared_error|loss|dL_dyhat|[WbZ][1-9]\d*|d[WbX][1-9]\d*|[Wb][1-9]\d*_new")
+PHASE_KEY = re.compile(r"forward\.[1-9]\d*|activation\.[1-9]\d*|softmax|error|loss|loss_gradient"
+                       r"|backward\.[1-9]\d*\.(weight|bias|input|activation)|update\.[1-9]\d*")
+MATRIX_ALIAS = re.compile(r"X|y|P|error|squared_error|sample_loss|loss|dL_dyhat|dL_dZ[1-9]\d*|[WbZA][1-9]\d*"
+                          r"|d[WbXZ][1-9]\d*|[Wb][1-9]\d*_new")
 """The ASCII aliases of the canonical matrix names (DESIGN.md)."""
 Cell = tuple[int, int]
 
 _KEYS = {
     None: ("version", "data", "network", "training", "view", "keys", "position", "pin"),
     "data": ("source", "samples", "noise", "path", "target", "sha256"),
-    "network": ("hidden", "dtype", "seed"),
+    "network": ("hidden", "activations", "loss", "dtype", "seed"),
     "training": ("learning_rate", "epochs"),
     "view": ("theme",),
     "position": ("epoch", "phase", "matrix", "cell"),
@@ -109,7 +112,10 @@ def _document(session: SessionFile, path: Path) -> dict:
     return {
         "version": VERSION,
         "data": data,
-        "network": {"hidden": list(config.hidden), "dtype": config.dtype, "seed": config.seed},
+        "network": {"hidden": list(config.hidden),  # the article's network is written as before activations existed
+                    **({"activations": list(config.activations)} if set(config.activations) - {"none"} else {}),
+                    **({} if config.loss is None else {"loss": config.loss}), "dtype": config.dtype,
+                    "seed": config.seed},
         "training": {"learning_rate": float(config.learning_rate), "epochs": config.epochs},
         "view": {"theme": session.theme},
         "keys": dict(session.keys) or None,
@@ -249,6 +255,13 @@ def _run_config(reader: _Reader, path: Path) -> tuple[RunConfig, str | None]:
     hidden = reader.get("network", "hidden", list, list(defaults.hidden))
     if not all(_is_int(size) and size >= 1 for size in hidden):
         raise reader.fail("network", "hidden", "hidden must be a list of positive whole numbers, like [8, 4]")
+    activations = reader.get("network", "activations", list, ["none"] * len(hidden))
+    if len(activations) != len(hidden) or not all(name in ACTIVATION_NAMES for name in activations):
+        raise reader.fail("network", "activations", f"activations must list one of {', '.join(ACTIVATION_NAMES)} "
+                          f"per hidden layer ({len(hidden)} here)")
+    loss = reader.get("network", "loss", str, None)
+    if loss is not None and loss not in LOSS_NAMES:
+        raise reader.fail("network", "loss", f"loss must be {' or '.join(LOSS_NAMES)} (got {loss!r})")
     dtype = reader.get("network", "dtype", str, defaults.dtype)
     if dtype not in DTYPES:
         raise reader.fail("network", "dtype", f"dtype must be {' or '.join(DTYPES)} (got {dtype!r})")
@@ -261,7 +274,8 @@ def _run_config(reader: _Reader, path: Path) -> tuple[RunConfig, str | None]:
     epochs = reader.get("training", "epochs", int, defaults.epochs)
     if epochs < 0:
         raise reader.fail("training", "epochs", f"epochs must be ≥ 0 (got {epochs})")
-    config = RunConfig(hidden=tuple(hidden), learning_rate=learning_rate, samples=samples, seed=seed, noise=noise,
+    config = RunConfig(hidden=tuple(hidden), activations=tuple(activations), loss=loss, learning_rate=learning_rate,
+                       samples=samples, seed=seed, noise=noise,
                        epochs=epochs, dtype=dtype, data=csv, target=target)
     return config, sha
 
@@ -351,7 +365,7 @@ def check_data(session_file: SessionFile, path: Path | str | None = None) -> Non
                            f"(sha256 {str(session_file.data_sha256)[:12]}… then, {now[:12]}… now)")
 
 
-_FLAG_FIELDS = {"hidden": "hidden", "lr": "learning_rate", "samples": "samples", "seed": "seed", "noise": "noise",
+_FLAG_FIELDS = {"hidden": "hidden", "activation": "activations", "loss": "loss", "lr": "learning_rate", "samples": "samples", "seed": "seed", "noise": "noise",
                 "epochs": "epochs", "dtype": "dtype", "data": "data", "target": "target"}
 
 
@@ -370,7 +384,19 @@ def merge_flags(session_file: SessionFile, given: dict[str, object], path: Path 
                                f"({name})")
         if flag == "target" and config.data is None:
             raise SessionError(f"--target {value} does not apply: the session file uses generated data ({name})")
-        if flag == "data":
+        if flag == "loss" and saved is None:  # a file from before losses could be chosen: the flag decides
+            config = replace(config, loss=str(value))
+            continue
+        if flag == "hidden":  # (size, own activation or None) per layer, as the command line parsed them
+            layers: tuple[tuple[int, str | None], ...] = tuple(value)  # type: ignore[arg-type]
+            same = tuple(size for size, _ in layers) == config.hidden and all(
+                own is None or own == saved_own for (_, own), saved_own in zip(layers, config.layer_activations))
+            value = ",".join(f"{size}:{own}" if own else str(size) for size, own in layers)
+            theirs = f"hidden layers {_show(config.hidden)} ({', '.join(config.layer_activations)})"
+        elif flag == "activation":
+            same = all(own == value for own in config.layer_activations)
+            theirs = f"activations {', '.join(config.layer_activations)}"
+        elif flag == "data":
             same = saved is not None and Path(str(value)).resolve() == Path(saved).resolve()
             theirs = "generated data" if saved is None else f"data {saved}"
         else:

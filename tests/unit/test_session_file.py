@@ -272,7 +272,7 @@ def test_contradicting_flags_are_errors(tmp_path):
     with pytest.raises(SessionError) as error:
         merge_flags(loaded, {"lr": 0.05})
     assert str(error.value) == f"--lr 0.05 contradicts the session file's learning rate 0.01 ({path})"
-    cases = {"hidden": ((8,), "hidden 8,4"), "seed": (1, "seed 0"), "epochs": (3, "epochs 125"),
+    cases = {"hidden": (((8, None),), "hidden layers 8,4"), "activation": ("relu", "activations none, none"), "seed": (1, "seed 0"), "epochs": (3, "epochs 125"),
              "dtype": ("float32", "dtype float64"), "samples": (10, "samples 1000"), "noise": (1.0, "noise 30000"),
              "data": ("h.csv", "generated data")}
     for flag, (value, words) in cases.items():
@@ -287,7 +287,7 @@ def test_flags_equal_to_the_file_are_fine(tmp_path):
     save_session(path, generated_session())
     loaded = load_session(path)
     config = loaded.config
-    given = {"hidden": (5, 3, 2), "lr": 0.0123456789, "samples": 321, "seed": 7, "noise": 12345.5, "epochs": 9,
+    given = {"hidden": ((5, None), (3, "none"), (2, None)), "activation": "none", "lr": 0.0123456789, "samples": 321, "seed": 7, "noise": 12345.5, "epochs": 9,
              "dtype": "float32", "speed": 3.0, "theme": "dark"}
     assert merge_flags(loaded, given) == config
     assert merge_flags(loaded, {}) == config
@@ -362,4 +362,16 @@ def test_very_deep_nesting_is_a_session_error(tmp_path):
     path = tmp_path / "s.toml"
     path.write_text("x = " + "[" * 5000 + "]" * 5000 + "\n")
     with pytest.raises(SessionError):
+        load_session(path)
+
+
+def test_round_trip_of_a_session_with_activations_and_cross_entropy(tmp_path):
+    path = tmp_path / "session.toml"
+    session = generated_session(config=RunConfig(hidden=(6, 3), activations=("relu", "tanh"), loss="cross-entropy"))
+    save_session(path, session)
+    assert load_session(path) == session
+    network = tomllib.loads(path.read_text())["network"]
+    assert network["activations"] == ["relu", "tanh"] and network["loss"] == "cross-entropy"
+    path.write_text(path.read_text().replace('"tanh"', '"swish"'))
+    with pytest.raises(SessionError, match="activations must list one of relu, tanh"):
         load_session(path)
