@@ -9,5 +9,5 @@ ARTICLE_LOSSES = {0: 14.3718, 20: 0.1922, 40: 0.0149, 60: 0.0052, 80: 0.0037, 10
 
 def is_article_setup(config: RunConfig) -> bool:
     """The article's network and data (any seed): 4→8→4→1, η = 0.01, 1000 generated samples."""
-    return (config.data is None and config.hidden == (8, 4) and config.learning_rate == 0.01
-            and config.samples == 1000)
+    return (config.data is None and config.dataset == "houses" and config.hidden == (8, 4)
+            and config.learning_rate == 0.01 and config.samples == 1000)

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 from backprop_tui import __version__
 from backprop_tui.config import RunConfig
+from scratchnet.datasets import DATASET_NAMES
 
 if TYPE_CHECKING:
     from backprop_tui.app import BackpropApp
@@ -71,7 +72,7 @@ def _real(not_a_number: str, out_of_range: str, allow_zero: bool = False) -> Cal
 
 
 _learning_rate = _real("the learning rate must be a number", "the learning rate must be a finite number above 0")
-_noise = _real("the noise must be a number of dollars", "the noise must be a finite number ≥ 0", allow_zero=True)
+_noise = _real("the noise must be a number", "the noise must be a finite number ≥ 0", allow_zero=True)
 _pace = _real("--speed is epochs per second or 'max'", "--speed must be a finite number above 0, or 'max'")
 
 
@@ -98,14 +99,22 @@ def _shared_flags() -> _Parser:
     run.add_argument("--loss", choices=("mse", "cross-entropy"),
                      help="mse (default for a numeric target) or cross-entropy, with softmax (default for classes)")
     run.add_argument("--lr", type=_learning_rate, metavar="η", help="learning rate (default 0.01)")
+    run.add_argument("--dataset", choices=DATASET_NAMES, metavar="NAME",
+                     help="generated data: houses (default, the article's prices), or the classification sets "
+                          "circle, xor, gauss, moons (2 classes), spiral (3 classes)")
     run.add_argument("--samples", type=_integer(2, "--samples"), metavar="N",
-                     help="generated samples (default 1000)")
+                     help="generated samples (default 1000 houses, 600 spiral, 500 the others)")
     run.add_argument("--seed", type=_integer(0, "--seed"), metavar="S", help="random seed (default 0)")
-    run.add_argument("--noise", type=_noise, metavar="$", help="price noise std in dollars (default 30000)")
+    run.add_argument("--noise", type=_noise, metavar="σ",
+                     help="the data's spread: price noise std in dollars for houses (default 30000), the points' "
+                          "std for the others (default 0.05; gauss 0.5, moons 0.1)")
     run.add_argument("--epochs", type=_integer(0, "--epochs"), metavar="N", help="epochs to train (default 125)")
     run.add_argument("--dtype", choices=("float64", "float32"), help="float64 (default) or float32")
-    run.add_argument("--data", metavar="FILE.csv", help="train on your own CSV instead of generated prices")
-    run.add_argument("--target", metavar="COLUMN", help="the CSV column to predict (default: the last)")
+    run.add_argument("--data", metavar="FILE.csv", help="train on your own CSV instead of generated data")
+    run.add_argument("--target", metavar="COLUMN", help="the CSV column to predict (default: the last); text "
+                     "labels make it classification")
+    run.add_argument("--labels", action="store_true",
+                     help="the CSV's target holds class labels even where they are whole numbers")
     app_flags = shared.add_argument_group("the app")
     app_flags.add_argument("--speed", type=_speed, metavar="N|max",
                            help="training pace in epochs per second (default 25), or max")
@@ -190,31 +199,36 @@ def parse(argv: Sequence[str]) -> tuple[argparse.Namespace, RunConfig]:
     args = build_parser().parse_args(list(argv))
     given = vars(args)
     if "data" in given:
-        clashes = [flag for flag in ("samples", "noise") if flag in given]
+        clashes = [flag for flag in ("samples", "noise", "dataset") if flag in given]
         if clashes:
             raise UsageError(f"--data cannot be combined with --{clashes[0]} (those describe generated data)")
     elif "target" in given:
-        raise UsageError("--target needs --data (the generated data's target is the price)")
+        raise UsageError("--target needs --data (the generated data's target is the price or the class)")
+    elif "labels" in given:
+        raise UsageError("--labels needs --data (it reads a CSV's target column as class labels)")
     defaults = RunConfig()
     layers = given.get("hidden", tuple((size, None) for size in defaults.hidden))
     everywhere = given.get("activation", "none")
+    generated = {flag: given[flag] for flag in ("samples", "noise") if flag in given}  # else the data set's own
     config = RunConfig(
         hidden=tuple(size for size, _ in layers),
         activations=tuple(activation or everywhere for _, activation in layers),
         loss=given.get("loss"),
         learning_rate=given.get("lr", defaults.learning_rate),
-        samples=given.get("samples", defaults.samples),
         seed=given.get("seed", defaults.seed),
-        noise=given.get("noise", defaults.noise),
         epochs=given.get("epochs", defaults.epochs),
         dtype=given.get("dtype", defaults.dtype),
         data=given.get("data"),
         target=given.get("target"),
+        dataset=given.get("dataset", defaults.dataset),
+        labels=given.get("labels", defaults.labels),
+        **generated,
     )
     return args, config
 
 
-RUN_FLAGS = ("hidden", "activation", "loss", "lr", "samples", "seed", "noise", "epochs", "dtype", "data", "target")
+RUN_FLAGS = ("hidden", "activation", "loss", "lr", "samples", "seed", "noise", "epochs", "dtype", "data", "target",
+             "dataset", "labels")
 
 
 def _out_folder(out: Path) -> Path:

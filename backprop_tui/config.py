@@ -7,11 +7,13 @@ the same way, from one `RunConfig`.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import cast
 
 import numpy as np
 
-from scratchnet import DataError, Dataset, DenseNetwork, load_csv, make_house_prices, make_rngs
-from scratchnet.data import DEFAULT_NOISE, NoiseOverflow
+from scratchnet import DataError, Dataset, DenseNetwork, load_csv, make_rngs
+from scratchnet.data import NoiseOverflow
+from scratchnet.datasets import DATASETS, make_dataset
 
 
 @dataclass(frozen=True)
@@ -22,16 +24,34 @@ class RunConfig:
     loss: str | None = None
     """mse or cross-entropy; None: what the data calls for (build_run settles it)."""
     learning_rate: float = 0.01
-    samples: int = 1000
+    samples: int = None  # type: ignore[assignment]  # only as the default: __post_init__ makes it a number
+    """Generated samples. Left out: the data set's own default (1000 houses, 500 or 600 points)."""
     seed: int = 0
-    noise: float = DEFAULT_NOISE
+    noise: float = None  # type: ignore[assignment]  # only as the default: __post_init__ makes it a number
+    """The generated data's spread: price noise in dollars (houses), the points' std (the others).
+    Left out: the data set's own default."""
     epochs: int = 125
     dtype: str = "float64"
     data: str | None = None
     target: str | None = None
+    dataset: str = "houses"
+    """The generated data set (scratchnet.datasets.DATASETS); not used with `data`."""
+    labels: bool = False
+    """With `data`: the target column holds class labels, even where they are numbers."""
 
-    def as_dict(self, sizes: tuple[int, ...]) -> dict:
-        """The `config` object of `trace --format json`: enough to reproduce the run."""
+    def __post_init__(self) -> None:
+        spec = DATASETS.get(self.dataset, DATASETS["houses"])  # an unknown name fails in build_run, by name
+        if cast("int | None", self.samples) is None:  # typed int: that is what every reader sees
+            object.__setattr__(self, "samples", spec.samples)
+        if cast("float | None", self.noise) is None:
+            object.__setattr__(self, "noise", spec.noise)
+        # One activation per hidden layer, always: `none` where none was given, so equal runs compare equal.
+        full = tuple(self.activations[:len(self.hidden)]) + ("none",) * (len(self.hidden) - len(self.activations))
+        object.__setattr__(self, "activations", full)
+
+    def as_dict(self, sizes: tuple[int, ...], classes: tuple[str, ...] | None = None) -> dict:
+        """The `config` object of `trace --format json`: enough to reproduce the run. Keys are only ever
+        added: `classes` holds the class names of a classification run (null for a regression)."""
         return {
             "learning_rate": self.learning_rate,
             "dtype": self.dtype,
@@ -45,12 +65,10 @@ class RunConfig:
             "noise": None if self.data else self.noise,
             "activations": list(self.layer_activations),
             "loss": self.loss,
+            "dataset": None if self.data else self.dataset,
+            "labels": self.labels,
+            "classes": None if classes is None else list(classes),
         }
-
-    def __post_init__(self) -> None:
-        # One activation per hidden layer, always: `none` where none was given, so equal runs compare equal.
-        full = tuple(self.activations[:len(self.hidden)]) + ("none",) * (len(self.hidden) - len(self.activations))
-        object.__setattr__(self, "activations", full)
 
     @property
     def layer_activations(self) -> tuple[str, ...]:
@@ -75,16 +93,19 @@ def build_run(config: RunConfig) -> Run:
     """Raises scratchnet.DataError for data that cannot be used."""
     data_rng, weight_rng = make_rngs(config.seed)
     if config.data is not None:
-        dataset = load_csv(config.data, config.target)
+        dataset = load_csv(config.data, config.target, labels=config.labels)
     else:
         try:
-            dataset = make_house_prices(config.samples, config.noise, data_rng)
+            dataset = make_dataset(config.dataset, config.samples, config.noise, data_rng)
         except NoiseOverflow as error:
             raise DataError(f"--noise {config.noise:g} makes prices overflow: {error.reason}; with this --seed and "
                             f"--samples, use --noise at most {error.bound_text}") from None
     dataset = dataset.astype(config.dtype)
     sizes = (dataset.X.shape[1], *config.hidden, dataset.y.shape[1])
-    loss = config.loss or "mse"
+    loss = config.loss or ("cross-entropy" if dataset.is_classification else "mse")
+    if loss == "cross-entropy" and not dataset.is_classification:
+        raise DataError(f"--loss cross-entropy needs classes to predict, and {dataset.target_name} is a number: "
+                        "use --loss mse, or --labels if its whole numbers name classes")
     config = replace(config, loss=loss)
     network = DenseNetwork.initialise(sizes, weight_rng, config.dtype, config.activations, loss)
     return Run(config, dataset, network, network.parameters)

@@ -11,6 +11,7 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Callable
 
 import numpy as np
 
@@ -18,9 +19,10 @@ from backprop_tui import handout, memory
 from backprop_tui.article import ARTICLE_LOSSES, is_article_setup
 from backprop_tui.config import Run, RunConfig, build_run
 from backprop_tui.progress import EpochProgress
-from scratchnet import Tape, TapeRecorder, diverged, divergence_message, run_epochs, train
+from scratchnet import Tape, TapeRecorder, TrainingRun, diverged, divergence_message, run_epochs, train
 from scratchnet.debugger.names import pretty_name
 from scratchnet.debugger.tape import shape_text
+from scratchnet.labels import accuracy
 from scratchnet.training import EpochEnd
 
 EXIT_DIVERGED = 3
@@ -43,9 +45,10 @@ def json_loss(loss: float) -> float | None:
     return loss if np.isfinite(loss) else None
 
 
-def trace_json(config: RunConfig, tape: Tape) -> str:
+def trace_json(config: RunConfig, tape: Tape, classes: tuple[str, ...] | None = None) -> str:
+    """`classes`: the class names of a classification run's data (its `config` says them)."""
     document = {
-        "config": {**config.as_dict(tape.sizes), "epoch": tape.epoch},
+        "config": {**config.as_dict(tape.sizes, classes), "epoch": tape.epoch},
         "phases": [
             {
                 "key": phase.key,
@@ -94,7 +97,7 @@ def _built(config: RunConfig) -> Run:
     return run
 
 
-def _record(config: RunConfig, epoch: int) -> tuple[Tape, tuple[int, float] | None, RunConfig]:
+def _record(config: RunConfig, epoch: int) -> tuple[Run, Tape, tuple[int, float] | None]:
     """Run `epoch` fast epochs (all of them, even past a divergence: the tape asked for is
     epoch `epoch`'s), then record the next; also report where it first diverged, if it did."""
     run = _built(config)
@@ -110,18 +113,19 @@ def _record(config: RunConfig, epoch: int) -> tuple[Tape, tuple[int, float] | No
     with np.errstate(all="ignore"):
         loss = run.network.step(X, y, config.learning_rate, record=recorder)
     if ran.diverged_at is not None:
-        return recorder.tape, (ran.diverged_at, ran.losses[ran.diverged_at]), run.config
+        return run, recorder.tape, (ran.diverged_at, ran.losses[ran.diverged_at])
     if diverged(loss, ran.losses[0] if ran.losses else loss):
-        return recorder.tape, (epoch, loss), run.config
-    return recorder.tape, None, run.config
+        return run, recorder.tape, (epoch, loss)
+    return run, recorder.tape, None
 
 
 def run_trace(args: argparse.Namespace, config: RunConfig) -> int:
     epoch = getattr(args, "epoch", 0)
-    tape, diverged_at, config = _record(config, epoch)  # the run's own config: its loss settled by the data
+    run, tape, diverged_at = _record(config, epoch)
+    config = run.config  # the run's own: its loss settled by the data
     output_format = getattr(args, "format", "text")
     if output_format == "json":
-        print(trace_json(config, tape))
+        print(trace_json(config, tape, run.dataset.class_names))
     elif output_format == "markdown":
         print(handout.tape_markdown(tape))
     else:
@@ -140,25 +144,48 @@ def loss_rows(losses: list[float], every: int) -> list[tuple[int, float]]:
     return rows
 
 
+def train_with_accuracy(run: Run, epochs: int, after_epoch: Callable[[int], None]) -> tuple[TrainingRun, list[float]]:
+    """`train`, and for classification data the accuracy of each epoch: that of the parameters the epoch
+    started with, read from the logits of its own forward pass (argmax of the logits = argmax of P)."""
+    X, y = run.dataset.X, run.dataset.y
+    accuracies: list[float] = []
+
+    def tell(end: EpochEnd) -> bool:
+        accuracies.append(accuracy(end.network.logits, y))
+        after_epoch(end.epoch + 1)
+        return False
+
+    if not run.dataset.is_classification:
+        return train(run.network, X, y, run.config.learning_rate, epochs, after_epoch=after_epoch), []
+    return run_epochs(run.network, X, y, run.config.learning_rate, 0, epochs, after_epoch=tell), accuracies
+
+
+def _accuracy_text(value: float) -> str:
+    return f"{value:9.2%}" if np.isfinite(value) else f"{'nan':>9}"
+
+
 def run_train(args: argparse.Namespace, config: RunConfig) -> int:
     run = _built(config)
+    classification = run.dataset.is_classification
     with EpochProgress(config.epochs, "training") as progress:
-        history = train(run.network, run.dataset.X, run.dataset.y, config.learning_rate, config.epochs,
-                        after_epoch=progress)
+        history, accuracies = train_with_accuracy(run, config.epochs, progress)
     every = getattr(args, "every", 20)
     if getattr(args, "format", "text") == "json":
         document = {
-            "config": run.config.as_dict(run.sizes),
+            "config": run.config.as_dict(run.sizes, run.dataset.class_names),
             "losses": [json_loss(loss) for loss in history.losses],
             "diverged_at": history.diverged_at,
         }
+        if classification:
+            document["accuracy"] = [json_loss(value) for value in accuracies]
         print(json.dumps(document, allow_nan=False))
     else:
         article = ARTICLE_LOSSES if is_article_setup(config) else {}
-        print(f"{'Epoch':>6}  {'Loss':>10}" + ("     Article" if article else ""))
+        print(f"{'Epoch':>6}  {'Loss':>10}" + ("     Article" if article else "") + ("   Accuracy" if classification else ""))
         for epoch, loss in loss_rows(history.losses, every):
             text = f"{loss:10.4f}" if 1e-4 <= abs(loss) < 1e6 or loss == 0 else f"{loss:10.4g}"
             beside = f"  {article[epoch]:10.4f}" if epoch in article else ""
+            beside += f"  {_accuracy_text(accuracies[epoch])}" if classification else ""
             print(f"{epoch:>6}  {text}{beside}")
     if history.diverged_at is not None:
         print(f"backprop-tui: {divergence_message(history.diverged_at, history.losses[-1])}", file=sys.stderr)

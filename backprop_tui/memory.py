@@ -8,7 +8,8 @@ What the estimate counts, per sample, for the article's 4→8→4→1 network in
 tracemalloc at 1,000,000 samples; the constants below round these up):
 
 - generating the data peaks at 169 bytes (the raw columns, the noise, the price, standardizing);
-  the data kept are X and y, 40 bytes;
+  the data kept are X and y, 40 bytes; a 2-feature classification set (`--dataset`) peaks at 73 bytes
+  and keeps 2 features and K one-hot columns, so the same per-sample constant covers it;
 - one iteration's arrays, the tape (every Z, the error, its square, dL/dŷ, every dX): 256 bytes;
 - the next iteration, while the previous one is still held (the fast path, the app's training
   worker): 128 bytes more, two arrays as wide as the widest layer;
@@ -31,6 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from backprop_tui.config import RunConfig
+from scratchnet.datasets import DATASETS
 
 GENERATION_BYTES_PER_SAMPLE = 176
 """Peak while the house prices are generated and standardized (float64 throughout); measured 169."""
@@ -211,14 +213,17 @@ def check(config: RunConfig, purpose: str, epochs_kept: int = 1, epoch: int = 0,
     available = available_memory() if available is None else available
     if available is None:
         return
+    outputs = 1
     if config.data is None:
-        samples, features, csv_bytes = config.samples, 4, 0
+        spec = DATASETS.get(config.dataset, DATASETS["houses"])
+        samples, features, csv_bytes = config.samples, spec.features, 0
+        outputs = 1 if spec.classes is None else len(spec.classes)
     else:
         shape = _csv_shape(config.data)
         if shape is None:
             return
         csv_bytes, samples, features = shape
-    need = estimate(config, purpose, features, epochs_kept=epochs_kept, csv_bytes=csv_bytes, epoch=epoch)
+    need = estimate(config, purpose, features, outputs, epochs_kept=epochs_kept, csv_bytes=csv_bytes, epoch=epoch)
     total = need.total(samples)
     if total <= available:
         return
@@ -228,7 +233,7 @@ def check(config: RunConfig, purpose: str, epochs_kept: int = 1, epoch: int = 0,
         kept = f", and the app keeps a copy for each of {epochs_kept:,} epochs" if purpose == "app" else ""
         raise NotEnoughMemory(
             f"this run needs about {_size(total)} of memory {have}: --hidden {hidden} makes "
-            f"{parameter_count((features, *config.hidden, 1)):,} weights and biases ({_size(need.parameters)} a "
+            f"{parameter_count((features, *config.hidden, outputs)):,} weights and biases ({_size(need.parameters)} a "
             f"copy){kept}; use smaller hidden layers" + (" or fewer --epochs" if kept else ""))
     if config.data is not None:
         raise NotEnoughMemory(f"{config.data}: about {samples:,} rows need about {_size(total)} of memory to load and "

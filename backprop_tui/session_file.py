@@ -23,6 +23,7 @@ from backprop_tui.binding_ids import ALL_BINDING_IDS
 from backprop_tui.config import RunConfig
 from backprop_tui.text_file import read_text
 from backprop_tui.toml_writer import decode_error, dumps, locate, where
+from scratchnet.datasets import DATASETS
 from scratchnet.debugger.names import ascii_name, canonical_name
 
 VERSION = 1
@@ -39,7 +40,7 @@ Cell = tuple[int, int]
 
 _KEYS = {
     None: ("version", "data", "network", "training", "view", "keys", "position", "pin"),
-    "data": ("source", "samples", "noise", "path", "target", "sha256"),
+    "data": ("source", "dataset", "samples", "noise", "path", "target", "labels", "sha256"),
     "network": ("hidden", "activations", "loss", "dtype", "seed"),
     "training": ("learning_rate", "epochs"),
     "view": ("theme",),
@@ -48,7 +49,10 @@ _KEYS = {
 }
 KEY_NAME = re.compile(r"(?:(?:ctrl|shift|alt|meta|super|hyper)\+)*(?:[a-z0-9_]+|[^\s,+]|\+)")
 """A key as Textual names it: one character, or a lowercase name (pagedown, f5, ctrl+s)."""
-_SOURCE_KEYS = {"generated": ("source", "samples", "noise"), "csv": ("source", "path", "target", "sha256")}
+_SOURCE_KEYS = {"generated": ("source", "dataset", "samples", "noise"),
+                "csv": ("source", "path", "target", "labels", "sha256")}
+"""`dataset` (default "houses") and `labels` (default false) are written only when not their default, so a
+file of the article's run reads as it did before they existed, and files from before them still open."""
 
 
 class SessionError(ValueError):
@@ -103,10 +107,11 @@ def save_session(path: Path | str, session_file: SessionFile) -> None:
 def _document(session: SessionFile, path: Path) -> dict:
     config = session.config
     if config.data is None:
-        data: dict = {"source": "generated", "samples": config.samples, "noise": float(config.noise)}
+        data: dict = {"source": "generated", "dataset": None if config.dataset == "houses" else config.dataset,
+                      "samples": config.samples, "noise": float(config.noise)}
     else:
         data = {"source": "csv", "path": _stored_path(config.data, path), "target": config.target,
-                "sha256": session.data_sha256 or sha256_of(config.data)}
+                "labels": config.labels or None, "sha256": session.data_sha256 or sha256_of(config.data)}
     position = {"epoch": session.epoch, "phase": session.phase,
                 "matrix": None if session.matrix is None else ascii_name(session.matrix), "cell": list(session.cell)}
     return {
@@ -233,6 +238,7 @@ def _run_config(reader: _Reader, path: Path) -> tuple[RunConfig, str | None]:
         if key not in _SOURCE_KEYS[source]:
             raise reader.fail("data", key, f"{key} does not apply to source = \"{source}\"")
     csv = target = sha = None
+    dataset, labels = defaults.dataset, defaults.labels
     samples, noise = defaults.samples, defaults.noise
     if source == "csv":
         csv = reader.get("data", "path", str, required=True)
@@ -244,7 +250,12 @@ def _run_config(reader: _Reader, path: Path) -> tuple[RunConfig, str | None]:
         sha = reader.get("data", "sha256", str, required=True)
         if not re.fullmatch(r"[0-9a-f]{64}", sha):
             raise reader.fail("data", "sha256", "sha256 must be 64 lowercase hex digits")
+        labels = reader.get("data", "labels", bool, labels)
     else:
+        dataset = reader.get("data", "dataset", str, dataset)
+        if dataset not in DATASETS:
+            raise reader.fail("data", "dataset", f"dataset must be one of {', '.join(DATASETS)} (got {dataset!r})")
+        samples, noise = DATASETS[dataset].samples, DATASETS[dataset].noise
         samples = reader.get("data", "samples", int, samples)
         if samples < 2:
             raise reader.fail("data", "samples", f"samples must be at least 2 (got {samples})")
@@ -275,8 +286,8 @@ def _run_config(reader: _Reader, path: Path) -> tuple[RunConfig, str | None]:
     if epochs < 0:
         raise reader.fail("training", "epochs", f"epochs must be ≥ 0 (got {epochs})")
     config = RunConfig(hidden=tuple(hidden), activations=tuple(activations), loss=loss, learning_rate=learning_rate,
-                       samples=samples, seed=seed, noise=noise,
-                       epochs=epochs, dtype=dtype, data=csv, target=target)
+                       samples=samples, seed=seed, noise=noise, epochs=epochs, dtype=dtype, data=csv, target=target,
+                       dataset=dataset, labels=labels)
     return config, sha
 
 
@@ -365,8 +376,9 @@ def check_data(session_file: SessionFile, path: Path | str | None = None) -> Non
                            f"(sha256 {str(session_file.data_sha256)[:12]}… then, {now[:12]}… now)")
 
 
-_FLAG_FIELDS = {"hidden": "hidden", "activation": "activations", "loss": "loss", "lr": "learning_rate", "samples": "samples", "seed": "seed", "noise": "noise",
-                "epochs": "epochs", "dtype": "dtype", "data": "data", "target": "target"}
+_FLAG_FIELDS = {"hidden": "hidden", "activation": "activations", "loss": "loss", "lr": "learning_rate",
+                "samples": "samples", "seed": "seed", "noise": "noise", "epochs": "epochs", "dtype": "dtype",
+                "data": "data", "target": "target", "dataset": "dataset", "labels": "labels"}
 
 
 def merge_flags(session_file: SessionFile, given: dict[str, object], path: Path | str | None = None) -> RunConfig:
@@ -379,11 +391,17 @@ def merge_flags(session_file: SessionFile, given: dict[str, object], path: Path 
         if flag not in given:
             continue
         value, saved = given[flag], getattr(config, field_name)
-        if flag in ("samples", "noise") and config.data is not None:
+        if flag in ("samples", "noise", "dataset") and config.data is not None:
             raise SessionError(f"--{flag} {_show(value)} does not apply: the session file trains on {config.data} "
                                f"({name})")
-        if flag == "target" and config.data is None:
-            raise SessionError(f"--target {value} does not apply: the session file uses generated data ({name})")
+        if flag in ("target", "labels") and config.data is None:
+            shown = "" if flag == "labels" else f" {value}"
+            raise SessionError(f"--{flag}{shown} does not apply: the session file uses generated data ({name})")
+        if flag == "labels":
+            if value != saved:
+                raise SessionError(f"--labels contradicts the session file, which reads its target as numbers "
+                                   f"({name})")
+            continue
         if flag == "loss" and saved is None:  # a file from before losses could be chosen: the flag decides
             config = replace(config, loss=str(value))
             continue

@@ -2,7 +2,9 @@
 
 Both come out standardized (mean 0, std 1 per column) with their scalers kept, so
 the screen can show a value in dollars or square feet as well as in the units the
-network sees.
+network sees. A CSV whose target holds class labels is classification: its y is the
+one-hot matrix (N×K, the classes in sorted order) and `class_names` names the columns.
+The generated classification sets are in `datasets.py`.
 """
 
 from __future__ import annotations
@@ -14,9 +16,13 @@ from pathlib import Path
 
 import numpy as np
 
+from scratchnet.labels import one_hot
+
 HOUSE_FEATURES = ("size_sqft", "bedrooms", "age_years", "distance_km")
 HOUSE_UNITS = ("sq ft", "bedrooms", "years", "km")
 HOUSE_COEFFICIENTS = (600.0, 5.0, 15.0, 12.0)
+MAX_CLASSES = 50
+"""More different labels than this in a target column is not a classification we show: likely the wrong column."""
 DEFAULT_NOISE = 30_000.0
 """Standard deviation of the price noise, in dollars: large enough that the loss has
 a visible floor, small enough that it falls below 0.01 within 120 epochs."""
@@ -47,6 +53,11 @@ class Scaler:
         """Back to the original units (dollars, square feet, ...)."""
         return np.asarray(standardized, dtype=np.float64) * self.std + self.mean
 
+    @classmethod
+    def identity(cls, columns: int) -> Scaler:
+        """Mean 0, std 1: a one-hot target is not standardized, its values are already its own units."""
+        return cls(mean=np.zeros(columns), std=np.ones(columns))
+
 
 @dataclass(frozen=True)
 class Dataset:
@@ -69,10 +80,18 @@ class Dataset:
     """Sentences a person should read about this data, such as why a feature is all zeros."""
     skipped_columns: tuple[str, ...] = ()
     """A CSV's columns with no number in them (a city's name, say): not features; `notes` says so."""
+    class_names: tuple[str, ...] | None = None
+    """Classification: the name of each column of the one-hot y, in sorted order. None: regression
+    (y is a standardized number and `target_scaler` turns it back into the target's units). For
+    classification `target_scaler` is the identity and `target_unit` is empty: there are no dollars."""
 
     @property
     def n_samples(self) -> int:
         return self.X.shape[0]
+
+    @property
+    def is_classification(self) -> bool:
+        return self.class_names is not None
 
     def astype(self, dtype: np.dtype | str) -> Dataset:
         from dataclasses import replace
@@ -80,9 +99,15 @@ class Dataset:
         return replace(self, X=self.X.astype(dtype), y=self.y.astype(dtype))
 
     def raw_value(self, row: int, column: int, target: bool = False) -> tuple[str, str, float, float, float]:
-        """(name, unit, raw value, mean, std) of one standardized entry of X (or y)."""
+        """(name, unit, raw value, mean, std) of one standardized entry of X (or y).
+
+        A one-hot entry of y is its own raw value (mean 0, std 1), named as the indicator it is:
+        `[class = ring]`.
+        """
         scaler = self.target_scaler if target else self.feature_scaler
         name = self.target_name if target else self.feature_names[column]
+        if target and self.class_names is not None:
+            name = f"[{self.target_name} = {self.class_names[column]}]"
         unit = self.target_unit if target else self.feature_units[column]
         z = float((self.y if target else self.X)[row, column])
         mean, std = float(scaler.mean[column]), float(scaler.std[column])
@@ -226,12 +251,17 @@ def _delimiter(header_line: str) -> str:
     return best if counts[best] > 0 else ","
 
 
-def load_csv(path: str | Path, target: str | None = None) -> Dataset:
+def load_csv(path: str | Path, target: str | None = None, labels: bool = False) -> Dataset:
     """A user's table: `target` (default: the last column) against every other numeric column.
 
     A column with no number in it at all (a city name, say) is not a feature and is
     skipped; in any other column, a missing or non-numeric cell is an error that
     names the file, line and column.
+
+    A target with no number in it holds class labels: classification, the labels one-hot
+    in sorted order. With `labels`, the target holds class labels whatever they look like:
+    whole numbers (sorted as numbers) or text. A class needs a name in every row, at least
+    two classes, and at most MAX_CLASSES of them.
     """
     path = Path(path)
     try:
@@ -287,19 +317,22 @@ def load_csv(path: str | Path, target: str | None = None) -> Dataset:
 
     columns: dict[str, np.ndarray] = {}
     skipped: list[str] = []
+    classes: tuple[tuple[str, ...], np.ndarray] | None = None
     for column, name in enumerate(header):
         cells = [row[column] for _, row in body]
         numbers = [_number(cell) for cell in cells]
+        if name == target and (labels or all(number is None for number in numbers)):
+            classes = _classes(path, target, body, cells, numbers)
+            continue
         if all(number is None for number in numbers):
-            if name == target:
-                raise DataError(f"{path}: target column '{target}' has no numbers")
             skipped.append(name)
             continue
         for (line, _), cell, number in zip(body, cells, numbers):
             if cell == "":
                 raise DataError(f"{path}: line {line}, column '{name}': missing value")
             if number is None:
-                raise DataError(f"{path}: line {line}, column '{name}': '{cell}' is not a number")
+                hint = f"; if '{name}' holds class labels, read it as labels (--labels)" if name == target else ""
+                raise DataError(f"{path}: line {line}, column '{name}': '{cell}' is not a number{hint}")
             if not np.isfinite(number):
                 raise DataError(f"{path}: line {line}, column '{name}': '{cell}' is not a finite number")
         columns[name] = np.asarray(numbers, dtype=np.float64)
@@ -309,7 +342,10 @@ def load_csv(path: str | Path, target: str | None = None) -> Dataset:
         raise DataError(f"{path}: no numeric feature columns besides the target '{target}'")
     try:
         X, feature_scaler = standardize(np.column_stack([columns[name] for name in features]), features)
-        y, target_scaler = standardize(columns[target][:, None], (target,))
+        if classes is None:
+            y, target_scaler = standardize(columns[target][:, None], (target,))
+        else:
+            y, target_scaler = one_hot(classes[1], len(classes[0])), Scaler.identity(len(classes[0]))
     except DataError as error:
         raise DataError(f"{path}: {error}") from None
     return Dataset(
@@ -320,7 +356,39 @@ def load_csv(path: str | Path, target: str | None = None) -> Dataset:
         source=str(path),
         skipped_columns=tuple(skipped),
         notes=(_skipped_note(skipped),) if skipped else (),
+        class_names=None if classes is None else classes[0],
     )
+
+
+def _classes(path: Path, target: str, body: list[tuple[int, list[str]]], cells: list[str],
+             numbers: list[float | None]) -> tuple[tuple[str, ...], np.ndarray]:
+    """The class names (sorted) and each row's class index, from a target column of labels.
+
+    Whole numbers sort as numbers (2 before 10) and are named as written without a fraction
+    (`1.0` is class 1); if any label is not a number, all of them are text, sorted as text.
+    """
+    for (line, _), cell in zip(body, cells):
+        if cell == "":
+            raise DataError(f"{path}: line {line}, column '{target}': empty label; every row needs a class")
+    names = cells
+    if all(number is not None for number in numbers):
+        names = []
+        for (line, _), cell, number in zip(body, cells, numbers):
+            if number is None or not np.isfinite(number) or not float(number).is_integer():
+                raise DataError(f"{path}: line {line}, column '{target}': '{cell}' is not a whole number, so it "
+                                f"cannot be a class label")
+            names.append(str(int(number)))
+        distinct = sorted(set(names), key=int)
+    else:
+        distinct = sorted(set(names))
+    if len(distinct) == 1:
+        raise DataError(f"{path}: target column '{target}' holds one class ('{distinct[0]}') in all {len(cells)} "
+                        f"rows; classification needs at least 2")
+    if len(distinct) > MAX_CLASSES:
+        raise DataError(f"{path}: target column '{target}' holds {len(distinct)} different labels, more than the "
+                        f"{MAX_CLASSES} classes allowed: likely the wrong column (name the target with --target)")
+    index = {name: position for position, name in enumerate(distinct)}
+    return tuple(distinct), np.fromiter((index[name] for name in names), dtype=np.intp, count=len(names))
 
 
 def _skipped_note(names: list[str]) -> str:

@@ -20,7 +20,8 @@ def test_the_real_process_exits_2_with_one_line_and_no_traceback(tmp_path):
     result = subprocess.run([sys.executable, "-m", "backprop_tui", "train", "--data", str(path)],
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 2 and result.stdout == ""
-    assert result.stderr == f"backprop-tui: error: {path}: line 3, column 'b': 'x' is not a number\n"
+    assert result.stderr == (f"backprop-tui: error: {path}: line 3, column 'b': 'x' is not a number; if 'b' holds "
+                             f"class labels, read it as labels (--labels)\n")
 
 
 def test_divergence_in_a_real_process_is_one_line_exit_3_and_no_numpy_warning():

@@ -114,7 +114,7 @@ BAD_TABLES: dict[str, tuple[str | bytes, str | None, tuple[str, ...]]] = {
     "ragged row, too few": ("a,b,c\n1,2,3\n4,5,6\n7,8\n", None, ("line 4: 2 fields, but the header has 3",)),
     "duplicate column names": ("a,b,a,c\n1,2,3,4\n5,6,7,8\n", None, ("duplicate column name 'a'",)),
     "unnamed column": ("a,,c\n1,2,3\n4,5,6\n", None, ("line 1: column 2 has no name",)),
-    "target with no numbers": ("a,b\n1,x\n2,y\n", None, ("target column 'b' has no numbers",)),
+    "target of text labels, one class": ("a,b\n1,x\n2,x\n", None, ("target column 'b' holds one class ('x')",)),
     "no feature columns left": ("city,price\nOslo,1\nBergen,2\n", None,
                                 ("no numeric feature columns besides the target 'price'",)),
     "broken quoting": ('a,b\n1,2\n3,"4"x\n5,6\n', None, ("line 3:",)),

@@ -175,3 +175,30 @@ def test_an_allocation_refused_anyway_is_one_line_too(monkeypatch, capsys):
 def test_available_memory_is_read_on_this_machine():
     available = memory.available_memory()
     assert available is None or available > 0
+
+
+@pytest.mark.parametrize("dataset, classes", [("spiral", 3), ("moons", 2)])
+@pytest.mark.parametrize("hidden", [(8, 4), (32,)])
+@pytest.mark.parametrize("purpose, scenario, epoch", [("train", train_fast, 0), ("trace", trace_epoch_two, 2),
+                                                      ("app", app_session, 0)])
+def test_the_estimate_covers_the_classification_sets(dataset, classes, hidden, purpose, scenario, epoch):
+    samples = 50_000
+    config = RunConfig(dataset=dataset, samples=samples, hidden=hidden)
+    measured = peak_bytes(lambda: scenario(config))
+    estimated = memory.estimate(config, purpose, features=2, outputs=classes, epoch=epoch).total(samples)
+    if purpose == "app":
+        estimated -= int(memory.MARGIN * memory.APP_BASE)
+    assert measured <= estimated <= 2 * measured
+
+
+def test_the_check_counts_two_features_and_a_column_per_class(monkeypatch, capsys):
+    monkeypatch.setattr(memory, "available_memory", lambda: 2 * 2**30)
+    assert main(["train", "--dataset", "spiral", "--samples", "1000000000"]) == 2
+    err = capsys.readouterr().err
+    fit = int(err.split("at most about ")[1].split(" samples")[0].replace(",", ""))
+    spiral = RunConfig(dataset="spiral", samples=fit)
+    assert fit == memory.estimate(spiral, "train", features=2, outputs=3).samples_that_fit(2 * 2**30)
+    assert fit != memory.estimate(spiral, "train", features=4, outputs=1).samples_that_fit(2 * 2**30)
+    memory.check(spiral, "train")
+    with pytest.raises(memory.NotEnoughMemory):
+        memory.check(RunConfig(dataset="spiral", samples=int(fit * 1.01) + 10), "train")

@@ -220,6 +220,12 @@ MALFORMED = [
     ("[keys]\nquiz = \"q,,w\"\n", 2, 1, "'' in quiz is not a key"),
     ("[keys]\nquiz = \"ctrl s\"\n", 2, 1, "'ctrl s' in quiz is not a key"),
     ("keys = \"n\"\n", 1, 1, "keys must be a table ([keys]), not string"),
+    ("[data]\ndataset = \"rings\"\n", 2, 1, "dataset must be one of houses, circle, xor, gauss, moons, spiral"),
+    ("[data]\ndataset = 3\n", 2, 1, "dataset must be string, not integer"),
+    ("[data]\nsource = \"csv\"\ndataset = \"xor\"\n", 3, 1, "dataset does not apply to source = \"csv\""),
+    ("[data]\nsource = \"generated\"\nlabels = true\n", 3, 1, "labels does not apply to source = \"generated\""),
+    ("[data]\nsource = \"csv\"\npath = \"h.csv\"\nlabels = \"yes\"\nsha256 = \"" + "a" * 64 + "\"\n", 4, 1,
+     "labels must be boolean, not string"),
 ]
 
 
@@ -375,3 +381,61 @@ def test_round_trip_of_a_session_with_activations_and_cross_entropy(tmp_path):
     path.write_text(path.read_text().replace('"tanh"', '"swish"'))
     with pytest.raises(SessionError, match="activations must list one of relu, tanh"):
         load_session(path)
+
+
+# --- classification data ---------------------------------------------------------------------------------------
+
+
+def test_round_trip_of_a_classification_set(tmp_path):
+    path = tmp_path / "spiral.toml"
+    session = generated_session(config=RunConfig(dataset="spiral", seed=3))
+    save_session(path, session)
+    assert tomllib.loads(path.read_text())["data"] == {"source": "generated", "dataset": "spiral", "samples": 600,
+                                                        "noise": 0.05}
+    assert load_session(path) == session and load_session(path).config.dataset == "spiral"
+
+
+def test_a_classification_file_without_samples_or_noise_takes_the_data_sets_defaults(tmp_path):
+    path = tmp_path / "moons.toml"
+    path.write_text('[data]\nsource = "generated"\ndataset = "moons"\n', encoding="utf-8")
+    assert load_session(path).config == RunConfig(dataset="moons", samples=500, noise=0.1)
+
+
+def test_files_from_before_classification_still_open_as_houses(tmp_path):
+    path = tmp_path / "old.toml"
+    path.write_text('version = 1\n\n[data]\nsource = "generated"\nsamples = 1000\nnoise = 10000.0\n', encoding="utf-8")
+    config = load_session(path).config
+    assert (config.dataset, config.labels, config.noise) == ("houses", False, 10000.0)
+    session, _ = csv_session(tmp_path / "csv")
+    save_session(path, session)
+    assert "labels" not in path.read_text(encoding="utf-8")  # the article's files read as they did
+    assert load_session(path).config.labels is False
+
+
+def test_round_trip_of_a_csv_of_labels(tmp_path):
+    session, _ = csv_session(tmp_path)
+    session = replace(session, config=replace(session.config, labels=True))
+    path = tmp_path / "labels.toml"
+    save_session(path, session)
+    assert tomllib.loads(path.read_text())["data"]["labels"] is True
+    assert load_session(path) == session
+
+
+def test_data_flags_against_a_classification_session(tmp_path):
+    path = tmp_path / "s.toml"
+    save_session(path, generated_session(config=RunConfig(dataset="xor")))
+    loaded = load_session(path)
+    assert merge_flags(loaded, {"dataset": "xor", "samples": 500}) == loaded.config
+    with pytest.raises(SessionError, match=f"^--dataset moons contradicts the session file's dataset xor \\({path}\\)$"):
+        merge_flags(loaded, {"dataset": "moons"})
+    with pytest.raises(SessionError, match="^--labels does not apply: the session file uses generated data"):
+        merge_flags(loaded, {"labels": True})
+    session, _ = csv_session(tmp_path / "csv")
+    save_session(path, session)
+    loaded = load_session(path)
+    with pytest.raises(SessionError, match="^--dataset spiral does not apply: the session file trains on"):
+        merge_flags(loaded, {"dataset": "spiral"})
+    with pytest.raises(SessionError, match="^--labels contradicts the session file, which reads its target as numbers"):
+        merge_flags(loaded, {"labels": True})
+    save_session(path, replace(session, config=replace(session.config, labels=True)))
+    assert merge_flags(load_session(path), {"labels": True}).labels is True
