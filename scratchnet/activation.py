@@ -76,8 +76,9 @@ class ReLU(Kinked):
         return output
 
     def get_local_derivative_wrt_inputs(self) -> np.ndarray:
-        """σ'(Z) = 1 where Z > 0, else 0."""
-        return (self.input_matrix > 0).astype(self.input_matrix.dtype)
+        """σ'(Z) = 1 where Z > 0, else 0: a mask of True and False, which a product reads as 1 and 0 without
+        making a float copy first."""
+        return self.input_matrix > 0
 
 
 class LeakyReLU(Kinked):
