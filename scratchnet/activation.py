@@ -130,8 +130,8 @@ ACTIVATIONS: dict[str, type[Activation]] = {kind.name: kind for kind in (ReLU, T
 # --- what the debugger shows of an activation ----------------------------------------------------------------
 
 _SIGMA = {  # σ(Z) in Unicode and LaTeX, σ'(Z) likewise; {Z}, {A} stand for the layer's matrices
-    "relu": ("max(0, {Z})", r"\max(0, {Z})", "1 where {Z} > 0, else 0", r"[{Z} > 0]"),
-    "leaky_relu": ("max(0.01·{Z}, {Z})", r"\max(0.01\,{Z}, {Z})", "1 where {Z} > 0, else 0.01",
+    "relu": ("max(0, {Z})", r"\max(0, {Z})", "1 if {Z} > 0, else 0", r"[{Z} > 0]"),
+    "leaky_relu": ("max(0.01·{Z}, {Z})", r"\max(0.01\,{Z}, {Z})", "1 if {Z} > 0, else 0.01",
                    r"1 \text{{ if }} {Z} > 0 \text{{ else }} 0.01"),
     "tanh": ("tanh({Z})", r"\tanh({Z})", "1 − {A}²", "1 - {A}^2"),
     "sigmoid": ("1/(1 + e^−{Z})", r"\frac{{1}}{{1 + e^{{-{Z}}}}}", "{A}(1 − {A})", "{A}(1 - {A})"),
@@ -187,7 +187,7 @@ class ActivationPhases(ChainPhases):
             f"Layer {l} · {name}",
             Equation(f"{A} = {name}({Z}) = {uni.format(Z=Z, A=A)}" if name != "tanh" else f"{A} = tanh({Z})",
                      rf"{A_tex} = {tex.format(Z=Z_tex, A=A_tex)}"),
-            f"σ'({Z}) = {prime.format(Z=Z, A=A)}, what the way back multiplies by", note),
+            f"σ'({Z}) = {prime.format(Z=Z, A=A)}: what the way back multiplies by", note),
             f"{name} of each of the {shape_text(operation.input_matrix)} entries → ({shape_text(operation.output)})",
             code_line(type(operation).forward, "output ="), {place.input: operation.input_matrix},
             {place.output: operation.output}, partial(_explain_forward, function=name))

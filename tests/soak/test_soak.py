@@ -46,6 +46,7 @@ CONFIGS = {
     "default": [], "hidden-1": ["--hidden", "1"], "hidden-64-64": ["--hidden", "64,64"],
     "float32": ["--dtype", "float32"], "diverging": ["--lr", "5"], "extreme-csv": None,
     "quiz": ["--quiz"], "lesson": ["--lesson", "article"],
+    "nonlinear-classes": ["--dataset", "spiral", "--hidden", "6:relu,5:tanh", "--lr", "0.5"],
 }
 
 
