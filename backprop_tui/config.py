@@ -13,6 +13,12 @@ import numpy as np
 from scratchnet import DataError, Dataset, DenseNetwork, load_csv, make_house_prices, make_rngs
 from scratchnet.data import DEFAULT_NOISE, NoiseOverflow
 
+THEME_NAMES = ("dark", "light", "high-contrast", "monochrome")
+"""The themes the command line and session files name (`themes.py` maps them to Textual's)."""
+
+MAX_EPOCH = 100_000
+"""The last epoch a session reopens (session files, follow mode), and the most epochs a branch runs."""
+
 
 @dataclass(frozen=True)
 class RunConfig:
