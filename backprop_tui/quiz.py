@@ -112,6 +112,11 @@ class Quiz:
         self.feedback = ""
         """The verdict on the last answer, until the next move."""
 
+    def toggled(self, on: bool) -> bool:
+        """Q: quiz mode the other way round from `on`, from now on; returns it."""
+        self.asked, self.feedback = not on, ""
+        return self.asked
+
     def is_revealed(self, epoch: int, key: str) -> bool:
         return (epoch, key) in self.revealed
 

@@ -134,6 +134,15 @@ def save_session(path: Path | str, session_file: SessionFile) -> None:
     write_atomic(path, dumps(_document(session_file, Path(path))))
 
 
+def save_session_or_say(path: Path | str, session_file: SessionFile) -> str | None:
+    """`save_session`, or what to tell the person when the file cannot be written."""
+    try:
+        save_session(path, session_file)
+    except OSError as error:
+        return f"Could not save {path}: {error.strerror}"
+    return None
+
+
 def _document(session: SessionFile, path: Path) -> dict:
     config = session.config
     if config.data is None:
