@@ -44,6 +44,11 @@ def format_value(value: float, decimals: int = 4, width: int = CELL_WIDTH) -> st
     return text
 
 
+def format_short(value: float) -> str:
+    """A number as a cell writes it, for running text: `format_value` without padding."""
+    return format_value(value).strip()
+
+
 def operand_text(value: float, digits: int) -> str:
     """An operand in a worked calculation: `digits` significant digits, thousands grouped (3,329.4)."""
     text = f"{value:,.{digits}g}"

@@ -17,14 +17,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 from backprop_tui import __version__
-from backprop_tui.config import RunConfig
+from backprop_tui.config import THEME_NAMES, RunConfig
 from scratchnet.datasets import DATASET_NAMES
 
 if TYPE_CHECKING:
     from backprop_tui.app import BackpropApp
 
 EXIT_USAGE = 2
-EXIT_DIVERGED = 3
 
 
 class UsageError(Exception):
@@ -119,7 +118,7 @@ def _shared_flags() -> _Parser:
     app_flags.add_argument("--speed", type=_speed, metavar="N|max",
                            help="training pace in epochs per second (default 25), or max")
     app_flags.add_argument("--quiz", action="store_true", help="quiz mode: predict each result before it shows")
-    app_flags.add_argument("--theme", choices=("dark", "light", "high-contrast", "monochrome"),
+    app_flags.add_argument("--theme", choices=THEME_NAMES,
                            help="colours for the room: dark (default), light, high-contrast, monochrome")
     app_flags.add_argument("--zoom", action="store_true", help="only the results, larger, for a projector")
     app_flags.add_argument("--session", metavar="FILE.toml",
@@ -253,7 +252,7 @@ def make_app(argv: Sequence[str] = ()) -> BackpropApp:
     input, before any UI exists.
     """
     args, config = parse(argv)
-    from backprop_tui.app import BackpropApp, Opening
+    from backprop_tui.app import BackpropApp
     from backprop_tui.session import Session
     from backprop_tui.trainer import DEFAULT_SPEED
 
@@ -264,7 +263,7 @@ def make_app(argv: Sequence[str] = ()) -> BackpropApp:
     keys: tuple[tuple[str, str], ...] = ()
     session_path = given.get("session")
     if session_path is not None and Path(session_path).exists():
-        from backprop_tui.session_file import check_data, load_session, merge_flags
+        from backprop_tui.session_file import Opening, check_data, load_session, merge_flags
 
         saved = load_session(session_path)
         config = merge_flags(saved, {k: v for k, v in given.items() if k in RUN_FLAGS}, session_path)

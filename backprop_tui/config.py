@@ -15,6 +15,12 @@ from scratchnet import DataError, Dataset, DenseNetwork, load_csv, make_rngs
 from scratchnet.data import NoiseOverflow
 from scratchnet.datasets import DATASETS, make_dataset
 
+THEME_NAMES = ("dark", "light", "high-contrast", "monochrome")
+"""The themes the command line and session files name (`themes.py` maps them to Textual's)."""
+
+MAX_EPOCH = 100_000
+"""The last epoch a session reopens (session files, follow mode), and the most epochs a branch runs."""
+
 
 @dataclass(frozen=True)
 class RunConfig:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import math
 from functools import lru_cache
 
-from rich.color import Color as RichColor
 from rich.style import Style
 from textual.color import Color
 
@@ -51,12 +50,3 @@ def _readable(background: Color, preferred: Color) -> Color:
     if contrast >= 0.45:
         return preferred
     return Color(0, 0, 0) if background.brightness > 0.5 else Color(255, 255, 255)
-
-
-def key_swatches(background: str, foreground: str, monochrome: bool = False) -> list[tuple[str, Style]]:
-    """The colour key, from the most negative level to the most positive."""
-    return [(" ", level_style(lvl, background, foreground, monochrome)) for lvl in range(-LEVELS, LEVELS + 1)]
-
-
-def rich(color: Color) -> RichColor:
-    return color.rich_color

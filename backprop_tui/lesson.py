@@ -8,15 +8,19 @@ hand, so every problem is one line pointing at the place: `lesson.toml:12:1: …
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from backprop_tui.text_file import read_text
-from backprop_tui.toml_writer import decode_error, locate, where
+from backprop_tui.toml_writer import load_toml, locate, where
 from scratchnet.debugger.names import canonical_name
+
+if TYPE_CHECKING:
+    from backprop_tui.quiz import Quiz
+    from backprop_tui.session import Session
 
 _PIN = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*'?|dL/dŷ)\s*\[\s*([0-9]+)\s*,\s*([0-9]+)\s*\]\s*")
 STEP_KEYS = ("phase", "epoch", "note", "pin", "quiz")
@@ -81,13 +85,7 @@ def _read_text(path: Path) -> str:
 
 def parse_lesson(text: str, source: str) -> Lesson:
     """The lesson in `text`; `source` names it in messages."""
-    try:
-        document = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        position, message = decode_error(error, text)
-        raise LessonError(f"{where(source, position)}: not valid TOML: {message}") from None
-    except RecursionError:
-        raise LessonError(f"{source}: not valid TOML: nested too deeply") from None
+    document = load_toml(text, source, LessonError)
 
     def at(table: str | None, key: str | None, occurrence: int = 0) -> tuple[int, int]:
         """Where `key` is (or its table's header, or the top of the file): messages always say a line."""
@@ -152,3 +150,44 @@ def validate_lesson(lesson: Lesson, phase_keys: list[str], matrix_names: set[str
             raise LessonError(f"{place}: step {number} names unknown phase {step.phase!r} (this network has {span})")
         if step.pin is not None and step.pin[0] not in matrix_names:
             raise LessonError(f"{place}: step {number} pins unknown matrix {step.pin[0]!r}")
+
+
+class LessonTour:
+    """Where a lesson is: the step shown (−1 before the first), and where ] and [ lead from there."""
+
+    def __init__(self, lesson: Lesson) -> None:
+        self.lesson = lesson
+        self.step = -1
+
+    @property
+    def current(self) -> LessonStep | None:
+        return self.lesson.steps[self.step] if self.step >= 0 else None
+
+    @property
+    def heading(self) -> str:
+        return f"{self.lesson.title} · step {self.step + 1}/{len(self.lesson.steps)}  ( ] next, [ back )"
+
+    def target(self, delta: int) -> int | None:
+        """The step `delta` steps on, or None where the lesson has no step there (see `why_not`)."""
+        target = max(0, min(len(self.lesson.steps) - 1, self.step + delta))
+        return None if target == self.step else target
+
+    def enter(self, target: int, session: Session, quiz: Quiz) -> bool:
+        """Go to step `target`: its cell watched from now on, its epoch and phase shown, its result asked
+        again if it is a quiz step. Returns whether the quiz asks there (the steps without a quiz of their
+        own follow --quiz and Q)."""
+        self.step = target
+        step = self.lesson.steps[target]
+        if step.pin is not None and step.pin not in [(pin.name, pin.cell) for pin in session.pins]:
+            session.pin(*step.pin)
+        if step.quiz:
+            quiz.revealed.discard((step.epoch, step.phase))
+        session.go_to_epoch(step.epoch, step.phase)
+        return step.quiz or quiz.asked
+
+    def why_not(self, delta: int) -> tuple[str, str]:
+        """(message, title) for a move past either end."""
+        if delta > 0:
+            return (f"The lesson has ended: that was step {self.step + 1} of {len(self.lesson.steps)}. "
+                    "[ goes back; the debugger is yours.", self.lesson.title)
+        return "This is the first step.", ""

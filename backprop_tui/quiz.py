@@ -2,7 +2,8 @@
 
 Shapes may be written 1000x4, 1000×4 or (1000, 4); values (asked only for
 results of at most 4 cells, and ignored with a word for larger ones) must match
-to 2 decimals. No Textual here.
+to 2 decimals. The record of a quiz (what was revealed, the score) lives here too. No
+Textual here.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from scratchnet import Phase
+from scratchnet.debugger.names import pretty_name
 from scratchnet.debugger.tape import shape_text
 
 MAX_VALUE_CELLS = 4
@@ -92,3 +95,49 @@ def judge(answer: str, result: np.ndarray) -> Verdict:
     if not judged:
         return Verdict(False, "; ".join(findings) + f"; the shape is what counts here, and it is {truth_shape}")
     return Verdict(right, ("Right: " if right else "Not quite: ") + "; ".join(findings))
+
+
+class Quiz:
+    """Quiz mode's record: which results have been revealed, the score, and the last verdict.
+
+    Whether the quiz asks at all is the app's `quiz_mode`; this is what it has asked so far."""
+
+    def __init__(self, asked: bool = False) -> None:
+        self.asked = asked
+        """Quiz mode as --quiz or Q set it: what a lesson's steps without a quiz of their own go back to."""
+        self.revealed: set[tuple[int, str]] = set()
+        """(epoch, phase key) whose result has been shown."""
+        self.score = [0, 0]
+        """Right answers, answers given."""
+        self.feedback = ""
+        """The verdict on the last answer, until the next move."""
+
+    def toggled(self, on: bool) -> bool:
+        """Q: quiz mode the other way round from `on`, from now on; returns it."""
+        self.asked, self.feedback = not on, ""
+        return self.asked
+
+    def is_revealed(self, epoch: int, key: str) -> bool:
+        return (epoch, key) in self.revealed
+
+    def answer(self, text: str, epoch: int, phase: Phase) -> None:
+        """Judge a prediction of the phase's result (nothing typed: reveal it without one), then reveal it."""
+        answer = text.strip()
+        if answer:
+            verdict = judge(answer, phase.outputs[phase.result_name])
+            self.score[1] += 1
+            self.score[0] += verdict.right
+            self.feedback = verdict.message
+        else:
+            self.feedback = "Revealed without an answer."
+        self.revealed.add((epoch, phase.key))
+
+
+def prompt(phase: Phase, asking: bool) -> str:
+    """What the quiz panel asks for this phase's result, or says once it is revealed."""
+    if not asking:
+        return "Revealed. → for the next phase."
+    what = f"the shape of {pretty_name(phase.result_name)}"
+    if asks_values(phase.outputs[phase.result_name]):
+        what += " and its values (separate them with ;)"
+    return f"Predict {what}. Enter checks; Enter on nothing reveals."

@@ -188,6 +188,13 @@ class Session:
         """Epochs whose loss is known; the next to run starts from parameters[trained_epochs]."""
         return len(self.losses)
 
+    def not_run_yet(self, epoch: int) -> str | None:
+        """Why `epoch` cannot be opened (it has not been run), or None when it can."""
+        known = self.trained_epochs
+        if 0 <= epoch < max(known, 1):
+            return None
+        return f"Epoch {epoch} has not been run yet (known: 0–{max(known - 1, 0)})."
+
     def add_epochs(self, first_epoch: int, losses: list[float], parameters: list[Parameters]) -> None:
         """Results of epochs first_epoch, first_epoch+1, …; epochs already known are skipped
         (stepping there in the debugger produced the very same numbers)."""

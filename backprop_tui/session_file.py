@@ -1,8 +1,8 @@
 """Session files: everything needed to reopen exactly the same screen, as TOML.
 
 People open these files in an editor, so every problem is ONE line that names the
-file and, where it can, the line and column (`session.toml:7:1: …`). Written with our
-small TOML writer, always atomically; read with the standard library's tomllib.
+file and, where it can, the line and column (`session.toml:7:1: …`). Written with tomli-w,
+always atomically; read with the standard library's tomllib.
 """
 
 from __future__ import annotations
@@ -12,24 +12,25 @@ import hashlib
 import math
 import os
 import re
-import tomllib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from backprop_tui.atomic import write_atomic
 from backprop_tui.binding_ids import ALL_BINDING_IDS
-from backprop_tui.config import RunConfig
+from backprop_tui.config import MAX_EPOCH, THEME_NAMES, RunConfig
 from backprop_tui.text_file import read_text
-from backprop_tui.toml_writer import decode_error, dumps, locate, where
+from backprop_tui.toml_writer import dumps, load_toml, locate, where
 from scratchnet.datasets import DATASETS
 from scratchnet.debugger.names import ascii_name, canonical_name
+
+if TYPE_CHECKING:
+    from backprop_tui.session import Session
 
 VERSION = 1
 ACTIVATION_NAMES = ("relu", "tanh", "sigmoid", "leaky_relu", "none")
 LOSS_NAMES = ("mse", "cross-entropy")
-THEME_NAMES = ("dark", "light", "high-contrast", "monochrome")
 DTYPES = ("float64", "float32")
 PHASE_KEY = re.compile(r"forward\.[1-9]\d*|activation\.[1-9]\d*|softmax|error|loss|loss_gradient"
                        r"|backward\.[1-9]\d*\.(weight|bias|input|activation)|update\.[1-9]\d*")
@@ -79,13 +80,49 @@ class SessionFile:
 
 
 def session_file_from(config: RunConfig, theme: str, pins: Iterable[tuple[str, Cell]], epoch: int, phase: str,
-                      matrix: str | None, cell: Cell, data_sha256: str | None = None) -> SessionFile:
+                      matrix: str | None, cell: Cell, data_sha256: str | None = None,
+                      keys: Iterable[tuple[str, str]] = ()) -> SessionFile:
     """A SessionFile from the app's state; a CSV's hash is computed when not given."""
     if config.data is not None and data_sha256 is None:
         data_sha256 = sha256_of(config.data)
     pins = tuple((name, (int(row), int(column))) for name, (row, column) in pins)
     return SessionFile(config, data_sha256 if config.data is not None else None, theme, pins, int(epoch), phase,
-                       matrix, (int(cell[0]), int(cell[1])))
+                       matrix, (int(cell[0]), int(cell[1])), tuple(keys))
+
+
+def session_file_of(session: Session, theme: str, keys: Mapping[str, str]) -> SessionFile:
+    """What the app saves: the session's run, position and pins, the theme and the remapped keys."""
+    view = session.view
+    return session_file_from(session.config, theme, [(pin.name, pin.cell) for pin in session.pins], session.epoch,
+                             session.phase.key, view.matrix, view.cell, keys=keys.items())
+
+
+@dataclass(frozen=True)
+class Opening:
+    """Where a session file says to open: position and pins."""
+
+    epoch: int
+    phase: str
+    matrix: str | None
+    cell: Cell
+    pins: tuple[tuple[str, Cell], ...]
+
+    def validate(self, session: Session, path: str) -> None:
+        if self.phase not in session.tape.keys:
+            raise SessionError(f"{path}: phase {self.phase!r} does not exist in this network")
+        if self.epoch > MAX_EPOCH:
+            raise SessionError(f"{path}: epoch {self.epoch} is beyond what a session can reopen ({MAX_EPOCH:,})")
+
+    def open_in(self, session: Session) -> None:
+        """Move the session there: the epoch and phase, then the pins (so their histories start where they
+        did), then the focused matrix and its cell."""
+        from backprop_tui.session import View
+
+        session.go_to_epoch(self.epoch, self.phase)
+        for name, cell in self.pins:
+            session.pin(name, cell)
+        if self.matrix:
+            session.set_view(View(self.matrix, cells=((self.matrix, self.cell),)))
 
 
 def sha256_of(path: Path | str) -> str:
@@ -102,6 +139,15 @@ def sha256_of(path: Path | str) -> str:
 def save_session(path: Path | str, session_file: SessionFile) -> None:
     """Write atomically: a failed save leaves the previous file as it was."""
     write_atomic(path, dumps(_document(session_file, Path(path))))
+
+
+def save_session_or_say(path: Path | str, session_file: SessionFile) -> str | None:
+    """`save_session`, or what to tell the person when the file cannot be written."""
+    try:
+        save_session(path, session_file)
+    except OSError as error:
+        return f"Could not save {path}: {error.strerror}"
+    return None
 
 
 def _document(session: SessionFile, path: Path) -> dict:
@@ -207,13 +253,7 @@ def load_session(path: Path | str) -> SessionFile:
     path = Path(path)
     name = str(path)
     text = _read_text(path)
-    try:
-        document = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        position, message = decode_error(error, text)
-        raise SessionError(f"{where(name, position)}: not valid TOML: {message}") from None
-    except RecursionError:
-        raise SessionError(f"{name}: not valid TOML: nested too deeply") from None
+    document = load_toml(text, name, SessionError)
     reader = _Reader(name, text, document)
     reader.check_keys(None, document, _KEYS[None])
     version = document.get("version", VERSION)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from textual.theme import Theme
 
+from backprop_tui.config import THEME_NAMES
+
 HIGH_CONTRAST = Theme(
     name="backprop-high-contrast",
     primary="#ffffff",
@@ -34,13 +36,13 @@ MONOCHROME = Theme(
     dark=True,
 )
 
-THEMES = {
-    "dark": "textual-dark",
-    "light": "textual-light",
-    "high-contrast": HIGH_CONTRAST.name,
-    "monochrome": MONOCHROME.name,
-}
+THEMES = dict(zip(THEME_NAMES, ("textual-dark", "textual-light", HIGH_CONTRAST.name, MONOCHROME.name), strict=True))
 """Command-line name → Textual theme name."""
 
 MONOCHROME_THEMES = {MONOCHROME.name}
 """Themes whose heat map uses brightness only, no hue."""
+
+
+def theme_flag(theme: str) -> str:
+    """The command-line name of a Textual theme; "dark" for one the command line cannot name."""
+    return next((flag for flag, name in THEMES.items() if name == theme), "dark")

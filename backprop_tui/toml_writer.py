@@ -1,9 +1,10 @@
-"""A small TOML writer, and where-in-the-source helpers for our two TOML readers.
+"""TOML for session files and lessons: written with tomli-w, read with tomllib, errors at line:column.
 
-The standard library reads TOML (tomllib) but does not write it, and a session file
-needs only a little: strings, integers, finite floats, booleans, arrays, tables and
-arrays of tables. Session files and lessons also share one way of pointing a person at
-the line that is wrong, which lives here too so the two readers say it alike.
+A session file needs little of TOML: strings, integers, finite floats, booleans, arrays,
+tables and arrays of tables. tomli-w writes them; `dumps` only prepares what it is given
+(a setting that is not set is left out, a NumPy scalar is a plain number) and refuses what
+a session file must never hold. Session files and lessons also share one way of pointing a
+person at the line that is wrong, which lives here too so the two readers say it alike.
 """
 
 from __future__ import annotations
@@ -11,9 +12,7 @@ from __future__ import annotations
 import math
 import re
 import tomllib
-
-_BARE = re.compile(r"[A-Za-z0-9_-]+")
-_ESCAPES = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r"}
+from typing import NoReturn
 
 
 def dumps(document: dict) -> str:
@@ -23,66 +22,55 @@ def dumps(document: dict) -> str:
     Raises ValueError for NaN or infinity and for text TOML cannot hold (lone
     surrogates), TypeError for values of other types.
     """
-    return "\n".join(_table(document, "")).strip("\n") + "\n"
+    import tomli_w  # only when a file is written: launching never pays for it
+
+    return tomli_w.dumps(_table(document))
 
 
-def _table(document: dict, prefix: str) -> list[str]:
-    """Plain values first: once a [header] is written, every later line belongs to it."""
-    lines = [f"{_key(key)} = {_value(value)}" for key, value in document.items()
-             if value is not None and not isinstance(value, dict) and not _is_table_array(value)]
-    for key, value in document.items():
-        name = f"{prefix}.{_key(key)}" if prefix else _key(key)
-        if isinstance(value, dict):
-            lines += ["", f"[{name}]", *_table(value, name)]
-        elif _is_table_array(value):
-            for item in value:
-                lines += ["", f"[[{name}]]", *_table(item, name)]
-    return lines
+def _table(document: dict) -> dict:
+    for key in document:
+        if not isinstance(key, str):
+            raise TypeError(f"TOML keys are text (got {type(key).__name__})")
+        _check_text(key)
+    return {key: _prepared(value) for key, value in document.items() if value is not None}
 
 
-def _is_table_array(value: object) -> bool:
-    return isinstance(value, (list, tuple)) and bool(value) and all(isinstance(item, dict) for item in value)
-
-
-def _key(key: str) -> str:
-    if not isinstance(key, str):
-        raise TypeError(f"TOML keys are text (got {type(key).__name__})")
-    return key if _BARE.fullmatch(key) else _string(key)
-
-
-def _string(text: str) -> str:
-    out = []
-    for char in text:
-        code = ord(char)
-        if char in _ESCAPES:
-            out.append(_ESCAPES[char])
-        elif code < 0x20 or code == 0x7F:
-            out.append(f"\\u{code:04x}")
-        elif 0xD800 <= code <= 0xDFFF:
-            raise ValueError(f"TOML cannot hold a lone surrogate (U+{code:04X})")
-        else:
-            out.append(char)
-    return '"' + "".join(out) + '"'
-
-
-def _value(value: object) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(int(value))
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise ValueError(f"TOML files here hold finite numbers only (got {value})")
-        return repr(float(value))  # shortest text that reads back as the same float
-    if isinstance(value, str):
-        return _string(value)
+def _prepared(value: object) -> object:
+    if isinstance(value, dict):
+        return _table(value)
     if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(_value(item) for item in value) + "]"
-    if isinstance(value, dict):  # a table inside an inline array
-        return "{" + ", ".join(f"{_key(k)} = {_value(v)}" for k, v in value.items() if v is not None) + "}"
+        return [_prepared(item) for item in value]
+    if isinstance(value, str):
+        return _check_text(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"TOML files here hold finite numbers only (got {value})")
+    if isinstance(value, (bool, int, float)):
+        return value
     if hasattr(value, "dtype") and hasattr(value, "item"):  # a NumPy scalar
-        return _value(value.item())
+        return _prepared(value.item())
     raise TypeError(f"cannot write {type(value).__name__} to TOML")
+
+
+def _check_text(text: str) -> str:
+    for char in text:
+        if 0xD800 <= ord(char) <= 0xDFFF:
+            raise ValueError(f"TOML cannot hold a lone surrogate (U+{ord(char):04X})")
+    return text
+
+
+def load_toml(text: str, name: str, error: type[ValueError]) -> dict:
+    """`text` parsed; not TOML at all is one `error` naming `name`, and the line and column where it can."""
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as problem:
+        position, message = decode_error(problem, text)
+        _fail(error, f"{where(name, position)}: not valid TOML: {message}")
+    except RecursionError:
+        _fail(error, f"{name}: not valid TOML: nested too deeply")
+
+
+def _fail(error: type[ValueError], message: str) -> NoReturn:
+    raise error(message) from None
 
 
 # --- pointing at the source ----------------------------------------------------------------------

@@ -30,7 +30,7 @@ def _inspecting(key: str) -> Callable[[BackpropApp], bool]:
 
 
 def _lesson_pinning_a_cell(app: BackpropApp) -> bool:
-    return bool(app.lesson_step >= 0 and app.query_one(WatchPanel).display and app.session.pins)
+    return bool(app.tour is not None and app.tour.step >= 0 and app.query_one(WatchPanel).display and app.session.pins)
 
 
 def _training_finished(app: BackpropApp) -> bool:

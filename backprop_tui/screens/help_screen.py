@@ -33,6 +33,23 @@ def binding_rows(sections: list[tuple[str, list[BindingType]]], key_display: Cal
     return table
 
 
+def debugger_sections(stepping: list[BindingType]) -> list[tuple[str, list[BindingType]]]:
+    """The debugger's help: its own keys (`stepping`, the app's bindings), then each panel's and screen's."""
+    from backprop_tui.screens.training_screen import TrainingScreen
+    from backprop_tui.widgets.matrix_view import MatrixView
+    from backprop_tui.widgets.phase_list import PhaseList
+
+    return [
+        ("Stepping", stepping),
+        ("Quiz (Q or --quiz)", [Binding("enter", "submit", "Check the answer; Enter on nothing reveals")]),
+        ("In the phase list", PhaseList.BINDINGS),
+        ("In a matrix", MatrixView.BINDINGS),
+        ("Training screen (e)", TrainingScreen.BINDINGS),
+        ("Anywhere", [Binding("tab", "focus_next", "Next panel"), Binding("shift+tab", "focus_previous", "Previous panel"),
+                      Binding("ctrl+p", "command_palette", "Command palette: jump to a phase by name")]),
+    ]
+
+
 class HelpScreen(ModalScreen[None]):
     DEFAULT_CSS = """
     HelpScreen {

@@ -1,7 +1,10 @@
 """Whole epochs: the live loss, a paced run, the loss table, what the network learned, and branches.
 
 The run itself lives in the app (a thread worker), so leaving this screen never
-stops it; this screen only draws the session's losses and parameters.
+stops it. This screen draws the session's losses and parameters and the training run's
+state, which it is given, and hears of changes through the `changed` signal (True: draw
+now; False: new epochs, drawn at the next redraw tick). What its keys do happens in the app:
+the run's keys are the app's actions, and opening an epoch or a branch are messages.
 """
 
 from __future__ import annotations
@@ -14,18 +17,21 @@ import numpy as np
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
-from textual import events, getters
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.coordinate import Coordinate
 from textual.screen import Screen
-from textual.widgets import DataTable, Digits, Input, ProgressBar, Sparkline, Static
+from textual.signal import Signal
+from textual.widgets import DataTable, Digits, Input, ProgressBar, Static
 
-from backprop_tui.app import BackpropApp
 from backprop_tui.article import ARTICLE_LOSSES, is_article_setup
-from backprop_tui.cell_format import format_value
+from backprop_tui.cell_format import format_short
 from backprop_tui.headless import loss_rows
+from backprop_tui.messages import BranchRequested, OpenEpoch
+from backprop_tui.session import Session
+from backprop_tui.training import Training
+from backprop_tui.widgets.curve import Curve
 from backprop_tui.widgets.key_bar import KeyBar
 from scratchnet.debugger.collapse import effective_map
 
@@ -46,128 +52,24 @@ def digits_text(loss: float | None) -> str:
     return f"{loss / 10 ** exponent:.2f}x10^{exponent}"
 
 
-def sparkline_data(losses: list[float], log_scale: bool) -> list[float]:
-    """Finite values only (Textual's Sparkline raises on NaN and inf), log10 on request."""
-    finite = [loss for loss in losses if math.isfinite(loss)]
-    if log_scale:
-        finite = [math.log10(loss) for loss in finite if loss > 0]
-    return finite or [0.0]
-
-
 def _range(losses: list[float]) -> str:
     """Each sparkline scales to its own data, so the label carries the numbers to compare."""
     if not losses:
         return ""
-    return f" · {format_value(losses[0]).strip()} → {format_value(losses[-1]).strip()}"
-
-
-class Curve(Vertical):
-    """One labelled loss curve; a click on it opens the epoch under the pointer."""
-
-    app = getters.app(BackpropApp)
-
-    def __init__(self, label: str, *, id: str | None = None) -> None:
-        super().__init__(id=id, classes="curve")
-        self.border_title = label
-        self.n_epochs = 0
-        self.sparkline = Sparkline([0.0])
-
-    def compose(self) -> ComposeResult:
-        yield self.sparkline
-
-    def show(self, losses: list[float], log_scale: bool, label: str) -> None:
-        self.n_epochs = len(losses)
-        self.border_title = label + ("  (log₁₀)" if log_scale else "")
-        self.sparkline.data = sparkline_data(losses, log_scale)
-
-    def on_click(self, event: events.Click) -> None:
-        offset = event.get_content_offset(self)
-        width = self.content_region.width
-        if offset is None or self.n_epochs == 0 or width <= 0:
-            return
-        epoch = min(self.n_epochs - 1, int(offset.x / width * self.n_epochs))
-        self.app.open_epoch(epoch)
+    return f" · {format_short(losses[0])} → {format_short(losses[-1])}"
 
 
 class TrainingScreen(Screen):
-    DEFAULT_CSS = """
-    #train-status {
-        height: 1;
-        padding: 0 1;
-        background: $panel;
-    }
-
-    #train-top {
-        height: 7;
-    }
-
-    #loss-box {
-        width: 40;
-        border: round $accent;
-        align: center middle;
-    }
-
-    #progress-box {
-        width: 1fr;
-        border: round $primary 60%;
-        padding: 0 1;
-    }
-
-    #progress {
-        margin: 1 0;
-    }
-
-    #train-message {
-        color: $error;
-        text-style: bold;
-    }
-
-    #curves {
-        height: 1fr;
-        min-height: 6;
-        max-height: 12;
-    }
-
-    .curve {
-        width: 1fr;
-        border: round $primary 60%;
-    }
-
-    .curve Sparkline {
-        height: 1fr;
-    }
-
-    #train-bottom {
-        height: 20;
-    }
-
-    #loss-table {
-        width: 40;
-        border: round $primary 60%;
-    }
-
-    #learned {
-        width: 1fr;
-        border: round $primary 60%;
-        padding: 0 1;
-        overflow-y: auto;
-    }
-
-    #epoch-input, #branch-input {
-        margin: 0 1;
-        display: none;
-    }
-    """
     BINDINGS = [
-        Binding("space", "pause", "Pause/resume", id="pause"),
-        Binding("x", "stop", "Stop", id="stop"),
-        Binding("plus,equals_sign", "faster", "Faster", id="faster"),
-        Binding("minus", "slower", "Slower", id="slower"),
-        Binding("m", "max_speed", "Max speed", id="max-speed"),
+        Binding("space", "app.pause_training", "Pause/resume", id="pause"),
+        Binding("x", "app.stop_training", "Stop", id="stop"),
+        Binding("plus,equals_sign", "app.training_speed(2.0)", "Faster", id="faster"),
+        Binding("minus", "app.training_speed(0.5)", "Slower", id="slower"),
+        Binding("m", "app.training_speed(None)", "Max speed", id="max-speed"),
         Binding("L", "log_scale", "Log scale", id="log-scale"),
         Binding("o", "ask_epoch", "Open epoch", id="open-epoch"),
         Binding("b", "ask_branch", "Branch η", id="branch"),
-        Binding("e", "again", "Run again", id="run-again",
+        Binding("e", "app.train(True)", "Run again", id="run-again",
                 tooltip="Continue a stopped run; once a run has ended, watch it again from epoch 0"),
         Binding("escape", "back", "Debugger", id="back-to-debugger"),
     ]
@@ -178,10 +80,11 @@ class TrainingScreen(Screen):
     """At max speed every frame drawn takes the GIL from the training thread (a full redraw
     costs tens of milliseconds), so the picture updates less often and the run goes faster."""
 
-    app = getters.app(BackpropApp)
-
-    def __init__(self) -> None:
+    def __init__(self, session: Session, training: Training, changed: Signal[bool]) -> None:
         super().__init__()
+        self.session = session
+        self.training = training
+        self._changed = changed
         self.log_scale = False
         self._dirty = False
         self._learned_epoch = -1
@@ -196,7 +99,7 @@ class TrainingScreen(Screen):
 
     def _redraw_if_dirty(self) -> None:
         now = time.monotonic()
-        hz = self.MAX_SPEED_REDRAW_HZ if self.app.trainer.speed is None else self.REDRAW_HZ
+        hz = self.MAX_SPEED_REDRAW_HZ if self.training.trainer.speed is None else self.REDRAW_HZ
         if self._dirty and now - self._drawn_at >= 1 / hz - 1e-3:
             self._dirty = False
             self._drawn_at = now
@@ -229,6 +132,7 @@ class TrainingScreen(Screen):
         self.query_one(DataTable).focus()
         self._learned_at = time.monotonic()  # a run just starting shows its map after a second
         self.set_interval(1 / self.REDRAW_HZ, self._redraw_if_dirty)
+        self._changed.subscribe(self, lambda now: self.refresh_view() if now else self.mark_dirty())
         self.refresh_view()
 
     # --- drawing ---------------------------------------------------------------------
@@ -236,14 +140,14 @@ class TrainingScreen(Screen):
     def refresh_view(self) -> None:
         if not self.query("#train-status"):
             return  # not composed yet: on_mount draws it
-        app = self.app
-        session = app.session
+        session, training = self.session, self.training
         config = session.config
         losses = session.losses
         target = max(config.epochs, 1)
-        speed = "max speed" if app.trainer.speed is None else f"{app.trainer.speed:g} epochs/s"
+        pace = training.trainer.speed
+        speed = "max speed" if pace is None else f"{pace:g} epochs/s"
         self._set_text("#train-status", f"Training · η = {config.learning_rate:g} · "
-                       f"{'→'.join(map(str, session.run.sizes))} · {speed} · {app.training_state}")
+                       f"{'→'.join(map(str, session.run.sizes))} · {speed} · {training.status}")
         done = min(len(losses), target)
         # A count of epochs, not an epoch's number: epochs 0 and 1 run are "2/125 epochs run", and a run
         # that diverged at epoch 1 says so in those words, as `train` does.
@@ -251,11 +155,11 @@ class TrainingScreen(Screen):
         self._set_text("#progress-label", f"{done}/{config.epochs} epochs run{stop}{self._eta(done, target)}")
         self.query_one(ProgressBar).update(total=target, progress=done)
         self.query_one(Digits).update(digits_text(losses[-1] if losses else None))
-        self._set_text("#train-message", app.training_message, layout=True)
+        self._set_text("#train-message", training.message, layout=True)
         self._show_curves()
         self._show_table()
-        if not app.training and len(session.parameters) - 1 != self._learned_epoch or (
-            app.training and self._learned_due()
+        if not training.running and len(session.parameters) - 1 != self._learned_epoch or (
+            training.running and self._learned_due()
         ):
             self._show_learned()
 
@@ -267,8 +171,7 @@ class TrainingScreen(Screen):
             self.query_one(selector, Static).update(text, layout=layout)
 
     def _show_curves(self) -> None:
-        app = self.app
-        session = app.session
+        session = self.session
         existing = list(self.query(Curve))
         for number, curve in enumerate(existing):
             curve.display = number <= len(session.branches)
@@ -283,14 +186,14 @@ class TrainingScreen(Screen):
     def _show_table(self) -> None:
         """Only the cells that changed are touched: rebuilding the table on every redraw made the screen
         lay itself out again each time, which a run at max speed paid for."""
-        session = self.app.session
+        session = self.session
         table = self.query_one(DataTable)
         article = is_article_setup(session.config)
         if not table.columns:
             table.add_columns("Epoch", "Loss", *(("Article",) if article else ()))
         wanted = []
         for epoch, loss in loss_rows(session.losses, TABLE_EVERY):
-            cells = [str(epoch), format_value(loss).strip()]
+            cells = [str(epoch), format_short(loss)]
             if article:
                 cells.append(f"{ARTICLE_LOSSES[epoch]:.4f}" if epoch in ARTICLE_LOSSES else "")
             wanted.append(cells)
@@ -309,7 +212,7 @@ class TrainingScreen(Screen):
 
         (Textual's own ETA redraws the bar on a timer, which costs a run at max speed
         a quarter of its pace.)"""
-        if not self.app.training:
+        if not self.training.running:
             self._pace_start = None
             return ""
         now = time.monotonic()
@@ -331,7 +234,7 @@ class TrainingScreen(Screen):
         return False
 
     def _show_learned(self) -> None:
-        session = self.app.session
+        session = self.session
         self._learned_epoch = len(session.parameters) - 1
         dataset = session.run.dataset
         epoch = len(session.parameters) - 1
@@ -348,17 +251,17 @@ class TrainingScreen(Screen):
         if true is not None:
             coefficients.add_column("generator", justify="right")
         for row, name in enumerate(dataset.feature_names):
-            cells = [name, format_value(float(weight[row, 0])).strip() if weight.shape[1] == 1 else "…"]
+            cells = [name, format_short(float(weight[row, 0])) if weight.shape[1] == 1 else "…"]
             if true is not None:
-                cells.append(format_value(float(true[row])).strip())
+                cells.append(format_short(float(true[row])))
             coefficients.add_row(*cells)
-        coefficients.add_row("b_eff", format_value(float(bias[0, 0])).strip(), *(("0.0000",) if true is not None else ()))
+        coefficients.add_row("b_eff", format_short(float(bias[0, 0])), *(("0.0000",) if true is not None else ()))
         dollars = dataset.target_unit == "$"
         predictions = Table(box=None, padding=(0, 1))
         for column in ("sample", "ŷ", "y"):
             predictions.add_column(column, justify="right")
         for i in range(samples):
-            money: Callable[[float], str] = (lambda v: f"{v:,.0f}") if dollars else (lambda v: format_value(v).strip())
+            money: Callable[[float], str] = (lambda v: f"{v:,.0f}") if dollars else format_short
             predictions.add_row(str(i), money(float(prediction[i, 0])), money(float(target[i, 0])))
         note = ("Without activations the layers collapse into one linear map, X·W_eff + b_eff: "
                 "three layers learn nothing one layer could not.")
@@ -367,25 +270,7 @@ class TrainingScreen(Screen):
             Text("Predictions vs targets" + (" ($):" if dollars else ":"), style="italic"), predictions,
         ))
 
-    # --- keys ----------------------------------------------------------------------------
-
-    def action_pause(self) -> None:
-        self.app.toggle_pause()
-
-    def action_stop(self) -> None:
-        self.app.stop_training()
-
-    def action_again(self) -> None:
-        self.app.action_train(again=True)
-
-    def action_faster(self) -> None:
-        self.app.change_speed(2.0)
-
-    def action_slower(self) -> None:
-        self.app.change_speed(0.5)
-
-    def action_max_speed(self) -> None:
-        self.app.change_speed(None)
+    # --- keys: the run's own are the app's actions (see BINDINGS) ---------------------------------
 
     def action_log_scale(self) -> None:
         self.log_scale = not self.log_scale
@@ -409,18 +294,19 @@ class TrainingScreen(Screen):
             if field.display:
                 field.display = False
                 return
-        self.app.pop_screen()
+        self.dismiss()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
         event.input.display = False
         text = event.value.strip()
         if event.input.id == "epoch-input":
             if not text.isdigit():
                 self.notify(f"Not an epoch number: {text!r}", severity="error")
                 return
-            self.app.open_epoch(int(text))
+            self.post_message(OpenEpoch(int(text)))
         else:
-            self.app.branch_from_text(text)
+            self.post_message(BranchRequested(text))
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
-        self.app.open_epoch(int(self.query_one(DataTable).get_row(event.row_key)[0]))
+        self.post_message(OpenEpoch(int(self.query_one(DataTable).get_row(event.row_key)[0])))

@@ -3,15 +3,8 @@
 from __future__ import annotations
 
 from textual.drivers.web_driver import WebDriver
-from textual.message import Message
 
-
-class FollowPosition(Message):
-    """The instructor's position, as the server relayed it."""
-
-    def __init__(self, position: dict) -> None:
-        super().__init__()
-        self.position = position
+from backprop_tui.messages import FollowPosition
 
 
 class RoomDriver(WebDriver):

@@ -10,23 +10,9 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from backprop_tui.follow_mode import clean_position
+
 Send = Callable[[dict[str, Any]], Awaitable[bool]]
-
-POSITION_KEYS = ("epoch", "phase", "matrix", "cell")
-
-
-def clean_position(meta: dict[str, Any]) -> dict[str, Any] | None:
-    """Keep only well-formed position fields; None if the packet is not a usable position."""
-    epoch, phase, matrix, cell = (meta.get(key) for key in POSITION_KEYS)
-    if not isinstance(epoch, int) or isinstance(epoch, bool) or not 0 <= epoch <= 10_000_000:
-        return None
-    if not isinstance(phase, str) or len(phase) > 64:
-        return None
-    if matrix is not None and (not isinstance(matrix, str) or len(matrix) > 64):
-        return None
-    if not (isinstance(cell, list) and len(cell) == 2 and all(isinstance(v, int) and v >= 0 for v in cell)):
-        return None
-    return {"epoch": epoch, "phase": phase, "matrix": matrix, "cell": cell}
 
 
 class FollowHub:

@@ -8,19 +8,19 @@ from rich.console import Group
 from rich.text import Text
 from textual.widgets import Static
 
-from backprop_tui.cell_format import expansion_text, format_value
+from backprop_tui.cell_format import expansion_text, format_short
 from scratchnet.debugger.explain import Explanation
 
 if TYPE_CHECKING:
     from scratchnet.debugger.gradcheck import GradientCheck
 
 
-def _fmt(value: float) -> str:
-    return format_value(value).strip()
-
-
 class Inspector(Static):
     text = ""
+    """The panel's words as plain text, for tests and exports."""
+    explanation: Explanation | None = None
+    """The cell expansion shown now: None when there is none, or while a quiz hides the result."""
+
     def show(
         self,
         explanation: Explanation | None,
@@ -29,24 +29,25 @@ class Inspector(Static):
         check_status: str | None = None,
     ) -> None:
         """`origin`: where a selected operand cell came from; `check`: a finished gradient check."""
+        self.explanation = explanation
         lines: list[Text] = []
         if explanation is not None:
             lines.append(Text(expansion_text(explanation), style="bold"))
             if explanation.top and explanation.n_nonfinite:  # no share of a NaN or infinite sum is worth a number
-                picks = ", ".join(f"sample {c.sample} ({_fmt(c.value)})" for c in explanation.top)
+                picks = ", ".join(f"sample {c.sample} ({format_short(c.value)})" for c in explanation.top)
                 lines.append(Text(f"{explanation.n_terms:,} terms, one per sample; {explanation.n_nonfinite:,} "
                                   f"of them NaN or ±∞, the first: {picks}"))
             elif explanation.top:
                 picks = ", ".join(
-                    f"sample {c.sample} ({_fmt(c.value)}, {c.share:.1%})" for c in explanation.top
+                    f"sample {c.sample} ({format_short(c.value)}, {c.share:.1%})" for c in explanation.top
                 )
                 lines.append(Text(f"{explanation.n_terms:,} terms, one per sample; largest |term| "
                                   f"(% = its share of the sum of all |terms|): {picks}"))
             change, before = explanation.change, explanation.before
             if change is not None and before is not None:  # both set together, on update phases
                 lines.append(Text(
-                    f"old → new: {_fmt(before)} → {_fmt(explanation.total)}    "
-                    f"Δ = new − old = {_fmt(change)}"
+                    f"old → new: {format_short(before)} → {format_short(explanation.total)}    "
+                    f"Δ = new − old = {format_short(change)}"
                 ))
         if origin:
             lines.append(Text(origin, style="italic"))
@@ -61,5 +62,4 @@ class Inspector(Static):
         elif check_status:
             lines.append(Text(check_status, style="italic"))
         self.text = "\n".join(line.plain for line in lines)
-        """The panel's words as plain text, for tests and exports."""
         self.update(Group(*lines) if lines else "")

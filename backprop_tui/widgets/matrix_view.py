@@ -12,9 +12,6 @@ twice what it does now.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-
 import numpy as np
 from rich.segment import Segment
 from rich.style import Style
@@ -26,8 +23,9 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from backprop_tui.cell_format import CELL_WIDTH, format_value
+from backprop_tui.cell_format import CELL_WIDTH, format_short, format_value
 from backprop_tui.heatmap import level, level_style
+from backprop_tui.panels import Shown
 from scratchnet.debugger.names import pretty_name
 from scratchnet.debugger.stats import MatrixStats
 
@@ -39,32 +37,9 @@ with … here, and the inspector gives the whole name."""
 
 def stats_line(stats: MatrixStats) -> str:
     """min, max, mean, Frobenius norm and the count of NaN/inf, for the panel's bottom border."""
-    def f(value: float) -> str:
-        return format_value(value).strip()
-
+    f = format_short
     return (f"min {f(stats.minimum)}  max {f(stats.maximum)}  mean {f(stats.mean)}  ‖·‖ {f(stats.norm)}"
             f"  NaN {stats.n_nan}  inf {stats.n_inf}")
-
-
-@dataclass(frozen=True)
-class Shown:
-    """What a view shows: a name, the array (never copied) and its cached stats."""
-
-    name: str
-    array: np.ndarray
-    stats: MatrixStats
-    column_labels: tuple[str, ...] | None = None
-    title: str | None = None
-    column_formats: tuple[Callable[[float], str], ...] | None = None
-    """Per-column formatting, e.g. dollars; None: the standard 4-decimal cells."""
-    heat: bool = True
-    """False for views that mix units, where one colour scale would mislead."""
-    missing: str | None = None
-    """Text for NaN cells that mean "not computed" rather than a NaN result."""
-    marked: frozenset[tuple[int, int]] = frozenset()
-    """Cells to mark with ◆ (e.g. the largest changes of an update)."""
-    stats_text: str | None = None
-    """The bottom border's words where stats over every column would mix units; None: `stats_line`."""
 
 
 class MatrixView(ScrollView, can_focus=True):

@@ -6,20 +6,23 @@ from __future__ import annotations
 from textual.widgets import Static
 
 from backprop_tui.cell_format import format_value
+from backprop_tui.session import Session
 
 
 class StatusLine(Static):
-    def show(self, *, source: str, sizes: tuple[int, ...], learning_rate: float, dtype: str, epoch: int,
-             phase: int, n_phases: int, title: str, loss: float | None,
-             score: tuple[int, int] | None = None, diverged_at: int | None = None) -> None:
+    def show(self, session: Session, *, loss_known: bool = True, score: tuple[int, int] | None = None) -> None:
+        """`loss_known`: False while a quiz still asks for the loss; `score`: the quiz's, in quiz mode."""
+        tape, diverged_at, epoch = session.tape, session.diverged_at, session.epoch
+        loss = tape.loss if loss_known else None
         # Most useful first: a narrow terminal cuts the end of the line.
         where = f"epoch {epoch}"
         if diverged_at is not None and epoch >= diverged_at:
             where += " (diverged here)" if epoch == diverged_at else f" (past divergence at epoch {diverged_at})"
-        parts = [where, f"phase {phase + 1}/{n_phases} {title}"]
+        parts = [where, f"phase {session.position.phase + 1}/{len(tape)} {session.phase.title}"]
         if loss is not None:
             parts.append(f"loss {format_value(loss).strip()}")
         if score is not None:
             parts.append(f"quiz {score[0]}/{score[1]}")
-        parts += ["→".join(map(str, sizes)), f"η = {learning_rate:g}", dtype, source]
+        parts += ["→".join(map(str, tape.sizes)), f"η = {session.config.learning_rate:g}", tape.dtype,
+                  session.run.dataset.source]
         self.update(" · ".join(parts))

@@ -21,6 +21,11 @@ def inspector_text(app) -> str:
     return app.query_one(Inspector).text
 
 
+def explanation_of(app):
+    """What the inspector explains now."""
+    return app.query_one(Inspector).explanation
+
+
 async def test_tab_focuses_the_result_and_keys_move_the_cursor(launch):
     app, pilot = await launch(size=SIZE)
     await pilot.press("tab")
@@ -40,7 +45,7 @@ async def test_the_expansion_uses_the_tapes_own_value_for_every_cell_visited(lau
     app, pilot = await launch(size=SIZE)
     await pilot.press("tab", "j", "j", "l", "l")
     z1 = app.session.phase.outputs["Z1"]
-    explanation = app.explanation
+    explanation = explanation_of(app)
     assert explanation.cell == "Z₁[2,2]" and explanation.total == z1[2, 2]
     X, W1 = app.session.phase.inputs["X"], app.session.phase.inputs["W1"]
     assert [t.value for t in explanation.terms] == [X[2, k] * W1[k, 2] for k in range(4)]
@@ -54,18 +59,18 @@ async def test_click_selects_a_cell(launch):
     # border (1) + gutter, then the third column; header line + border, then the fourth row
     await pilot.click(z1, offset=(1 + gutter + 2 * width + 3, 1 + 1 + 3))
     assert app.focused is z1 and z1.cursor == (3, 2)
-    assert app.explanation.cell == "Z₁[3,2]"
+    assert explanation_of(app).cell == "Z₁[3,2]"
 
 
 async def test_first_arrival_shows_the_top_left_and_coming_back_shows_the_selected_cell(launch):
     app, pilot = await launch(size=SIZE)
     await pilot.press("right")
-    assert app.explanation.cell == "Z₂[0,0]"
+    assert explanation_of(app).cell == "Z₂[0,0]"
     await pilot.press("tab", "j", "j", "j", "l")
-    assert app.explanation.cell == "Z₂[3,1]"
+    assert explanation_of(app).cell == "Z₂[3,1]"
     await pilot.press("right", "right", "left", "left")
     assert app.session.phase.key == "forward.2"
-    assert app.explanation.cell == "Z₂[3,1]"
+    assert explanation_of(app).cell == "Z₂[3,1]"
 
 
 async def test_every_phase_kind_has_an_expansion_equal_to_the_tape(launch):
@@ -75,14 +80,14 @@ async def test_every_phase_kind_has_an_expansion_equal_to_the_tape(launch):
         await pilot.pause()
         result = phase.outputs[phase.result_name]
         expected = float(result) if result.ndim == 0 else float(result[0, 0])
-        assert app.explanation is not None and app.explanation.total == expected, phase.key
+        assert explanation_of(app) is not None and explanation_of(app).total == expected, phase.key
 
 
 async def test_batch_sums_show_the_top_three_samples(launch):
     app, pilot = await launch(size=SIZE)
     app.go_to_phase("backward.2.weight")
     await pilot.pause()
-    explanation = app.explanation
+    explanation = explanation_of(app)
     assert explanation.n_terms == 1000 and len(explanation.top) == 3
     phase = app.session.phase
     terms = phase.inputs["Z1"][:, 0] * phase.inputs["dX3"][:, 0]
@@ -158,7 +163,7 @@ async def test_every_matrix_has_a_stats_line():
 async def test_update_shows_old_new_and_the_change_matrix_toggles(launch):
     app, pilot = await launch(size=SIZE)
     await pilot.press("end")
-    explanation = app.explanation
+    explanation = explanation_of(app)
     phase = app.session.phase
     assert explanation.before == phase.inputs["W3"][0, 0] and explanation.total == phase.outputs["W3'"][0, 0]
     assert "old → new" in inspector_text(app)
@@ -201,7 +206,7 @@ async def test_gradient_check_runs_in_a_worker_and_reports_tiny_errors(launch):
     await pilot.press("c")
     await app.workers.wait_for_complete()
     await pilot.pause()
-    check = app.checks[(0, "backward.2.weight")]
+    check = app.panels.checks[(0, "backward.2.weight")]
     assert not check.sampled and len(check.cells) == 32
     assert check.max_relative_error < 1e-9
     assert view(app, "relative_error").shown.array.shape == (8, 4)
@@ -215,7 +220,7 @@ async def test_gradient_check_samples_large_gradients_and_says_so(launch):
     await pilot.press("c")
     await app.workers.wait_for_complete()
     await pilot.pause()
-    check = app.checks[(0, "backward.2.input")]
+    check = app.panels.checks[(0, "backward.2.input")]
     assert check.sampled and len(check.cells) == 1000 and check.max_relative_error < 1e-9
     assert "seeded sample of 1,000 of 8,000 cells" in inspector_text(app)
 

@@ -110,13 +110,13 @@ async def test_with_the_quiz_box_focused_letters_type_and_the_bar_says_so(launch
 async def test_help_is_modal(launch):
     app, pilot = await launch("--lesson", "article")
     await pilot.press("right", "right")
-    before, step = app.session.position, app.lesson_step
+    before, step = app.session.position, app.tour.step
     await pilot.press("question_mark")
     assert isinstance(app.screen, HelpScreen)
     body = app.screen.query_one("#help-body")
     await pilot.press("right", "pagedown", "n", "home", "end", "left", "p", "pageup", "right_square_bracket",
                       "left_square_bracket", "e", "r")
-    assert isinstance(app.screen, HelpScreen) and app.session.position == before and app.lesson_step == step
+    assert isinstance(app.screen, HelpScreen) and app.session.position == before and app.tour.step == step
     await pilot.press("end")  # the help's own keys still act: End scrolls it
     assert body.scroll_offset.y > 0
     await pilot.press("escape", "right")

@@ -279,7 +279,7 @@ async def test_the_app_steps_through_the_new_operations_and_checks_their_gradien
         seen = []
         for _ in KEYS:
             seen.append(app.session.phase.key)
-            assert app.query_one(Inspector).text.startswith(app.explanation.cell)
+            assert app.query_one(Inspector).text.startswith(app.query_one(Inspector).explanation.cell)
             if app.session.phase.gradient_of is not None:
                 await pilot.press("c")
                 await app.workers.wait_for_complete()

@@ -53,38 +53,38 @@ async def test_quiz_hides_everything_derived_from_the_result_until_answered(laun
     await pilot.press("end")  # update.3: W3' and b3' are small, values are asked
     phase = app.session.phase
     assert app.hiding and "W3'" not in visible_names(app) and "b3'" not in visible_names(app)
-    assert not app.query_one(Inspector).display and app.explanation is None
+    assert not app.query_one(Inspector).display and app.query_one(Inspector).explanation is None
     assert phase.shapes.rsplit("→", 1)[1].strip() not in str(app.query_one("#equation").render())
     assert "loss" not in str(app.query_one(StatusLine).render())
     text = screen_text(app)
     for value in np.atleast_2d(phase.outputs["W3'"]).ravel():
         assert f"{value:.4f}".replace("-", "−") not in text
     await pilot.press(*"1x4", "enter")  # wrong: W3' is 4×1
-    assert app.score == [0, 1] and "not 1x4" in app.quiz_feedback and not app.hiding
+    assert app.quiz.score == [0, 1] and "not 1x4" in app.quiz.feedback and not app.hiding
     assert "W3'" in visible_names(app)
     await pilot.press("left")
     assert app.session.phase.key == "update.2" and app.hiding
     await pilot.press(*"8x4", "enter")  # right
-    assert app.score == [1, 2] and app.quiz_feedback.startswith("Right")
+    assert app.quiz.score == [1, 2] and app.quiz.feedback.startswith("Right")
 
 
 async def test_enter_on_nothing_reveals_and_Q_toggles_quiz(launch):
     app, pilot = await launch(size=SIZE)
     await pilot.press("Q")
-    assert app.quiz and app.hiding
+    assert app.quiz_mode and app.hiding
     await pilot.press("enter")
-    assert not app.hiding and app.score == [0, 0] and "Z1" in visible_names(app)
+    assert not app.hiding and app.quiz.score == [0, 0] and "Z1" in visible_names(app)
 
 
 async def test_a_quiz_at_launch_takes_keys_at_once():
     app = build_app("--quiz")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("enter")  # right after launch: reveals, like Enter after Q
-        assert not app.hiding and app.session.phase.key == "forward.1" and app.quiz_feedback
+        assert not app.hiding and app.session.phase.key == "forward.1" and app.quiz.feedback
     app = build_app("--quiz")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press(*"1000x8", "enter")  # typed at once, nothing lost
-        assert app.score == [1, 1] and app.quiz_feedback.startswith("Right")
+        assert app.quiz.score == [1, 1] and app.quiz.feedback.startswith("Right")
 
 
 async def test_the_placeholder_shows_the_format_without_a_real_shape():
@@ -288,10 +288,10 @@ def test_a_malformed_session_exits_2_and_is_not_overwritten(tmp_path, capsys):
 
 async def test_the_article_lesson_walks_to_its_end():
     app = build_app("--lesson", "article")
-    lesson = app.lesson
+    lesson = app.tour.lesson
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await pilot.pause()
-        assert app.lesson_step == 0 and lesson.steps[0].note in str(app.query_one("#lesson").render())  # at launch
+        assert app.tour.step == 0 and lesson.steps[0].note in str(app.query_one("#lesson").render())  # at launch
         seen = [app.session.phase.key]
         for _ in range(len(lesson.steps)):
             await pilot.press("right_square_bracket")
@@ -299,7 +299,7 @@ async def test_the_article_lesson_walks_to_its_end():
                 await pilot.press("enter")
             seen.append(app.session.phase.key)
         assert seen[:-1] == [step.phase for step in lesson.steps] and seen[-1] == lesson.steps[-1].phase
-        assert app.lesson_step == len(lesson.steps) - 1
+        assert app.tour.step == len(lesson.steps) - 1
         assert lesson.steps[-1].note in str(app.query_one("#lesson").render())
         await pilot.pause()
         assert "The lesson has ended" in screen_text(app)
@@ -310,20 +310,20 @@ async def test_the_article_lesson_walks_to_its_end():
 
 async def test_lesson_keys_leave_a_quiz_step_whatever_has_focus():
     app = build_app("--lesson", "article")
-    lesson = app.lesson
+    lesson = app.tour.lesson
     quiz_steps = [number for number, step in enumerate(lesson.steps) if step.quiz]
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press(*["right_square_bracket"] * quiz_steps[0])  # from step 1, where a lesson opens
-        assert app.lesson_step == quiz_steps[0] and app.hiding
+        assert app.tour.step == quiz_steps[0] and app.hiding
         assert app.focused is app.query_one("#quiz-answer")
         await pilot.press("right_square_bracket")  # leaves the quiz step unanswered
-        assert app.lesson_step == quiz_steps[0] + 1
+        assert app.tour.step == quiz_steps[0] + 1
         assert app.session.phase.key == lesson.steps[quiz_steps[0] + 1].phase
         assert app.query_one("#quiz-answer").value == ""
         await pilot.press("left_square_bracket")  # back to the quiz step, then back again from its answer box
-        assert app.lesson_step == quiz_steps[0] and app.focused is app.query_one("#quiz-answer")
+        assert app.tour.step == quiz_steps[0] and app.focused is app.query_one("#quiz-answer")
         await pilot.press("left_square_bracket")
-        assert app.lesson_step == quiz_steps[0] - 1 and app.query_one("#quiz-answer").value == ""
+        assert app.tour.step == quiz_steps[0] - 1 and app.query_one("#quiz-answer").value == ""
 
 
 def test_lesson_files_and_their_errors(tmp_path, capsys):

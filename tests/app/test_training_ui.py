@@ -8,8 +8,11 @@ import numpy as np
 import pytest
 
 from backprop_tui.config import RunConfig, build_run
-from backprop_tui.screens.training_screen import Curve, TrainingScreen
+from backprop_tui.messages import OpenEpoch
+from backprop_tui.screens.training_screen import TrainingScreen
 from backprop_tui.session import Session
+from backprop_tui.training import RunState
+from backprop_tui.widgets.curve import Curve
 from scratchnet import train
 from tests.helpers import build_app
 
@@ -33,7 +36,7 @@ async def test_a_default_run_matches_headless_train(launch):
     assert isinstance(app.screen, TrainingScreen)
     await finish(app, pilot)
     losses = app.session.losses
-    assert app.training_state == "done" and len(losses) == 125
+    assert app.training.state is RunState.DONE and len(losses) == 125
     assert losses == headless_losses()
     assert losses[-1] < 0.01
     assert len(app.session.parameters) == 126
@@ -41,11 +44,11 @@ async def test_a_default_run_matches_headless_train(launch):
 
 async def test_a_run_held_at_the_gate_is_in_progress(launch):
     app, pilot = await launch('--speed', 'max', size=SIZE)
-    app.trainer.gate.clear()  # the worker waits here before its first epoch
+    app.training.trainer.gate.clear()  # the worker waits here before its first epoch
     await pilot.press("e")
     await pilot.pause()
-    assert app.training and app.session.trained_epochs == 1
-    app.trainer.gate.set()
+    assert app.training.running and app.session.trained_epochs == 1
+    app.training.trainer.gate.set()
     await finish(app, pilot)
     assert app.session.losses == headless_losses()
 
@@ -53,32 +56,32 @@ async def test_a_run_held_at_the_gate_is_in_progress(launch):
 async def test_pause_and_resume(launch):
     app, pilot = await launch('--speed', '2', size=SIZE)
     await pilot.press("e", "space")
-    assert app.training_state == "paused" and app.trainer.paused
+    assert app.training.state is RunState.PAUSED and app.training.trainer.paused
     for _ in range(500):  # until the worker is at the gate (bounded; no sleeping on a guess)
-        if app.trainer.holding.is_set():
+        if app.training.trainer.holding.is_set():
             break
         await pilot.pause(0.01)
-    assert app.trainer.holding.is_set()
+    assert app.training.trainer.holding.is_set()
     await pilot.pause()  # the hand-over made before holding has arrived
     held = app.session.trained_epochs
     for _ in range(3):
         await pilot.pause()
-    assert app.session.trained_epochs == held and app.training
+    assert app.session.trained_epochs == held and app.training.running
     await pilot.press("space")
-    assert app.training_state == "running" and not app.trainer.paused
+    assert app.training.state is RunState.RUNNING and not app.training.trainer.paused
     await pilot.press("m")
-    assert app.trainer.speed is None
+    assert app.training.trainer.speed is None
     await finish(app, pilot)
     assert app.session.losses == headless_losses()
 
 
 async def test_stop_ends_the_run_early_and_e_continues_it(launch):
     app, pilot = await launch('--speed', 'max', size=SIZE)
-    app.trainer.gate.clear()
+    app.training.trainer.gate.clear()
     await pilot.press("e", "x")
     await finish(app, pilot)
-    assert app.training_state.startswith("stopped") and app.session.trained_epochs < 125
-    app.trainer.gate.set()
+    assert app.training.state is RunState.STOPPED and app.session.trained_epochs < 125
+    app.training.trainer.gate.set()
     await pilot.press("e")
     await finish(app, pilot)
     assert app.session.losses == headless_losses()
@@ -91,22 +94,22 @@ async def test_e_after_a_finished_run_watches_it_again_from_epoch_0(launch):
     first = list(app.session.losses)
     await pilot.press("escape", "end", "right", "right")  # the debugger at epoch 1, then back to the run
     assert app.session.epoch == 1
-    app.trainer.gate.clear()  # hold the new run at its first epoch, to see it start over
+    app.training.trainer.gate.clear()  # hold the new run at its first epoch, to see it start over
     await pilot.press("e", "e")
     await pilot.pause()
-    assert app.training and app.session.trained_epochs < 40 and app.session.epoch == 0
-    app.trainer.gate.set()
+    assert app.training.running and app.session.trained_epochs < 40 and app.session.epoch == 0
+    app.training.trainer.gate.set()
     await finish(app, pilot)
-    assert app.training_state == "done" and app.session.losses == first == headless_losses()[:40]
+    assert app.training.state is RunState.DONE and app.session.losses == first == headless_losses()[:40]
 
 
 async def test_divergence_stops_the_run_and_the_app_stays_alive(launch):
     app, pilot = await launch('--lr', '5', '--speed', 'max', size=SIZE)
     await pilot.press("e")
     await finish(app, pilot)
-    assert app.training_state == "diverged"
+    assert app.training.state is RunState.DIVERGED
     k = app.session.diverged_at
-    assert k is not None and f"diverged at epoch {k}" in app.training_message
+    assert k is not None and f"diverged at epoch {k}" in app.training.message
     curve = app.screen.query_one(Curve)
     assert all(np.isfinite(curve.sparkline.data))
     await pilot.press("L")
@@ -170,12 +173,12 @@ async def test_a_branch_reruns_from_the_same_initial_weights_with_another_eta(la
 async def test_quitting_mid_run_ends_the_training_thread():
     app = build_app("--speed", "max")
     async with app.run_test(size=SIZE) as pilot:
-        app.trainer.gate.clear()  # held mid-run
+        app.training.trainer.gate.clear()  # held mid-run
         await pilot.press("e")
         await pilot.pause()
-        assert app.training and not app.training_done.is_set()
+        assert app.training.running and not app.training.thread_done.is_set()
         await pilot.press("q")
-    assert app.training_done.wait(timeout=5), "the training thread did not return after quitting"
+    assert app.training.thread_done.wait(timeout=5), "the training thread did not return after quitting"
 
 
 def test_training_shortens_gil_handoffs_and_restores_the_interval():
@@ -218,13 +221,13 @@ def expected_rows(losses: list[float]) -> list[tuple[str, str]]:
 
 async def test_the_loss_table_follows_a_run_that_stops_and_continues(launch):
     app, pilot = await launch('--speed', 'max', size=SIZE)
-    app.trainer.gate.clear()
+    app.training.trainer.gate.clear()
     await pilot.press("e", "x")
     await finish(app, pilot)
     app.screen.refresh_view()
     partial = list(app.session.losses)
     assert len(partial) < 125 and table_rows(app.screen) == expected_rows(partial)
-    app.trainer.gate.set()
+    app.training.trainer.gate.set()
     await pilot.press("e")
     await finish(app, pilot)
     full = table_rows(app.screen)
@@ -252,14 +255,14 @@ async def test_a_run_keeps_gil_handoffs_short_until_it_ends():
     before = sys.getswitchinterval()
     app = build_app("--speed", "max")
     async with app.run_test(size=SIZE) as pilot:
-        app.trainer.gate.clear()
+        app.training.trainer.gate.clear()
         await pilot.press("e")
         for _ in range(500):  # until the worker is at the gate (bounded; no sleeping on a guess)
-            if app.trainer.holding.is_set():
+            if app.training.trainer.holding.is_set():
                 break
             await pilot.pause(0.01)
         assert sys.getswitchinterval() == pytest.approx(TRAINING_SWITCH_INTERVAL)
-        app.trainer.gate.set()
+        app.training.trainer.gate.set()
         await finish(app, pilot)
     assert sys.getswitchinterval() == before
 
@@ -284,7 +287,7 @@ async def test_divergence_is_counted_as_train_counts_it_on_every_line():
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("e")
         await finish(app, pilot)
-        assert app.training_state == "diverged" and app.session.diverged_at == expected
+        assert app.training.state is RunState.DIVERGED and app.session.diverged_at == expected
         assert epochs_named(app) == {str(expected)}
         assert f"{expected + 1}/125 epochs run" in str(app.screen.query_one("#progress-label").render())
 
@@ -298,12 +301,12 @@ async def test_stepping_past_divergence_marks_the_epoch_and_e_reports_where_it_b
         while app.session.epoch < 5:  # by now the loss is NaN
             await pilot.press("end", "right")
         assert f"epoch 5 (past divergence at epoch {expected})" in str(status.render())
-        app.open_epoch(expected)
+        app.post_message(OpenEpoch(expected))
         await pilot.pause()
         assert f"epoch {expected} (diverged here)" in str(status.render())
         known = app.session.trained_epochs
         await pilot.press("e")
         await finish(app, pilot)
-        assert app.training_state == "diverged" and app.session.diverged_at == expected
-        assert f"diverged at epoch {expected} " in app.training_message and epochs_named(app) == {str(expected)}
+        assert app.training.state is RunState.DIVERGED and app.session.diverged_at == expected
+        assert f"diverged at epoch {expected} " in app.training.message and epochs_named(app) == {str(expected)}
         assert app.session.trained_epochs == known  # nothing run past it

@@ -17,7 +17,8 @@ from tests.helpers import ROOT
 UI_LIBRARIES = ("textual", "rich", "textual_serve")
 # The modules of backprop_tui that draw or serve the screen; everything else in it is Textual-free.
 UI_MODULES = ("backprop_tui.app", "backprop_tui.widgets.*", "backprop_tui.screens.*", "backprop_tui.serve.*",
-              "backprop_tui.code_highlight", "backprop_tui.commands", "backprop_tui.heatmap", "backprop_tui.themes")
+              "backprop_tui.code_highlight", "backprop_tui.commands", "backprop_tui.heatmap", "backprop_tui.messages",
+              "backprop_tui.screenshot", "backprop_tui.themes")
 
 
 def module_name(path: Path) -> str:

@@ -1,4 +1,4 @@
-"""The small TOML writer round-trips through the standard library's reader, and points at lines."""
+"""Session-file TOML round-trips through the standard library's reader, and errors point at lines."""
 
 import math
 import tomllib
@@ -41,7 +41,8 @@ def test_layout_of_a_session_like_document():
     text = dumps({"version": 1, "data": {"source": "generated", "noise": 30000.0},
                   "pin": [{"matrix": "W2", "cell": [3, 1]}, {"matrix": "dL_dyhat", "cell": [0, 0]}], "skip": None})
     assert text == ('version = 1\n\n[data]\nsource = "generated"\nnoise = 30000.0\n\n'
-                    '[[pin]]\nmatrix = "W2"\ncell = [3, 1]\n\n[[pin]]\nmatrix = "dL_dyhat"\ncell = [0, 0]\n')
+                    '[[pin]]\nmatrix = "W2"\ncell = [\n    3,\n    1,\n]\n\n'
+                    '[[pin]]\nmatrix = "dL_dyhat"\ncell = [\n    0,\n    0,\n]\n')
 
 
 @pytest.mark.parametrize("value", [0.1, 1e-300, 5e-324, 1.7976931348623157e308, -0.0, 1e16, 123456789.123456789])

@@ -1,0 +1,60 @@
+"""Follow mode, as each app in a room sees it: the instructor's session says where it is, attendees' go there.
+
+No Textual here. The server's hub (serve/follow.py) relays positions between the app
+processes; both ends accept only positions `clean_position` keeps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from backprop_tui.config import MAX_EPOCH
+from backprop_tui.session import Session, View
+
+POSITION_KEYS = ("epoch", "phase", "matrix", "cell")
+
+
+def clean_position(meta: Mapping[str, Any]) -> dict[str, Any] | None:
+    """Keep only well-formed position fields; None if the packet is not a usable position."""
+    epoch, phase, matrix, cell = (meta.get(key) for key in POSITION_KEYS)
+    if not isinstance(epoch, int) or isinstance(epoch, bool) or not 0 <= epoch <= MAX_EPOCH:
+        return None
+    if not isinstance(phase, str) or len(phase) > 64:
+        return None
+    if matrix is not None and (not isinstance(matrix, str) or len(matrix) > 64):
+        return None
+    if not (isinstance(cell, list) and len(cell) == 2 and all(isinstance(v, int) and v >= 0 for v in cell)):
+        return None
+    return {"epoch": epoch, "phase": phase, "matrix": matrix, "cell": cell}
+
+
+class FollowMode:
+    def __init__(self, role: str | None) -> None:
+        self.role = role
+        """'instructor' or 'attendee' when served to a room (the server sets BACKPROP_ROLE), else None."""
+
+    @property
+    def publishes(self) -> bool:
+        return self.role == "instructor"
+
+    @property
+    def may_follow(self) -> bool:
+        return self.role == "attendee"
+
+    @staticmethod
+    def position_of(session: Session) -> dict[str, Any]:
+        """What an instructor's session publishes."""
+        view = session.view
+        return {"epoch": session.epoch, "phase": session.phase.key, "matrix": view.matrix, "cell": list(view.cell)}
+
+    @staticmethod
+    def go(position: Mapping[str, Any], session: Session) -> bool:
+        """Move the session where a relayed position says; False (and no move) for one it cannot show."""
+        clean = clean_position(position)
+        if clean is None or clean["phase"] not in session.tape.keys:
+            return False
+        session.go_to_epoch(clean["epoch"], clean["phase"])
+        if (matrix := clean["matrix"]) is not None:
+            session.set_view(View(matrix=matrix, cells=((matrix, (clean["cell"][0], clean["cell"][1])),)))
+        return True
