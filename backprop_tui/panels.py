@@ -20,6 +20,7 @@ from scratchnet import Tape
 from scratchnet.debugger.explain import Explanation, change_matrix, explain, largest_changes
 from scratchnet.debugger.names import pretty_name
 from scratchnet.debugger.stats import MatrixStats, StatsCache, matrix_stats
+from scratchnet.labels import class_indices, predicted_classes
 
 if TYPE_CHECKING:  # the gradient check loads when first used: launch stays quick
     from scratchnet.debugger.gradcheck import GradientCheck
@@ -85,7 +86,14 @@ class Panels:
                 self.stats(array)
 
     def shown(self, name: str, array: np.ndarray) -> Shown:
-        labels = tuple(self.session.run.dataset.feature_names) if name == "X" else None
+        dataset = self.session.run.dataset
+        labels: tuple[str, ...] | None = None
+        if name == "X":
+            labels = tuple(dataset.feature_names)
+        elif dataset.class_names is not None and np.ndim(array) == 2:
+            top = f"Z{len(self.session.tape.sizes) - 1}"  # the scores: one column per class, like y and P
+            if name in ("y", "P", "error", top, f"dL/d{top}") and np.shape(array)[1] == len(dataset.class_names):
+                labels = tuple(dataset.class_names)
         return Shown(name, array, self.stats(array), column_labels=labels)
 
     def results(self) -> list[Shown]:
@@ -93,6 +101,8 @@ class Panels:
         shown = [self.shown(name, array) for name, array in self.session.phase.outputs.items()]
         if (predictions := self.predictions()) is not None:
             shown.append(predictions)
+        if (confusion := self.confusion()) is not None:
+            shown.append(confusion)
         return shown + self.changes() + self.check_view()
 
     def operands(self) -> list[Shown]:
@@ -109,9 +119,13 @@ class Panels:
         if compared is None:
             return None
         y_hat, y = compared.inputs[next(iter(compared.inputs))], compared.inputs["y"]
+        dataset = self.session.run.dataset
+        if dataset.class_names is not None:
+            shown = self._classes(y_hat, y, dataset.class_names, probabilities="P" in compared.inputs)
+            self._predictions_of = (tape, shown)
+            return shown
         if y_hat.shape[1] != 1:
             return None
-        dataset = self.session.run.dataset
         scaler = dataset.target_scaler
         table = np.column_stack([y_hat[:, 0], y[:, 0], scaler.inverse(y_hat)[:, 0], scaler.inverse(y)[:, 0]])
         # Both raw columns in one format, set by the larger of the two, so ŷ and y line up digit for digit.
@@ -129,6 +143,47 @@ class Panels:
         )
         self._predictions_of = (tape, shown)
         return shown
+
+    def _classes(self, scores: np.ndarray, y: np.ndarray, names: tuple[str, ...], probabilities: bool) -> Shown:
+        """Each row's predicted class (with its probability, or its score without softmax) beside its true
+        class; wrong rows marked ◆."""
+        predicted, true = predicted_classes(scores), class_indices(y)
+        rows = np.arange(len(predicted))
+        with np.errstate(all="ignore"):
+            confidence = np.where(predicted >= 0, scores[rows, np.maximum(predicted, 0)], np.nan)
+        table = np.column_stack([predicted, confidence, true]).astype(np.float64)
+        wrong = np.flatnonzero(predicted != true)
+
+        def name_of(value: float) -> str:
+            return names[int(value)] if value == value and 0 <= value < len(names) else "none"
+
+        return Shown(
+            "predictions", table, self.stats(table),
+            column_labels=("predicted", "P" if probabilities else "score", "true"),
+            title="predicted class vs true class  ◆ wrong",
+            column_formats=(name_of, format_value, name_of), heat=False,
+            marked=frozenset((int(row), 0) for row in wrong),
+            stats_text=f"accuracy {1 - len(wrong) / max(1, len(true)):.1%}: {len(true) - len(wrong):,} of "
+                       f"{len(true):,} right, {len(wrong):,} wrong",
+        )
+
+    def confusion(self) -> Shown | None:
+        """On the loss phase of a classifier: how many rows of each true class went to each predicted class."""
+        phase, dataset = self.session.phase, self.session.run.dataset
+        if dataset.class_names is None or phase.key != "loss":
+            return None
+        compared = next((p for p in self.session.tape if p.stage == "loss" and "y" in p.inputs), None)
+        if compared is None:
+            return None
+        scores, y = compared.inputs[next(iter(compared.inputs))], compared.inputs["y"]
+        k = len(dataset.class_names)
+        predicted, true = predicted_classes(scores), class_indices(y)
+        counts = np.zeros((k, k))
+        valid = predicted >= 0
+        np.add.at(counts, (true[valid], predicted[valid]), 1)
+        return Shown("confusion", counts, self.stats(counts), column_labels=tuple(dataset.class_names),
+                     title="confusion: rows true class, columns predicted",
+                     column_formats=tuple(lambda v: f"{int(v):,}" for _ in range(k)))
 
     def changes(self) -> list[Shown]:
         """Δ = new − old for each output of an update phase, the largest changes marked."""
@@ -188,6 +243,10 @@ class Panels:
         label = f"{pretty_name(name)}[{row},{column}]"
         session = self.session
         dataset = session.run.dataset
+        if name == "y" and dataset.class_names is not None:
+            true = dataset.class_names[int(np.argmax(dataset.y[row]))]
+            return (f"{label} comes from the data: sample {row}'s class is {true}, so its one-hot row has 1 under "
+                    f"{true} and 0 elsewhere; this cell is {dataset.class_names[column]}'s")
         if name in ("X", "y"):
             feature, unit, raw, mean, std = dataset.raw_value(row, column, target=name == "y")
             unit = f" {unit}" if unit and unit != "$" else ""

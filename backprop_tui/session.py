@@ -13,6 +13,7 @@ import numpy as np
 
 from backprop_tui.config import Run, RunConfig, build_run
 from scratchnet import Phase, Tape, TapeRecorder, diverged, run_epochs
+from scratchnet.labels import accuracy
 from scratchnet.network import Parameters
 
 Cell = tuple[int, int]
@@ -100,6 +101,17 @@ class Session:
     @property
     def epoch(self) -> int:
         return self.position.epoch
+
+    @property
+    def accuracy(self) -> float | None:
+        """For classes: the share of rows this iteration's forward pass put in their true class (None for a
+        regression)."""
+        if self.run.dataset.class_names is None:
+            return None
+        compared = next((phase for phase in self.tape if phase.stage == "loss" and "y" in phase.inputs), None)
+        if compared is None:
+            return None
+        return accuracy(compared.inputs[next(iter(compared.inputs))], compared.inputs["y"])
 
     @property
     def view(self) -> View:

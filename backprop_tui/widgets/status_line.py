@@ -21,6 +21,8 @@ class StatusLine(Static):
         parts = [where, f"phase {session.position.phase + 1}/{len(tape)} {session.phase.title}"]
         if loss is not None:
             parts.append(f"loss {format_value(loss).strip()}")
+            if (share := session.accuracy) is not None:
+                parts.append(f"accuracy {share:.1%}")
         if score is not None:
             parts.append(f"quiz {score[0]}/{score[1]}")
         parts += ["→".join(map(str, tape.sizes)), f"η = {session.config.learning_rate:g}", tape.dtype,
