@@ -72,6 +72,8 @@ class Session:
         """parameters[k]: what epoch k starts from. Grows as epochs are reached."""
         self.losses: list[float] = []
         """Known loss of each epoch, in order (as far as any epoch has been run)."""
+        self.accuracies: dict[int, float] = {}
+        """For classes: each epoch's accuracy where a training run reported it."""
         self.position = Position()
         self._views: dict[tuple[int, str], View] = {}
         self.pins: list[Pin] = []
@@ -207,13 +209,16 @@ class Session:
             return None
         return f"Epoch {epoch} has not been run yet (known: 0–{max(known - 1, 0)})."
 
-    def add_epochs(self, first_epoch: int, losses: list[float], parameters: list[Parameters]) -> None:
+    def add_epochs(self, first_epoch: int, losses: list[float], parameters: list[Parameters],
+                   accuracies: list[float] | None = None) -> None:
         """Results of epochs first_epoch, first_epoch+1, …; epochs already known are skipped
-        (stepping there in the debugger produced the very same numbers)."""
+        (stepping there in the debugger produced the very same numbers). `accuracies`: for classes."""
         for epoch, (loss, after) in enumerate(zip(losses, parameters, strict=True), first_epoch):
             if epoch == len(self.losses):
                 self._add_loss(loss)
                 self.parameters.append(after)
+        for epoch, share in enumerate(accuracies or (), first_epoch):
+            self.accuracies[epoch] = share
 
     def forget_training(self) -> None:
         """Back to where the run began, to watch it again: only epoch 0 is kept (its loss and where its
@@ -222,6 +227,7 @@ class Session:
             self._go(0, self.position.phase)
         del self.parameters[2:]
         del self.losses[1:]
+        self.accuracies = {epoch: share for epoch, share in self.accuracies.items() if epoch == 0}
         if self.diverged_at is not None and self.diverged_at > 0:
             self.diverged_at = None
         self._views = {key: view for key, view in self._views.items() if key[0] == 0}

@@ -17,6 +17,7 @@ import numpy as np
 
 from backprop_tui.gil_handoff import quick_handoffs
 from scratchnet import DenseNetwork, run_epochs
+from scratchnet.labels import accuracy
 from scratchnet.network import Parameters
 from scratchnet.training import EpochEnd
 
@@ -34,7 +35,7 @@ class Outcome:
     stopped: bool = False
 
 
-Deliver = Callable[[int, list[float], list[Parameters]], None]
+Deliver = Callable[[int, list[float], list[Parameters], list[float]], None]
 """(first epoch of the batch, its losses, the parameters after each of its epochs)."""
 
 
@@ -65,11 +66,14 @@ class Trainer:
         first_loss: float | None,
         deliver: Deliver,
         should_stop: Callable[[], bool],
+        classes: bool = False,
     ) -> Outcome:
         """Epochs start … end−1 on `network` (the app's structural copy, holding the parameters epoch `start`
         begins from), paced, paused at the gate, handed over in batches; scratchnet's loop does the epochs."""
         losses: list[float] = []
         made: list[Parameters] = []
+        accuracies: list[float] = []
+        """With `classes`: each epoch's accuracy, from the logits its own forward pass made (no extra pass)."""
         clock = self._clock
         last_flush = clock()
         origin_time, origin_epoch, origin_speed = clock(), start, self.speed
@@ -77,11 +81,11 @@ class Trainer:
         batch_start = start
 
         def flush() -> None:
-            nonlocal losses, made, last_flush, batch_start
+            nonlocal losses, made, accuracies, last_flush, batch_start
             if losses:
-                deliver(batch_start, losses, made)
+                deliver(batch_start, losses, made, accuracies)
                 batch_start += len(losses)
-                losses, made = [], []
+                losses, made, accuracies = [], [], []
             last_flush = clock()
 
         def may_go_on(next_epoch: int) -> bool:
@@ -103,6 +107,8 @@ class Trainer:
             nonlocal last_epoch, origin_time, origin_epoch, origin_speed
             losses.append(done.loss)
             made.append(done.network.parameters)
+            if classes:
+                accuracies.append(accuracy(done.network.logits, y))
             last_epoch = done.epoch
             if done.diverged:
                 return True

@@ -20,8 +20,9 @@ from backprop_tui.trainer import DEFAULT_SPEED, Outcome, Trainer
 from scratchnet import divergence_message
 from scratchnet.network import Parameters
 
-Batch = tuple[int, list[float], list[Parameters]]
-"""(first epoch, its losses and the parameters after each of its epochs), as the trainer hands them over."""
+Batch = tuple[int, list[float], list[Parameters], list[float]]
+"""(first epoch, its losses, the parameters after each of its epochs, and for classes their accuracies), as the
+trainer hands them over."""
 MIN_SPEED, MAX_SPEED = 0.5, 10_000.0
 """Epochs per second that + and − stay between."""
 
@@ -133,8 +134,8 @@ class Training:
             batches, ended, self._epochs, self._ended = self._epochs, self._ended, [], None
             branch_losses, branch_ends, self._branch_losses, self._branch_ends = (
                 self._branch_losses, self._branch_ends, [], [])
-        for first_epoch, losses, made in batches:
-            session.add_epochs(first_epoch, losses, made)
+        for first_epoch, losses, made, accuracies in batches:
+            session.add_epochs(first_epoch, losses, made, accuracies)
         for branch, branch_batch in branch_losses:
             branch.losses.extend(branch_batch)
         for branch, epoch in branch_ends:
@@ -186,14 +187,15 @@ class Training:
             dataset = session.run.dataset
             first = session.losses[0] if session.losses else None
 
-            def deliver(first_epoch: int, losses: list[float], made: list[Parameters]) -> None:
+            def deliver(first_epoch: int, losses: list[float], made: list[Parameters], accuracies: list[float]) -> None:
                 with self._lock:
-                    self._epochs.append((first_epoch, losses, made))
+                    self._epochs.append((first_epoch, losses, made, accuracies))
                 self._news(False)
 
             outcome = self.trainer.run(
                 session.run.network.with_parameters(session.parameters[start]), dataset.X, dataset.y,
                 session.config.learning_rate, start, end, first, deliver=deliver, should_stop=should_stop,
+                classes=dataset.class_names is not None,
             )
             if not should_stop():
                 with self._lock:
@@ -224,7 +226,7 @@ class Training:
     def run_branch(self, session: Session, branch: Branch, should_stop: Callable[[], bool]) -> None:
         """In its thread: the branch's epochs at the main run's pace."""
 
-        def deliver(_first_epoch: int, losses: list[float], _made: list[Parameters]) -> None:
+        def deliver(_first_epoch: int, losses: list[float], _made: list[Parameters], _accuracies: list[float]) -> None:
             with self._lock:
                 self._branch_losses.append((branch, losses))
             self._news(False)

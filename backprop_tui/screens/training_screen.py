@@ -152,7 +152,9 @@ class TrainingScreen(Screen):
         # A count of epochs, not an epoch's number: epochs 0 and 1 run are "2/125 epochs run", and a run
         # that diverged at epoch 1 says so in those words, as `train` does.
         stop = "" if session.diverged_at is None else f" · diverged at epoch {session.diverged_at}"
-        self._set_text("#progress-label", f"{done}/{config.epochs} epochs run{stop}{self._eta(done, target)}")
+        latest = session.accuracies.get(len(losses) - 1)
+        share = "" if latest is None else f" · accuracy {latest:.1%}"
+        self._set_text("#progress-label", f"{done}/{config.epochs} epochs run{share}{stop}{self._eta(done, target)}")
         self.query_one(ProgressBar).update(total=target, progress=done)
         self.query_one(Digits).update(digits_text(losses[-1] if losses else None))
         self._set_text("#train-message", training.message, layout=True)

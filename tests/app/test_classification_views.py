@@ -48,3 +48,19 @@ async def test_class_names_label_the_columns_and_a_target_cell_says_what_it_mean
     text = app.query_one(Inspector).text
     true = app.session.run.dataset.class_names[int(app.session.run.dataset.y[0].argmax())]
     assert f"sample 0's class is {true}" in text and "standardized" not in text
+
+
+async def test_the_training_screen_reports_each_epochs_accuracy_as_train_does(launch):
+    from backprop_tui.config import RunConfig, build_run
+    from backprop_tui.headless import train_with_accuracy
+
+    app, pilot = await launch(*ARGV, "--epochs", "12", "--speed", "max", size=(160, 48))
+    await pilot.press("e")
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+    run = build_run(RunConfig(dataset="spiral", hidden=(8, 8), activations=("relu", "tanh"), learning_rate=0.5,
+                              samples=90, epochs=12))
+    _, headless = train_with_accuracy(run, 12, lambda done: None)
+    known = app.session.accuracies
+    assert set(known) == set(range(1, 12)) and all(known[epoch] == headless[epoch] for epoch in known)
+    assert f"accuracy {headless[11]:.1%}" in painted(app.screen.query_one("#progress-label"))
