@@ -58,6 +58,8 @@ class Inspector(Static):
                 ("gradient check ", "bold"),
                 f"{check.name}: central differences in float64 over {scope}; max relative error ",
                 (f"{check.max_relative_error:.1e}", "bold"),
+                f" ({check.kinks:,} {'cell' if check.kinks == 1 else 'cells'} whose step crossed a ReLU kink, where "
+                "there is no derivative, not counted)" if check.kinks else "",
             ))
         elif check_status:
             lines.append(Text(check_status, style="italic"))

@@ -64,3 +64,15 @@ async def test_the_training_screen_reports_each_epochs_accuracy_as_train_does(la
     known = app.session.accuracies
     assert set(known) == set(range(1, 12)) and all(known[epoch] == headless[epoch] for epoch in known)
     assert f"accuracy {headless[11]:.1%}" in painted(app.screen.query_one("#progress-label"))
+
+
+async def test_the_inspector_says_how_many_checked_cells_crossed_a_kink(launch):
+    from scratchnet.debugger.gradcheck import GradientCheck
+
+    app, pilot = await launch(*ARGV, size=(160, 48))
+    cells = np.array([[0, 0], [0, 1], [0, 2]])
+    check = GradientCheck("db1", cells, np.zeros(3), np.array([0.0, 5.0, 0.0]), np.array([0.0, 1.0, 0.0]), (1, 3),
+                          False, 0, np.array([False, True, False]))
+    inspector = app.query_one(Inspector)
+    inspector.show(None, None, check)
+    assert "max relative error 0.0e+00 (1 cell whose step crossed a ReLU kink" in inspector.text
