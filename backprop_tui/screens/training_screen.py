@@ -34,6 +34,8 @@ from backprop_tui.training import Training
 from backprop_tui.widgets.curve import Curve
 from backprop_tui.widgets.key_bar import KeyBar
 from scratchnet.debugger.collapse import effective_map
+from scratchnet.labels import class_indices, predicted_classes
+from scratchnet.network import Parameters
 
 TABLE_EVERY = 20
 MAX_BRANCHES = 3
@@ -241,6 +243,9 @@ class TrainingScreen(Screen):
         dataset = session.run.dataset
         epoch = len(session.parameters) - 1
         parameters = session.parameters[-1]
+        if dataset.class_names is not None or not all(layer.linear for layer in session.run.network.layers):
+            self._show_learned_nonlinear(epoch, parameters)
+            return
         with np.errstate(all="ignore"):
             weight, bias = effective_map(parameters)
             samples = min(5, dataset.n_samples)
@@ -271,6 +276,39 @@ class TrainingScreen(Screen):
             note, "", Text(f"After {epoch} epochs, in standardized units:", style="italic"), coefficients, "",
             Text("Predictions vs targets" + (" ($):" if dollars else ":"), style="italic"), predictions,
         ))
+
+    def _show_learned_nonlinear(self, epoch: int, parameters: Parameters) -> None:
+        """With activations or classes there is no single linear map to show: the first samples' predictions
+        (classes by name, with the probability or score they got) beside their targets."""
+        session = self.session
+        dataset = session.run.dataset
+        samples = min(8, dataset.n_samples)
+        with np.errstate(all="ignore"):
+            scores = session.run.network.predict(dataset.X[:samples], parameters)
+        table = Table(box=None, padding=(0, 1))
+        names = dataset.class_names
+        if names is not None:
+            for column in ("sample", "predicted", "true"):
+                table.add_column(column, justify="right")
+            predicted, true = predicted_classes(scores), class_indices(dataset.y[:samples])
+            for i in range(samples):
+                guess = names[predicted[i]] if predicted[i] >= 0 else "none"
+                table.add_row(str(i), guess + ("" if predicted[i] == true[i] else " ◆"), names[true[i]])
+            heading = "First samples, predicted class vs true (◆ wrong):"
+        else:
+            prediction = dataset.target_scaler.inverse(scores)
+            target = dataset.target_scaler.inverse(dataset.y[:samples])
+            for column in ("sample", "ŷ", "y"):
+                table.add_column(column, justify="right")
+            for i in range(samples):
+                table.add_row(str(i), format_short(float(prediction[i, 0])), format_short(float(target[i, 0])))
+            heading = "First samples, predictions vs targets:"
+        note = ("With activations the layers no longer collapse into one linear map: each bends what the next one "
+                "sees, which is what lets the network draw curved boundaries." if session.config.activations
+                and set(session.config.activations) - {"none"} else
+                "Classes are told apart by the highest of the network's outputs.")
+        self.query_one("#learned", Static).update(Group(
+            note, "", Text(f"After {epoch} epochs. {heading}", style="italic"), table))
 
     # --- keys: the run's own are the app's actions (see BINDINGS) ---------------------------------
 

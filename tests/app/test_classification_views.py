@@ -76,3 +76,13 @@ async def test_the_inspector_says_how_many_checked_cells_crossed_a_kink(launch):
     inspector = app.query_one(Inspector)
     inspector.show(None, None, check)
     assert "max relative error 0.0e+00 (1 cell whose step crossed a ReLU kink" in inspector.text
+
+
+async def test_with_activations_the_training_screen_shows_no_collapsed_linear_map(launch):
+    app, pilot = await launch(*ARGV, "--epochs", "5", "--speed", "max", size=(160, 48))
+    await pilot.press("e")
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+    words = painted(app.screen.query_one("#learned"))
+    assert "no longer collapse into one linear map" in words and "W₁·W₂" not in words
+    assert "predicted class vs true" in words
