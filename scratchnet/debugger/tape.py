@@ -149,10 +149,16 @@ class Tape:
 
 
 class PhaseWriter:
-    """What an operation writes its phases with, in the order the iteration ran them."""
+    """What an operation writes its phases with, in the order the iteration ran them. `iterations`: how many
+    iterations the epoch has (1: the article's full batch), for words that say "this epoch" or "this batch"."""
 
-    def __init__(self) -> None:
+    def __init__(self, iteration: int = 0, iterations: int = 1) -> None:
         self.phases: list[Phase] = []
+        self.iteration, self.iterations = iteration, iterations
+
+    @property
+    def full_batch(self) -> bool:
+        return self.iterations == 1
 
     def add(self, key: str, kind: str, stage: str, layer: int | None, words: Words, shapes: str, code: str,
             inputs: Mapping[str, np.ndarray | np.floating], outputs: Mapping[str, np.ndarray | np.floating],
@@ -191,7 +197,7 @@ class TapeRecorder:
 
     def __call__(self, network: Describable, X: np.ndarray, y: np.ndarray, learning_rate: float,
                  before: Any) -> None:
-        writer = PhaseWriter()
+        writer = PhaseWriter(self.iteration, self.iterations)
         loss, dtype, model = network.describe(writer, X, y, learning_rate, before)
         phases = tuple(writer.phases)
         self._tape = Tape(
