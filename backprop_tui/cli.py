@@ -343,6 +343,11 @@ def make_app(argv: Sequence[str] = ()) -> BackpropApp:
     if opening is not None:
         assert session_path is not None  # an opening is only read from a session file
         opening.validate(session, session_path)
+        if saved.iteration >= session.iterations:
+            from backprop_tui.session_file import SessionError
+
+            raise SessionError(f"{session_path}: [position] iteration {saved.iteration} is past the last batch of an "
+                               f"epoch (this run has {session.iterations}, numbered 0–{session.iterations - 1})")
     return BackpropApp(
         session,
         speed=given.get("speed", DEFAULT_SPEED),
