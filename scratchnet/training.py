@@ -159,8 +159,8 @@ def run_epochs(
     iterations = batches.count(rows)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
         for epoch in range(start, end):
-            measured = None if iterations == 1 else network.evaluate(X, y)
-            tested = None if held_out is None else network.evaluate(*held_out)
+            measured = None if iterations == 1 else _measure(network, X, y, accuracy)
+            tested = None if held_out is None else _measure(network, *held_out, accuracy)
             order = batches.order(epoch, rows)
             total = 0.0
             for iteration in range(iterations):
@@ -173,6 +173,7 @@ def run_epochs(
                         Iteration(epoch, iteration, iterations, loss, before, network, chosen)):
                     run.stopped_at = (epoch, iteration)
                     return run
+            logits: np.ndarray | None
             if measured is None:  # full batch: the step's own forward pass is the epoch's data loss
                 epoch_loss, logits = loss, network.logits
             else:
@@ -182,9 +183,9 @@ def run_epochs(
             run.running_losses.append(running)
             if tested is not None:
                 run.test_losses.append(tested[0])
-            if accuracy:
+            if accuracy and logits is not None:
                 run.accuracies.append(classified_right(logits, y))
-                if held_out is not None and tested is not None:
+                if held_out is not None and tested is not None and tested[1] is not None:
                     run.test_accuracies.append(classified_right(tested[1], held_out[1]))
             if keep_parameters:
                 run.parameters.append(network.parameters)
@@ -203,6 +204,12 @@ def run_epochs(
                 run.stopped_at = (epoch, iterations - 1)
                 return run
     return run
+
+
+def _measure(network: DenseNetwork, X: np.ndarray, y: np.ndarray, keep_prediction: bool) -> tuple[float, np.ndarray | None]:
+    """The data loss of the network's current parameters over X, and its prediction if it is wanted (accuracy)."""
+    loss, prediction = network.evaluate(X, y)
+    return loss, prediction if keep_prediction else None
 
 
 def replay_iterations(network: DenseNetwork, X: np.ndarray, y: np.ndarray, learning_rate: float, batches: Batches,
