@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, NoReturn
 from backprop_tui import __version__
 from backprop_tui.config import THEME_NAMES, RunConfig
 from scratchnet.datasets import DATASET_NAMES
+from scratchnet.network import OPTIMIZERS
 
 if TYPE_CHECKING:
     from backprop_tui.app import BackpropApp
@@ -73,6 +74,26 @@ def _real(not_a_number: str, out_of_range: str, allow_zero: bool = False) -> Cal
 _learning_rate = _real("the learning rate must be a number", "the learning rate must be a finite number above 0")
 _noise = _real("the noise must be a number", "the noise must be a finite number ≥ 0", allow_zero=True)
 _pace = _real("--speed is epochs per second or 'max'", "--speed must be a finite number above 0, or 'max'")
+_eps = _real("--eps must be a number", "--eps must be a finite number above 0")
+_weight_decay = _real("--weight-decay must be a number", "--weight-decay must be a finite number ≥ 0", allow_zero=True)
+
+
+def _below_one(flag: str, what: str) -> Callable[[str], float]:
+    """A parser for a number in [0, 1): a momentum, a β, a fraction."""
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{flag} must be a number (got {text!r})") from None
+        if not 0 <= value < 1:
+            raise argparse.ArgumentTypeError(f"{flag} must be a number in [0, 1): {what} (got {text!r})")
+        return value
+
+    return parse
+
+
+OPTIMIZER_SETTINGS = {"momentum": ("momentum",), "beta1": ("adam",), "beta2": ("adam",), "eps": ("adam",)}
+"""Each optimizer setting's flag (argparse's name) and the optimizers it belongs to."""
 
 
 def _integer(minimum: int, what: str) -> Callable[[str], int]:
@@ -114,6 +135,22 @@ def _shared_flags() -> _Parser:
                      "labels make it classification")
     run.add_argument("--labels", action="store_true",
                      help="the CSV's target holds class labels even where they are whole numbers")
+    run.add_argument("--test-fraction", type=_below_one("--test-fraction", "the share of rows held out"),
+                     metavar="f", help="hold out this share of the rows, seeded, to measure every epoch (default 0)")
+    dynamics = shared.add_argument_group("training dynamics")
+    dynamics.add_argument("--optimizer", choices=OPTIMIZERS,
+                          help="sgd (default: the article's gradient descent), momentum or adam (PyTorch's formulas)")
+    dynamics.add_argument("--momentum", type=_below_one("--momentum", "the share of the velocity kept"),
+                          metavar="μ", help="momentum's μ (default 0.9)")
+    dynamics.add_argument("--beta1", type=_below_one("--beta1", "Adam's decay of its average gradient"),
+                          metavar="β₁", help="Adam's β₁ (default 0.9)")
+    dynamics.add_argument("--beta2", type=_below_one("--beta2", "Adam's decay of its average squared gradient"),
+                          metavar="β₂", help="Adam's β₂ (default 0.999)")
+    dynamics.add_argument("--eps", type=_eps, metavar="ε", help="Adam's ε (default 1e-8)")
+    dynamics.add_argument("--weight-decay", type=_weight_decay, metavar="λ",
+                          help="L2 on the weights, not the biases: the loss gains (λ/2)·Σ‖W‖² (default 0)")
+    dynamics.add_argument("--batch-size", type=_integer(1, "--batch-size"), metavar="B",
+                          help="rows per iteration, over a seeded shuffle each epoch (default: all rows, the article)")
     app_flags = shared.add_argument_group("the app")
     app_flags.add_argument("--speed", type=_speed, metavar="N|max",
                            help="training pace in epochs per second (default 25), or max")
@@ -148,10 +185,14 @@ def build_parser() -> argparse.ArgumentParser:
     trace.add_argument("--format", choices=("text", "json", "markdown"), help="text (default), json or markdown")
     trace.add_argument("--epoch", type=_integer(0, "--epoch"), metavar="K",
                        help="trace epoch K's iteration (default 0)")
+    trace.add_argument("--iteration", type=_integer(0, "--iteration"), metavar="I",
+                       help="with --batch-size: trace batch I of the epoch, from 0 (default 0)")
     train = commands.add_parser("train", parents=[shared], argument_default=argparse.SUPPRESS,
                                 help="train and print the loss table, no UI")
-    train.add_argument("--every", type=_integer(1, "--every"), metavar="K", help="a row every K epochs (default 20)")
-    train.add_argument("--format", choices=("text", "json"), help="text (default) or json")
+    train.add_argument("--every", type=_integer(1, "--every"), metavar="K",
+                       help="a row every K epochs of the text table (default 20)")
+    train.add_argument("--format", choices=("text", "json", "csv"),
+                       help="text (default), json or csv (every epoch)")
     serve = commands.add_parser("serve", parents=[shared], argument_default=argparse.SUPPRESS,
                                 help="serve the debugger to browsers; each tab gets its own session")
     for flag, kind, metavar, text in SERVE_FLAGS:
@@ -205,6 +246,11 @@ def parse(argv: Sequence[str]) -> tuple[argparse.Namespace, RunConfig]:
         raise UsageError("--target needs --data (the generated data's target is the price or the class)")
     elif "labels" in given:
         raise UsageError("--labels needs --data (it reads a CSV's target column as class labels)")
+    if "session" not in given:  # with a session file, the file's optimizer decides (merge_flags checks)
+        optimizer = given.get("optimizer", "sgd")
+        for flag, owners in OPTIMIZER_SETTINGS.items():
+            if flag in given and optimizer not in owners:
+                raise UsageError(f"--{flag} applies to --optimizer {owners[0]} (the optimizer is {optimizer})")
     defaults = RunConfig()
     layers = given.get("hidden", tuple((size, None) for size in defaults.hidden))
     everywhere = given.get("activation", "none")
@@ -221,13 +267,22 @@ def parse(argv: Sequence[str]) -> tuple[argparse.Namespace, RunConfig]:
         target=given.get("target"),
         dataset=given.get("dataset", defaults.dataset),
         labels=given.get("labels", defaults.labels),
+        optimizer=given.get("optimizer", defaults.optimizer),
+        momentum=given.get("momentum", defaults.momentum),
+        beta1=given.get("beta1", defaults.beta1),
+        beta2=given.get("beta2", defaults.beta2),
+        eps=given.get("eps", defaults.eps),
+        weight_decay=given.get("weight_decay", defaults.weight_decay),
+        batch_size=given.get("batch_size", defaults.batch_size),
+        test_fraction=given.get("test_fraction", defaults.test_fraction),
         **generated,
     )
     return args, config
 
 
 RUN_FLAGS = ("hidden", "activation", "loss", "lr", "samples", "seed", "noise", "epochs", "dtype", "data", "target",
-             "dataset", "labels")
+             "dataset", "labels", "optimizer", "momentum", "beta1", "beta2", "eps", "weight_decay", "batch_size",
+             "test_fraction")
 
 
 def _out_folder(out: Path) -> Path:
@@ -287,6 +342,11 @@ def make_app(argv: Sequence[str] = ()) -> BackpropApp:
     if opening is not None:
         assert session_path is not None  # an opening is only read from a session file
         opening.validate(session, session_path)
+        if saved.iteration >= session.iterations:
+            from backprop_tui.session_file import SessionError
+
+            raise SessionError(f"{session_path}: [position] iteration {saved.iteration} is past the last batch of an "
+                               f"epoch (this run has {session.iterations}, numbered 0–{session.iterations - 1})")
     return BackpropApp(
         session,
         speed=given.get("speed", DEFAULT_SPEED),

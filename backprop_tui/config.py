@@ -1,4 +1,5 @@
-"""What a run is made of (data, architecture, η, seed, dtype) and how to build it.
+"""What a run is made of (data, architecture, η, seed, dtype; optimizer, weight decay, batches, held-out rows)
+and how to build it.
 
 No Textual here: the headless commands, the app and the tests all build a run
 the same way, from one `RunConfig`.
@@ -9,11 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import cast
 
-import numpy as np
-
-from scratchnet import DataError, Dataset, DenseNetwork, load_csv, make_rngs
-from scratchnet.data import NoiseOverflow
+from scratchnet import Batches, DataError, Dataset, DenseNetwork, Parameters, load_csv, make_rngs, make_update_rule
+from scratchnet.data import HoldOut, NoiseOverflow
 from scratchnet.datasets import DATASETS, make_dataset
+from scratchnet.operation import UpdateRule
 
 THEME_NAMES = ("dark", "light", "high-contrast", "monochrome")
 """The themes the command line and session files name (`themes.py` maps them to Textual's)."""
@@ -44,6 +44,20 @@ class RunConfig:
     """The generated data set (scratchnet.datasets.DATASETS); not used with `data`."""
     labels: bool = False
     """With `data`: the target column holds class labels, even where they are numbers."""
+    optimizer: str = "sgd"
+    """sgd (the article's gradient descent), momentum or adam."""
+    momentum: float = 0.9
+    """μ of --optimizer momentum."""
+    beta1: float = 0.9
+    """β₁, β₂ and ε of --optimizer adam."""
+    beta2: float = 0.999
+    eps: float = 1e-8
+    weight_decay: float = 0.0
+    """λ of L2 weight decay (0: none, the article)."""
+    batch_size: int | None = None
+    """Rows per iteration; None: every row (the article's full batch)."""
+    test_fraction: float = 0.0
+    """The share of rows held out from training and measured every epoch (0: none)."""
 
     def __post_init__(self) -> None:
         spec = DATASETS.get(self.dataset, DATASETS["houses"])  # an unknown name fails in build_run, by name
@@ -74,7 +88,28 @@ class RunConfig:
             "dataset": None if self.data else self.dataset,
             "labels": self.labels,
             "classes": None if classes is None else list(classes),
+            "optimizer": self.optimizer,
+            "momentum": self.momentum,
+            "beta1": self.beta1,
+            "beta2": self.beta2,
+            "eps": self.eps,
+            "weight_decay": self.weight_decay,
+            "batch_size": self.batch_size,
+            "test_fraction": self.test_fraction,
         }
+
+    def update_rule(self) -> UpdateRule:
+        """The optimizer with its settings, before its first update."""
+        return make_update_rule(self.optimizer, self.momentum, self.beta1, self.beta2, self.eps)
+
+    @property
+    def batches(self) -> Batches:
+        """How an epoch goes through the rows: the shuffles come from the run's seed (its stream of shuffles)."""
+        return Batches(self.batch_size, self.seed)
+
+    @property
+    def holdout(self) -> HoldOut | None:
+        return HoldOut(self.test_fraction, self.seed) if self.test_fraction > 0 else None
 
     @property
     def layer_activations(self) -> tuple[str, ...]:
@@ -88,7 +123,7 @@ class Run:
     config: RunConfig
     dataset: Dataset
     network: DenseNetwork
-    initial_parameters: list[tuple[np.ndarray, np.ndarray]]
+    initial_parameters: Parameters
 
     @property
     def sizes(self) -> tuple[int, ...]:
@@ -99,10 +134,10 @@ def build_run(config: RunConfig) -> Run:
     """Raises scratchnet.DataError for data that cannot be used."""
     data_rng, weight_rng = make_rngs(config.seed)
     if config.data is not None:
-        dataset = load_csv(config.data, config.target, labels=config.labels)
+        dataset = load_csv(config.data, config.target, labels=config.labels, holdout=config.holdout)
     else:
         try:
-            dataset = make_dataset(config.dataset, config.samples, config.noise, data_rng)
+            dataset = make_dataset(config.dataset, config.samples, config.noise, data_rng, config.holdout)
         except NoiseOverflow as error:
             raise DataError(f"--noise {config.noise:g} makes prices overflow: {error.reason}; with this --seed and "
                             f"--samples, use --noise at most {error.bound_text}") from None
@@ -113,5 +148,6 @@ def build_run(config: RunConfig) -> Run:
         raise DataError(f"--loss cross-entropy needs classes to predict, and {dataset.target_name} is a number: "
                         "use --loss mse, or --labels if its whole numbers name classes")
     config = replace(config, loss=loss)
-    network = DenseNetwork.initialise(sizes, weight_rng, config.dtype, config.activations, loss)
+    network = DenseNetwork.initialise(sizes, weight_rng, config.dtype, config.activations, loss, config.update_rule(),
+                                      config.weight_decay)
     return Run(config, dataset, network, network.parameters)

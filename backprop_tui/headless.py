@@ -22,8 +22,7 @@ from backprop_tui.progress import EpochProgress
 from scratchnet import Tape, TapeRecorder, TrainingRun, diverged, divergence_message, run_epochs, train
 from scratchnet.debugger.names import pretty_name
 from scratchnet.debugger.tape import shape_text
-from scratchnet.labels import accuracy
-from scratchnet.training import EpochEnd
+from scratchnet.training import EpochEnd, batch, replay_iterations
 
 EXIT_DIVERGED = 3
 EXIT_BROKEN_PIPE = 1
@@ -46,9 +45,11 @@ def json_loss(loss: float) -> float | None:
 
 
 def trace_json(config: RunConfig, tape: Tape, classes: tuple[str, ...] | None = None) -> str:
-    """`classes`: the class names of a classification run's data (its `config` says them)."""
+    """`classes`: the class names of a classification run's data (its `config` says them). `batch_rows`: the
+    original data rows of the iteration's batch, in the order its X and y hold them."""
     document = {
-        "config": {**config.as_dict(tape.sizes, classes), "epoch": tape.epoch},
+        "config": {**config.as_dict(tape.sizes, classes), "epoch": tape.epoch, "iteration": tape.iteration},
+        "batch_rows": tape.data_rows().tolist(),
         "phases": [
             {
                 "key": phase.key,
@@ -68,6 +69,11 @@ def trace_json(config: RunConfig, tape: Tape, classes: tuple[str, ...] | None = 
 
 def trace_text(tape: Tape) -> str:
     blocks = []
+    if tape.iterations > 1:
+        rows = tape.data_rows()
+        shown = ", ".join(map(str, rows[:8].tolist())) + (", …" if rows.size > 8 else "")
+        blocks.append(f"epoch {tape.epoch} · iteration {tape.iteration} of {tape.iterations} (0–{tape.iterations - 1}): "
+                      f"a batch of {rows.size} rows, data rows {shown}")
     for number, phase in enumerate(tape, 1):
         lines = [
             f"── {number}/{len(tape)} {phase.key} · {phase.title} " + "─" * 20,
@@ -97,21 +103,34 @@ def _built(config: RunConfig) -> Run:
     return run
 
 
-def _record(config: RunConfig, epoch: int) -> tuple[Run, Tape, tuple[int, float] | None]:
+def _record(config: RunConfig, epoch: int, iteration: int = 0) -> tuple[Run, Tape, tuple[int, float] | None]:
     """Run `epoch` fast epochs (all of them, even past a divergence: the tape asked for is
-    epoch `epoch`'s), then record the next; also report where it first diverged, if it did."""
+    epoch `epoch`'s), and the iterations of epoch `epoch` before `iteration`, then record that one;
+    also report where it first diverged, if it did."""
     run = _built(config)
     X, y = run.dataset.X, run.dataset.y
+    batches = run.config.batches
+    iterations = batches.count(X.shape[0])
+    if iteration >= iterations:
+        from backprop_tui.cli import UsageError
+
+        size = f"batches of {batches.size}" if iterations > 1 else "one batch of every row"
+        raise UsageError(f"--iteration {iteration} is past the end of an epoch: {X.shape[0]} training rows in {size} "
+                         f"make {iterations} iteration{'s' if iterations > 1 else ''}, numbered 0–{iterations - 1}")
     with EpochProgress(epoch, f"epochs before epoch {epoch}") as progress:
 
         def tell(end: EpochEnd) -> bool:
             progress(end.epoch + 1)
             return False
 
-        ran = run_epochs(run.network, X, y, config.learning_rate, 0, epoch, stop_at_divergence=False, after_epoch=tell)
-    recorder = TapeRecorder(epoch=epoch)
+        ran = run_epochs(run.network, X, y, config.learning_rate, 0, epoch, batches=batches, stop_at_divergence=False,
+                         after_epoch=tell)
+    replay_iterations(run.network, X, y, config.learning_rate, batches, epoch, iteration)
+    rows = batches.rows(epoch, iteration, X.shape[0])
+    original = run.dataset.rows if rows is None else run.dataset.original_rows()[rows]
+    recorder = TapeRecorder(epoch, iteration, iterations, original)
     with np.errstate(all="ignore"):
-        loss = run.network.step(X, y, config.learning_rate, record=recorder)
+        loss = run.network.step(*batch(X, y, rows), config.learning_rate, record=recorder)
     if ran.diverged_at is not None:
         return run, recorder.tape, (ran.diverged_at, ran.losses[ran.diverged_at])
     if diverged(loss, ran.losses[0] if ran.losses else loss):
@@ -121,7 +140,7 @@ def _record(config: RunConfig, epoch: int) -> tuple[Run, Tape, tuple[int, float]
 
 def run_trace(args: argparse.Namespace, config: RunConfig) -> int:
     epoch = getattr(args, "epoch", 0)
-    run, tape, diverged_at = _record(config, epoch)
+    run, tape, diverged_at = _record(config, epoch, getattr(args, "iteration", 0))
     config = run.config  # the run's own: its loss settled by the data
     output_format = getattr(args, "format", "text")
     if output_format == "json":
@@ -144,49 +163,90 @@ def loss_rows(losses: list[float], every: int) -> list[tuple[int, float]]:
     return rows
 
 
+def train_run(run: Run, epochs: int, after_epoch: Callable[[int], None]) -> TrainingRun:
+    """`train` as the run's configuration says: its batches, its held-out rows, and for classification data the
+    accuracy of each epoch (that of the parameters the epoch started with, like its loss)."""
+    return train(run.network, run.dataset.X, run.dataset.y, run.config.learning_rate, epochs, after_epoch,
+                 batches=run.config.batches, held_out=run.dataset.held_out, accuracy=run.dataset.is_classification)
+
+
 def train_with_accuracy(run: Run, epochs: int, after_epoch: Callable[[int], None]) -> tuple[TrainingRun, list[float]]:
-    """`train`, and for classification data the accuracy of each epoch: that of the parameters the epoch
-    started with, read from the logits of its own forward pass (argmax of the logits = argmax of P)."""
-    X, y = run.dataset.X, run.dataset.y
-    accuracies: list[float] = []
-
-    def tell(end: EpochEnd) -> bool:
-        accuracies.append(accuracy(end.network.logits, y))
-        after_epoch(end.epoch + 1)
-        return False
-
-    if not run.dataset.is_classification:
-        return train(run.network, X, y, run.config.learning_rate, epochs, after_epoch=after_epoch), []
-    return run_epochs(run.network, X, y, run.config.learning_rate, 0, epochs, after_epoch=tell), accuracies
+    """`train_run`, and the accuracy of each epoch apart (empty for a regression)."""
+    history = train_run(run, epochs, after_epoch)
+    return history, history.accuracies
 
 
 def _accuracy_text(value: float) -> str:
     return f"{value:9.2%}" if np.isfinite(value) else f"{'nan':>9}"
 
 
+def _loss_text(loss: float) -> str:
+    return f"{loss:10.4f}" if 1e-4 <= abs(loss) < 1e6 or loss == 0 else f"{loss:10.4g}"
+
+
+Column = tuple[str, int, Callable[[int], str]]
+"""A column of the loss table: its header, its width, and the cell of an epoch."""
+
+
+def _columns(run: Run, history: TrainingRun, article: dict[int, float]) -> list[Column]:
+    """The table's columns after Epoch and Loss, by what the run has."""
+    columns: list[Column] = []
+    if run.config.batches.count(run.dataset.n_samples) > 1:
+        columns.append(("Running", 10, lambda epoch: _loss_text(history.running_losses[epoch])))
+    if history.test_losses:
+        columns.append(("Test loss", 10, lambda epoch: _loss_text(history.test_losses[epoch])))
+    if article:
+        columns.append(("Article", 10, lambda epoch: f"{article[epoch]:10.4f}" if epoch in article else ""))
+    if history.accuracies:
+        columns.append(("Accuracy", 9, lambda epoch: _accuracy_text(history.accuracies[epoch])))
+    if history.test_accuracies:
+        columns.append(("Test acc.", 9, lambda epoch: _accuracy_text(history.test_accuracies[epoch])))
+    return columns
+
+
+def train_csv(history: TrainingRun) -> str:
+    """Every epoch, one line each: epoch, loss, running_loss, then test_loss, accuracy, test_accuracy where the
+    run has them; full precision (nan and inf as Python writes them)."""
+    series = [("loss", history.losses), ("running_loss", history.running_losses), ("test_loss", history.test_losses),
+              ("accuracy", history.accuracies), ("test_accuracy", history.test_accuracies)]
+    kept = [(name, values) for name, values in series if values or name in ("loss", "running_loss")]
+    lines = [",".join(["epoch", *(name for name, _ in kept)])]
+    lines += [",".join([str(epoch), *(repr(float(values[epoch])) for _, values in kept)])
+              for epoch in range(len(history.losses))]
+    return "\n".join(lines)
+
+
 def run_train(args: argparse.Namespace, config: RunConfig) -> int:
     run = _built(config)
     classification = run.dataset.is_classification
     with EpochProgress(config.epochs, "training") as progress:
-        history, accuracies = train_with_accuracy(run, config.epochs, progress)
+        history = train_run(run, config.epochs, progress)
     every = getattr(args, "every", 20)
-    if getattr(args, "format", "text") == "json":
+    output_format = getattr(args, "format", "text")
+    if output_format == "json":
         document = {
             "config": run.config.as_dict(run.sizes, run.dataset.class_names),
             "losses": [json_loss(loss) for loss in history.losses],
             "diverged_at": history.diverged_at,
         }
+        if run.config.batches.count(run.dataset.n_samples) > 1:  # the full batch's running loss is its loss
+            document["running_losses"] = [json_loss(loss) for loss in history.running_losses]
         if classification:
-            document["accuracy"] = [json_loss(value) for value in accuracies]
+            document["accuracy"] = [json_loss(value) for value in history.accuracies]
+        if run.dataset.held_out is not None:
+            document["test_losses"] = [json_loss(loss) for loss in history.test_losses]
+            if classification:
+                document["test_accuracy"] = [json_loss(value) for value in history.test_accuracies]
         print(json.dumps(document, allow_nan=False))
+    elif output_format == "csv":
+        print(train_csv(history))
     else:
-        article = ARTICLE_LOSSES if is_article_setup(config) else {}
-        print(f"{'Epoch':>6}  {'Loss':>10}" + ("     Article" if article else "") + ("   Accuracy" if classification else ""))
+        article = ARTICLE_LOSSES if is_article_setup(run.config) else {}
+        columns = _columns(run, history, article)
+        print(f"{'Epoch':>6}  {'Loss':>10}" + "".join(f"  {header:>{width}}" for header, width, _ in columns))
         for epoch, loss in loss_rows(history.losses, every):
-            text = f"{loss:10.4f}" if 1e-4 <= abs(loss) < 1e6 or loss == 0 else f"{loss:10.4g}"
-            beside = f"  {article[epoch]:10.4f}" if epoch in article else ""
-            beside += f"  {_accuracy_text(accuracies[epoch])}" if classification else ""
-            print(f"{epoch:>6}  {text}{beside}")
+            cells = "".join(f"  {cell(epoch):>{width}}" for _, width, cell in columns)
+            print(f"{epoch:>6}  {_loss_text(loss)}{cells}".rstrip())
     if history.diverged_at is not None:
         print(f"backprop-tui: {divergence_message(history.diverged_at, history.losses[-1])}", file=sys.stderr)
         return EXIT_DIVERGED

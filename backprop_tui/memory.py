@@ -19,7 +19,15 @@ tracemalloc at 1,000,000 samples; the constants below round these up):
   per printed number (Python float, list slot, its digits), measured at 100,000 samples.
 
 Parameters count once per copy a step holds (W, dW, the new W, a temporary), and in the app once
-per epoch too: the session keeps every epoch's parameters so any epoch can be reopened.
+per epoch too: the session keeps every epoch's parameters so any epoch can be reopened. An optimizer with
+state keeps it beside them (momentum one copy of the parameters' size, its velocities; Adam two, its
+moments): a step holds the old state, the new one and Adam's bias-corrected m̂ and ŝ, and the app keeps each
+epoch's state with its parameters, so reopening an epoch is exact.
+
+Mini-batches make the tape smaller (a batch's rows, not all of them), so the per-sample counts above stay an
+upper bound; an epoch's shuffle is one more index per sample. Held-out rows are samples like the others (the
+split copies the standardized rows while the generator's arrays are already gone), and `trace --format json`
+prints one more number per sample, the batch's data rows.
 """
 
 from __future__ import annotations
@@ -49,6 +57,10 @@ MARGIN = 1.1
 """Allocator overhead and fragmentation: resident memory runs a few percent above the arrays' bytes."""
 
 PURPOSES = ("app", "train", "trace", "trace-json", "trace-markdown")
+STATE_COPIES = {"sgd": 0, "momentum": 1, "adam": 2}
+"""Copies of the parameters' size an optimizer carries from one update to the next."""
+INDEX_BYTES = 8
+"""One row index of an epoch's shuffle."""
 
 
 class NotEnoughMemory(ValueError):
@@ -108,15 +120,18 @@ def estimate(config: RunConfig, purpose: str, features: int, outputs: int = 1, e
     steady = data + tape
     if purpose == "app" or epoch > 0 or purpose == "train":
         steady += next_step
-    fixed = 4 * parameters
+    if config.batch_size is not None:
+        steady += INDEX_BYTES
+    state = STATE_COPIES.get(config.optimizer, 0)
+    fixed = (4 + 3 * state) * parameters  # the old state, the new one, and Adam's m̂ and ŝ
     if purpose == "app":
         # The session's tape stays while a training run steps its own network (a whole second set of
         # iteration arrays), and a gradient check started before may still be copying and running.
         gradient_check = (features + outputs + 4 * widest + 4) * 8
         steady += tape + gradient_check
-        fixed += epochs_kept * parameters + APP_BASE
+        fixed += epochs_kept * (1 + state) * parameters + APP_BASE
     elif purpose == "trace-json":
-        steady += json_values_per_sample(sizes) * JSON_BYTES_PER_VALUE
+        steady += (json_values_per_sample(sizes) + 1) * JSON_BYTES_PER_VALUE  # + the batch's data rows
         fixed += 11 * n_parameters * JSON_BYTES_PER_VALUE  # W and b appear in several phases, dW, db, W', b'
     elif purpose == "trace-markdown":
         steady += widest * 8  # a float32 matrix is widened to float64 before its corner is shown
@@ -230,7 +245,8 @@ def check(config: RunConfig, purpose: str, epochs_kept: int = 1, epoch: int = 0,
     have = f"and {_size(available)} is available"
     if MARGIN * need.fixed >= available:
         hidden = ",".join(map(str, config.hidden)) or "''"
-        kept = f", and the app keeps a copy for each of {epochs_kept:,} epochs" if purpose == "app" else ""
+        with_state = {"momentum": " with its velocities", "adam": " with its two moments"}.get(config.optimizer, "")
+        kept = f", and the app keeps a copy{with_state} for each of {epochs_kept:,} epochs" if purpose == "app" else ""
         raise NotEnoughMemory(
             f"this run needs about {_size(total)} of memory {have}: --hidden {hidden} makes "
             f"{parameter_count((features, *config.hidden, outputs)):,} weights and biases ({_size(need.parameters)} a "

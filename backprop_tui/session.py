@@ -2,7 +2,12 @@
 
 Every way of moving (keys, clicks, the palette, reopening an epoch) goes through
 this class, so the app only has to draw what it says. Parameters are kept for
-every epoch visited (they are small); activations live only on the current tape.
+every epoch visited (they are small), each with the optimizer's state at that point
+(momentum's velocities, Adam's moments), so an epoch reopens exactly; activations
+live only on the current tape. With mini-batches the position carries the iteration
+(the batch) too: stepping past an iteration's last phase opens the next batch, and
+a batch in the middle of an epoch is reached by replaying the batches before it from
+the epoch's start, on the fast path (the very steps training takes).
 """
 
 from __future__ import annotations
@@ -12,9 +17,10 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from backprop_tui.config import Run, RunConfig, build_run
-from scratchnet import Phase, Tape, TapeRecorder, diverged, run_epochs
+from scratchnet import Batches, Phase, Tape, TapeRecorder, diverged, run_epochs
 from scratchnet.labels import accuracy
 from scratchnet.network import Parameters
+from scratchnet.training import HeldOut, batch, replay_iterations
 
 Cell = tuple[int, int]
 
@@ -63,26 +69,34 @@ class Position:
     epoch: int = 0
     phase: int = 0
     view: View = View()
+    iteration: int = 0
+    """The batch within the epoch, from 0 (always 0 for the article's full batch)."""
 
 
 class Session:
     def __init__(self, run: Run) -> None:
         self.run = run
         self.parameters: list[Parameters] = [run.initial_parameters]
-        """parameters[k]: what epoch k starts from. Grows as epochs are reached."""
+        """parameters[k]: what epoch k starts from, the optimizer's state with the weights (`.state`). Grows as
+        epochs are reached."""
         self.losses: list[float] = []
-        """Known loss of each epoch, in order (as far as any epoch has been run)."""
+        """Known loss of each epoch, in order (as far as any epoch has been run): the data loss of the parameters
+        it started from, over every training row."""
+        self.test_losses: list[float] = []
+        """With held-out rows: their loss for each epoch in `losses` that the session measured or was given."""
         self.accuracies: dict[int, float] = {}
         """For classes: each epoch's accuracy where a training run reported it."""
         self.position = Position()
-        self._views: dict[tuple[int, str], View] = {}
+        self._next: tuple[int, int, Parameters] | None = None
+        """(epoch, iteration, what it starts from): where the iteration after the current tape begins."""
+        self._views: dict[tuple[int, int, str], View] = {}
         self.pins: list[Pin] = []
         self.branches: list[Branch] = []
         self.diverged_at: int | None = None
         """The first epoch whose loss broke scratchnet's one divergence rule, however it was reached
         (stepping, reopening, training): the count `train` gives."""
-        self._pin_values: dict[Pin, dict[int, float | None]] = {}
-        """Values of pinned activations and gradients, per epoch, as tapes were recorded
+        self._pin_values: dict[Pin, dict[tuple[int, int], float | None]] = {}
+        """Values of pinned activations and gradients, per (epoch, iteration), as tapes were recorded
         (None where the cell lies outside the matrix; pin_history skips those)."""
         self.tape: Tape = self._record(0)
 
@@ -116,79 +130,131 @@ class Session:
         return accuracy(compared.inputs[next(iter(compared.inputs))], compared.inputs["y"])
 
     @property
+    def iteration(self) -> int:
+        """The batch of the epoch on screen, from 0."""
+        return self.position.iteration
+
+    @property
+    def batches(self) -> Batches:
+        return self.config.batches
+
+    @property
+    def iterations(self) -> int:
+        """Iterations per epoch: ⌈N/B⌉ with batches of B rows, 1 for the article's full batch."""
+        return self.batches.count(self.run.dataset.n_samples)
+
+    @property
+    def held_out(self) -> HeldOut | None:
+        """(X, y) of the held-out rows, if any: what a training run measures every epoch besides its loss."""
+        return self.run.dataset.held_out
+
+    @property
     def view(self) -> View:
         return self.position.view
 
     def set_view(self, view: View) -> None:
         """The app reports focus, cursor and scroll here, so coming back restores them."""
         self.position = replace(self.position, view=view)
-        self._views[(self.epoch, self.phase.key)] = view
+        self._views[(self.epoch, self.iteration, self.phase.key)] = view
 
     # --- moving ---------------------------------------------------------------
 
-    def _record(self, epoch: int) -> Tape:
-        """Re-run epoch `epoch` from its starting parameters with a recorder attached."""
+    def _record(self, epoch: int, iteration: int = 0) -> Tape:
+        """Re-run iteration `iteration` of epoch `epoch` from where it starts, with a recorder attached."""
         network = self.run.network
-        network.set_parameters(self.parameters[epoch])
-        recorder = TapeRecorder(epoch)
+        X, y = self.run.dataset.X, self.run.dataset.y
+        iterations = self.iterations
+        article = iterations == 1 and self.held_out is None
+        if epoch == len(self.losses) and not article:  # the epoch's loss is over all rows: run it on the fast path
+            self._train(epoch, epoch + 1)
+        if self._next is not None and self._next[:2] == (epoch, iteration):
+            network.set_parameters(self._next[2])
+        else:
+            network.set_parameters(self.parameters[epoch])
+            replay_iterations(network, X, y, self.config.learning_rate, self.batches, epoch, iteration)
+        rows = self.batches.rows(epoch, iteration, X.shape[0])
+        original = self.run.dataset.rows if rows is None else self.run.dataset.original_rows()[rows]
+        recorder = TapeRecorder(epoch, iteration, iterations, original)
         with np.errstate(all="ignore"):
-            loss = network.step(self.run.dataset.X, self.run.dataset.y, self.config.learning_rate, record=recorder)
-        if epoch + 1 == len(self.parameters):
-            self.parameters.append(network.parameters)
-        if epoch == len(self.losses):
+            loss = network.step(*batch(X, y, rows), self.config.learning_rate, record=recorder)
+        after = network.parameters
+        if iteration + 1 == iterations and epoch + 1 == len(self.parameters):
+            self.parameters.append(after)
+        self._next = (epoch, iteration + 1, after) if iteration + 1 < iterations else (epoch + 1, 0, after)
+        if epoch == len(self.losses):  # the article's full batch: the step's own loss is the epoch's
             self._add_loss(loss)
         for pin in self.pins:
             self._remember(pin, recorder.tape)
         return recorder.tape
 
-    def _go(self, epoch: int, phase: int) -> None:
-        if epoch != self.tape.epoch:
+    def _go(self, epoch: int, phase: int, iteration: int = 0) -> None:
+        if (epoch, iteration) != (self.tape.epoch, self.tape.iteration):
             del self.tape  # let the old tape's activations go before the new ones are made
-            self.tape = self._record(epoch)
+            self.tape = self._record(epoch, iteration)
         phase = max(0, min(phase, len(self.tape) - 1))
-        view = self._views.get((epoch, self.tape[phase].key), View())
-        self.position = Position(epoch, phase, view)
+        view = self._views.get((epoch, iteration, self.tape[phase].key), View())
+        self.position = Position(epoch, phase, view, iteration)
 
     def next_phase(self) -> None:
-        """Past the last phase, the next epoch starts from the updated weights."""
+        """Past the last phase, the next batch, or the next epoch after the last batch, starts from the updated
+        weights."""
         if self.position.phase + 1 < len(self.tape):
-            self._go(self.epoch, self.position.phase + 1)
+            self._go(self.epoch, self.position.phase + 1, self.iteration)
+        elif self.iteration + 1 < self.iterations:
+            self._go(self.epoch, 0, self.iteration + 1)
         else:
             self._go(self.epoch + 1, 0)
 
     def previous_phase(self) -> None:
+        """Before the first phase, the last phase of the batch before (of the epoch before, from its first)."""
         if self.position.phase > 0:
-            self._go(self.epoch, self.position.phase - 1)
+            self._go(self.epoch, self.position.phase - 1, self.iteration)
+        elif self.iteration > 0:
+            self._go(self.epoch, len(self.tape) - 1, self.iteration - 1)
         elif self.epoch > 0:
-            self._go(self.epoch - 1, len(self.tape) - 1)
+            self._go(self.epoch - 1, len(self.tape) - 1, self.iterations - 1)
 
     def first_phase(self) -> None:
-        self._go(self.epoch, 0)
+        self._go(self.epoch, 0, self.iteration)
 
     def last_phase(self) -> None:
-        self._go(self.epoch, len(self.tape) - 1)
+        self._go(self.epoch, len(self.tape) - 1, self.iteration)
 
     def go_to_phase(self, key: str) -> None:
-        self._go(self.epoch, self.tape.index(key))
+        self._go(self.epoch, self.tape.index(key), self.iteration)
 
-    def go_to_epoch(self, epoch: int, key: str | None = None) -> None:
-        """Open epoch `epoch`, training forward on the fast path if it has not been reached yet."""
+    def go_to_epoch(self, epoch: int, key: str | None = None, iteration: int = 0) -> None:
+        """Open batch `iteration` (from 0) of epoch `epoch`, training forward on the fast path if it has not been
+        reached yet. Raises ValueError for an iteration past the epoch's last."""
+        if not 0 <= iteration < self.iterations:
+            raise ValueError(f"iteration {iteration} is not one of this run's 0–{self.iterations - 1}")
         start = len(self.parameters) - 1
         if start < epoch:
-            network = self.run.network
-            network.set_parameters(self.parameters[start])
-            ran = run_epochs(network, self.run.dataset.X, self.run.dataset.y, self.config.learning_rate, start, epoch,
-                             first_loss=self.losses[0] if self.losses else None, stop_at_divergence=False,
-                             keep_parameters=True)
-            for done, (loss, after) in enumerate(zip(ran.losses, ran.parameters, strict=True), start):
-                self.parameters.append(after)
-                if done == len(self.losses):
-                    self._add_loss(loss)
-        self._go(epoch, 0 if key is None else self.tape_index_of(key))
+            self._train(start, epoch)
+        self._go(epoch, 0 if key is None else self.tape_index_of(key), iteration)
 
-    def _add_loss(self, loss: float) -> None:
-        """The next epoch's loss, checked against the first with the rule headless `train` uses."""
+    def _train(self, start: int, end: int) -> None:
+        """Epochs start … end−1 on the fast path from parameters[start] (its loss may be known already), keeping
+        what each ends with and each new epoch's loss (and held-out loss)."""
+        network = self.run.network
+        network.set_parameters(self.parameters[start])
+        ran = run_epochs(network, self.run.dataset.X, self.run.dataset.y, self.config.learning_rate, start, end,
+                         batches=self.batches, held_out=self.held_out,
+                         first_loss=self.losses[0] if self.losses else None, stop_at_divergence=False,
+                         keep_parameters=True)
+        tested: list[float | None] = list(ran.test_losses) if ran.test_losses else [None] * len(ran.losses)
+        for done, (loss, after, test) in enumerate(zip(ran.losses, ran.parameters, tested, strict=True), start):
+            if done + 1 == len(self.parameters):
+                self.parameters.append(after)
+            if done == len(self.losses):
+                self._add_loss(loss, test)
+
+    def _add_loss(self, loss: float, test_loss: float | None = None) -> None:
+        """The next epoch's loss, checked against the first with the rule headless `train` uses; its held-out
+        loss beside it when there is one."""
         self.losses.append(loss)
+        if test_loss is not None and len(self.test_losses) + 1 == len(self.losses):
+            self.test_losses.append(test_loss)
         if self.diverged_at is None and diverged(loss, self.losses[0]):
             self.diverged_at = len(self.losses) - 1
 
@@ -210,12 +276,14 @@ class Session:
         return f"Epoch {epoch} has not been run yet (known: 0–{max(known - 1, 0)})."
 
     def add_epochs(self, first_epoch: int, losses: list[float], parameters: list[Parameters],
-                   accuracies: list[float] | None = None) -> None:
+                   test_losses: list[float] | None = None, accuracies: list[float] | None = None) -> None:
         """Results of epochs first_epoch, first_epoch+1, …; epochs already known are skipped
-        (stepping there in the debugger produced the very same numbers). `accuracies`: for classes."""
-        for epoch, (loss, after) in enumerate(zip(losses, parameters, strict=True), first_epoch):
+        (stepping there in the debugger produced the very same numbers). `test_losses`: their held-out losses;
+        `accuracies`: for classes."""
+        tested: list[float | None] = list(test_losses) if test_losses is not None else [None] * len(losses)
+        for epoch, (loss, after, test) in enumerate(zip(losses, parameters, tested, strict=True), first_epoch):
             if epoch == len(self.losses):
-                self._add_loss(loss)
+                self._add_loss(loss, test)
                 self.parameters.append(after)
         for epoch, share in enumerate(accuracies or (), first_epoch):
             self.accuracies[epoch] = share
@@ -224,16 +292,19 @@ class Session:
         """Back to where the run began, to watch it again: only epoch 0 is kept (its loss and where its
         update leads are the same on every run), and the debugger goes to epoch 0."""
         if self.epoch > 0:
-            self._go(0, self.position.phase)
+            self._go(0, self.position.phase, min(self.iteration, self.iterations - 1))
+        if self._next is not None and self._next[0] > 1:
+            self._next = None
         del self.parameters[2:]
         del self.losses[1:]
         self.accuracies = {epoch: share for epoch, share in self.accuracies.items() if epoch == 0}
+        del self.test_losses[1:]
         if self.diverged_at is not None and self.diverged_at > 0:
             self.diverged_at = None
         self._views = {key: view for key, view in self._views.items() if key[0] == 0}
         for values in self._pin_values.values():
-            for epoch in [epoch for epoch in values if epoch > 0]:
-                del values[epoch]
+            for at in [at for at in values if at[0] > 0]:
+                del values[at]
 
     # --- watched cells ----------------------------------------------------------------
 
@@ -251,7 +322,7 @@ class Session:
     def _remember(self, pin: Pin, tape: Tape) -> None:
         array = tape.matrix(pin.name)
         if array is not None and _parameter_offset(pin.name) is None:
-            self._pin_values.setdefault(pin, {})[tape.epoch] = _cell_value(array, pin.cell)
+            self._pin_values.setdefault(pin, {})[(tape.epoch, tape.iteration)] = _cell_value(array, pin.cell)
 
     def pin_value(self, pin: Pin) -> float | None:
         """The pinned cell as it stands at the current phase (None if it does not exist here)."""
@@ -266,7 +337,7 @@ class Session:
 
     def pin_history(self, pin: Pin) -> list[float]:
         """The pinned cell across the epochs kept so far: every epoch for weights and biases,
-        the recorded epochs for activations and gradients."""
+        the recorded iterations for activations, gradients and the optimizer's state."""
         offset = _parameter_offset(pin.name)
         if offset is not None:
             epochs = range(len(self.parameters) - offset)

@@ -32,28 +32,36 @@ VERSION = 1
 ACTIVATION_NAMES = ("relu", "tanh", "sigmoid", "leaky_relu", "none")
 LOSS_NAMES = ("mse", "cross-entropy")
 DTYPES = ("float64", "float32")
-PHASE_KEY = re.compile(r"forward\.[1-9]\d*|activation\.[1-9]\d*|softmax|error|loss|loss_gradient"
+PHASE_KEY = re.compile(r"forward\.[1-9]\d*|activation\.[1-9]\d*|softmax|error|loss|penalty|loss_gradient"
                        r"|backward\.[1-9]\d*\.(weight|bias|input|activation)|update\.[1-9]\d*")
-MATRIX_ALIAS = re.compile(r"X|y|P|error|squared_error|sample_loss|loss|dL_dyhat|dL_dZ[1-9]\d*|[WbZA][1-9]\d*"
-                          r"|d[WbXZ][1-9]\d*|[Wb][1-9]\d*_new")
-"""The ASCII aliases of the canonical matrix names (DESIGN.md)."""
+MATRIX_ALIAS = re.compile(r"X|y|P|error|squared_error|sample_loss|loss|penalty|total_loss|dL_dyhat|dL_dZ[1-9]\d*"
+                          r"|[WbZA][1-9]\d*|d[WbXZ][1-9]\d*|[Wb][1-9]\d*_new|[vms][Wb][1-9]\d*(?:_new)?"
+                          r"|[ms]hat[Wb][1-9]\d*")
+"""The ASCII aliases of the canonical matrix names (DESIGN.md): with momentum vW2, vb2 and vW2_new; with Adam
+mW2, sW2, their _new, and the bias-corrected mhatW2, shatW2; with weight decay penalty and total_loss."""
+OPTIMIZER_NAMES = ("sgd", "momentum", "adam")
+OPTIMIZER_KEYS = {"momentum": ("momentum",), "beta1": ("adam",), "beta2": ("adam",), "eps": ("adam",)}
+"""[training] keys that belong to one optimizer, and which."""
 Cell = tuple[int, int]
 
 _KEYS = {
     None: ("version", "data", "network", "training", "view", "keys", "position", "pin"),
-    "data": ("source", "dataset", "samples", "noise", "path", "target", "labels", "sha256"),
+    "data": ("source", "dataset", "samples", "noise", "path", "target", "labels", "sha256", "test_fraction"),
     "network": ("hidden", "activations", "loss", "dtype", "seed"),
-    "training": ("learning_rate", "epochs"),
+    "training": ("learning_rate", "epochs", "optimizer", "momentum", "beta1", "beta2", "eps", "weight_decay",
+                 "batch_size"),
     "view": ("theme",),
-    "position": ("epoch", "phase", "matrix", "cell"),
+    "position": ("epoch", "iteration", "phase", "matrix", "cell"),
     "pin": ("matrix", "cell"),
 }
 KEY_NAME = re.compile(r"(?:(?:ctrl|shift|alt|meta|super|hyper)\+)*(?:[a-z0-9_]+|[^\s,+]|\+)")
 """A key as Textual names it: one character, or a lowercase name (pagedown, f5, ctrl+s)."""
-_SOURCE_KEYS = {"generated": ("source", "dataset", "samples", "noise"),
-                "csv": ("source", "path", "target", "labels", "sha256")}
+_SOURCE_KEYS = {"generated": ("source", "dataset", "samples", "noise", "test_fraction"),
+                "csv": ("source", "path", "target", "labels", "sha256", "test_fraction")}
 """`dataset` (default "houses") and `labels` (default false) are written only when not their default, so a
-file of the article's run reads as it did before they existed, and files from before them still open."""
+file of the article's run reads as it did before they existed, and files from before them still open. So are
+`test_fraction`, the [training] keys of the optimizer, weight decay and batches, and the position's
+`iteration`."""
 
 
 class SessionError(ValueError):
@@ -77,24 +85,27 @@ class SessionFile:
     """Binding id → keys, as written in the [keys] table (`("next-phase", "right,n,f5")`): Textual's keymap."""
     source: str | None = field(default=None, compare=False)
     """The file this was loaded from, for messages; not part of what a session is."""
+    iteration: int = 0
+    """The batch of the epoch the position is in, from 0 (with --batch-size; else 0)."""
 
 
 def session_file_from(config: RunConfig, theme: str, pins: Iterable[tuple[str, Cell]], epoch: int, phase: str,
                       matrix: str | None, cell: Cell, data_sha256: str | None = None,
-                      keys: Iterable[tuple[str, str]] = ()) -> SessionFile:
+                      keys: Iterable[tuple[str, str]] = (), iteration: int = 0) -> SessionFile:
     """A SessionFile from the app's state; a CSV's hash is computed when not given."""
     if config.data is not None and data_sha256 is None:
         data_sha256 = sha256_of(config.data)
     pins = tuple((name, (int(row), int(column))) for name, (row, column) in pins)
     return SessionFile(config, data_sha256 if config.data is not None else None, theme, pins, int(epoch), phase,
-                       matrix, (int(cell[0]), int(cell[1])), tuple(keys))
+                       matrix, (int(cell[0]), int(cell[1])), tuple(keys), iteration=int(iteration))
 
 
 def session_file_of(session: Session, theme: str, keys: Mapping[str, str]) -> SessionFile:
     """What the app saves: the session's run, position and pins, the theme and the remapped keys."""
     view = session.view
     return session_file_from(session.config, theme, [(pin.name, pin.cell) for pin in session.pins], session.epoch,
-                             session.phase.key, view.matrix, view.cell, keys=keys.items())
+                             session.phase.key, view.matrix, view.cell, keys=keys.items(),
+                             iteration=session.iteration)
 
 
 @dataclass(frozen=True)
@@ -106,6 +117,7 @@ class Opening:
     matrix: str | None
     cell: Cell
     pins: tuple[tuple[str, Cell], ...]
+    iteration: int = 0
 
     def validate(self, session: Session, path: str) -> None:
         if self.phase not in session.tape.keys:
@@ -118,7 +130,7 @@ class Opening:
         did), then the focused matrix and its cell."""
         from backprop_tui.session import View
 
-        session.go_to_epoch(self.epoch, self.phase)
+        session.go_to_epoch(self.epoch, self.phase, iteration=self.iteration)
         for name, cell in self.pins:
             session.pin(name, cell)
         if self.matrix:
@@ -158,8 +170,20 @@ def _document(session: SessionFile, path: Path) -> dict:
     else:
         data = {"source": "csv", "path": _stored_path(config.data, path), "target": config.target,
                 "labels": config.labels or None, "sha256": session.data_sha256 or sha256_of(config.data)}
-    position = {"epoch": session.epoch, "phase": session.phase,
+    data["test_fraction"] = float(config.test_fraction) if config.test_fraction else None
+    position = {"epoch": session.epoch, "iteration": session.iteration or None, "phase": session.phase,
                 "matrix": None if session.matrix is None else ascii_name(session.matrix), "cell": list(session.cell)}
+    training: dict = {"learning_rate": float(config.learning_rate), "epochs": config.epochs}
+    if config.optimizer != "sgd":  # the article's plain gradient descent is written as before optimizers existed
+        training["optimizer"] = config.optimizer
+    if config.optimizer == "momentum":
+        training["momentum"] = float(config.momentum)
+    if config.optimizer == "adam":
+        training.update(beta1=float(config.beta1), beta2=float(config.beta2), eps=float(config.eps))
+    if config.weight_decay:
+        training["weight_decay"] = float(config.weight_decay)
+    if config.batch_size is not None:
+        training["batch_size"] = config.batch_size
     return {
         "version": VERSION,
         "data": data,
@@ -167,7 +191,7 @@ def _document(session: SessionFile, path: Path) -> dict:
                     **({"activations": list(config.activations)} if set(config.activations) - {"none"} else {}),
                     **({} if config.loss is None else {"loss": config.loss}), "dtype": config.dtype,
                     "seed": config.seed},
-        "training": {"learning_rate": float(config.learning_rate), "epochs": config.epochs},
+        "training": training,
         "view": {"theme": session.theme},
         "keys": dict(session.keys) or None,
         "position": position,
@@ -265,7 +289,11 @@ def load_session(path: Path | str) -> SessionFile:
     if theme not in THEME_NAMES:
         raise reader.fail("view", "theme", f"theme must be one of {', '.join(THEME_NAMES)} (got {theme!r})")
     epoch, phase, matrix, cell = _position(reader)
-    return SessionFile(config, sha, theme, _pins(reader), epoch, phase, matrix, cell, _keys(reader), source=name)
+    iteration = reader.get("position", "iteration", int, 0)
+    if iteration < 0:
+        raise reader.fail("position", "iteration", f"iteration must be ≥ 0 (got {iteration})")
+    return SessionFile(config, sha, theme, _pins(reader), epoch, phase, matrix, cell, _keys(reader), source=name,
+                       iteration=iteration)
 
 
 def _run_config(reader: _Reader, path: Path) -> tuple[RunConfig, str | None]:
@@ -325,10 +353,44 @@ def _run_config(reader: _Reader, path: Path) -> tuple[RunConfig, str | None]:
     epochs = reader.get("training", "epochs", int, defaults.epochs)
     if epochs < 0:
         raise reader.fail("training", "epochs", f"epochs must be ≥ 0 (got {epochs})")
+    test_fraction = reader.get("data", "test_fraction", float, defaults.test_fraction)
+    if not 0 <= test_fraction < 1:
+        raise reader.fail("data", "test_fraction", f"test_fraction must be a number in [0, 1) (got {test_fraction})")
+    dynamics = _dynamics(reader, defaults)
     config = RunConfig(hidden=tuple(hidden), activations=tuple(activations), loss=loss, learning_rate=learning_rate,
                        samples=samples, seed=seed, noise=noise, epochs=epochs, dtype=dtype, data=csv, target=target,
-                       dataset=dataset, labels=labels)
+                       dataset=dataset, labels=labels, test_fraction=test_fraction, **dynamics)
     return config, sha
+
+
+def _dynamics(reader: _Reader, defaults: RunConfig) -> dict[str, Any]:
+    """[training]'s optimizer, its settings, weight_decay and batch_size, checked; absent keys take the defaults
+    (a file from before them: the article's plain gradient descent on every row)."""
+    optimizer = reader.get("training", "optimizer", str, defaults.optimizer)
+    if optimizer not in OPTIMIZER_NAMES:
+        raise reader.fail("training", "optimizer", f"optimizer must be one of {', '.join(OPTIMIZER_NAMES)} "
+                          f"(got {optimizer!r})")
+    training = reader.table("training")
+    for key, owners in OPTIMIZER_KEYS.items():
+        if key in training and optimizer not in owners:
+            raise reader.fail("training", key, f"{key} applies to optimizer = \"{owners[0]}\" (this file's optimizer "
+                              f"is {optimizer})")
+    settings: dict[str, Any] = {"optimizer": optimizer}
+    for key in ("momentum", "beta1", "beta2"):
+        value = reader.get("training", key, float, getattr(defaults, key))
+        if not 0 <= value < 1:
+            raise reader.fail("training", key, f"{key} must be a number in [0, 1) (got {value})")
+        settings[key] = value
+    eps = reader.get("training", "eps", float, defaults.eps)
+    if not math.isfinite(eps) or eps <= 0:
+        raise reader.fail("training", "eps", "eps must be a finite number above 0")
+    weight_decay = reader.get("training", "weight_decay", float, defaults.weight_decay)
+    if not math.isfinite(weight_decay) or weight_decay < 0:
+        raise reader.fail("training", "weight_decay", "weight_decay must be a finite number ≥ 0")
+    batch_size = reader.get("training", "batch_size", int, defaults.batch_size)
+    if batch_size is not None and batch_size < 1:
+        raise reader.fail("training", "batch_size", f"batch_size must be at least 1 (got {batch_size})")
+    return {**settings, "eps": eps, "weight_decay": weight_decay, "batch_size": batch_size}
 
 
 def _position(reader: _Reader) -> tuple[int, str, str | None, Cell]:
@@ -418,7 +480,9 @@ def check_data(session_file: SessionFile, path: Path | str | None = None) -> Non
 
 _FLAG_FIELDS = {"hidden": "hidden", "activation": "activations", "loss": "loss", "lr": "learning_rate",
                 "samples": "samples", "seed": "seed", "noise": "noise", "epochs": "epochs", "dtype": "dtype",
-                "data": "data", "target": "target", "dataset": "dataset", "labels": "labels"}
+                "data": "data", "target": "target", "dataset": "dataset", "labels": "labels",
+                "optimizer": "optimizer", "momentum": "momentum", "beta1": "beta1", "beta2": "beta2", "eps": "eps",
+                "weight_decay": "weight_decay", "batch_size": "batch_size", "test_fraction": "test_fraction"}
 
 
 def merge_flags(session_file: SessionFile, given: dict[str, object], path: Path | str | None = None) -> RunConfig:
@@ -437,6 +501,9 @@ def merge_flags(session_file: SessionFile, given: dict[str, object], path: Path 
         if flag in ("target", "labels") and config.data is None:
             shown = "" if flag == "labels" else f" {value}"
             raise SessionError(f"--{flag}{shown} does not apply: the session file uses generated data ({name})")
+        if flag in OPTIMIZER_KEYS and config.optimizer not in OPTIMIZER_KEYS[flag]:
+            raise SessionError(f"--{flag} {_show(value)} does not apply: the session file's optimizer is "
+                               f"{config.optimizer} ({name})")
         if flag == "labels":
             if value != saved:
                 raise SessionError(f"--labels contradicts the session file, which reads its target as numbers "
@@ -459,10 +526,12 @@ def merge_flags(session_file: SessionFile, given: dict[str, object], path: Path 
             theirs = "generated data" if saved is None else f"data {saved}"
         else:
             same = _same(value, saved)
-            shown = "(the CSV's last column)" if saved is None else _show(saved)
+            blank = "(all rows)" if flag == "batch_size" else "(the CSV's last column)"
+            shown = blank if saved is None else _show(saved)
             theirs = f"{field_name.replace('_', ' ')} {shown}"
         if not same:
-            raise SessionError(f"--{flag} {_show(value)} contradicts the session file's {theirs} ({name})")
+            flag_name = flag.replace("_", "-")
+            raise SessionError(f"--{flag_name} {_show(value)} contradicts the session file's {theirs} ({name})")
     return config
 
 

@@ -19,7 +19,7 @@ from backprop_tui.gil_handoff import quick_handoffs
 from scratchnet import DenseNetwork, run_epochs
 from scratchnet.labels import accuracy
 from scratchnet.network import Parameters
-from scratchnet.training import EpochEnd
+from scratchnet.training import FULL_BATCH, Batches, EpochEnd, HeldOut
 
 FLUSH_HZ = 30
 """How often at most the UI hears about new epochs."""
@@ -66,10 +66,15 @@ class Trainer:
         first_loss: float | None,
         deliver: Deliver,
         should_stop: Callable[[], bool],
+        *,
         classes: bool = False,
+        batches: Batches = FULL_BATCH,
+        held_out: HeldOut | None = None,
     ) -> Outcome:
         """Epochs start … end−1 on `network` (the app's structural copy, holding the parameters epoch `start`
-        begins from), paced, paused at the gate, handed over in batches; scratchnet's loop does the epochs."""
+        begins from, with the optimizer's state they carry), paced, paused at the gate, handed over in batches;
+        scratchnet's loop does the epochs. `batches` and `held_out`: the run's (`Session.batches`,
+        `Session.held_out`), so the epochs are those the debugger steps through."""
         losses: list[float] = []
         made: list[Parameters] = []
         accuracies: list[float] = []
@@ -127,7 +132,8 @@ class Trainer:
         if start < end and not may_go_on(start):
             flush()
             return Outcome(last_epoch, stopped=True)
-        ran = run_epochs(network, X, y, learning_rate, start, end, first_loss=first_loss, after_epoch=after_epoch)
+        ran = run_epochs(network, X, y, learning_rate, start, end, batches=batches, held_out=held_out,
+                         first_loss=first_loss, after_epoch=after_epoch)
         flush()
         if ran.diverged_at is not None:
             return Outcome(ran.diverged_at, diverged_at=ran.diverged_at)

@@ -135,7 +135,7 @@ class Training:
             branch_losses, branch_ends, self._branch_losses, self._branch_ends = (
                 self._branch_losses, self._branch_ends, [], [])
         for first_epoch, losses, made, accuracies in batches:
-            session.add_epochs(first_epoch, losses, made, accuracies)
+            session.add_epochs(first_epoch, losses, made, accuracies=accuracies)
         for branch, branch_batch in branch_losses:
             branch.losses.extend(branch_batch)
         for branch, epoch in branch_ends:
@@ -195,7 +195,7 @@ class Training:
             outcome = self.trainer.run(
                 session.run.network.with_parameters(session.parameters[start]), dataset.X, dataset.y,
                 session.config.learning_rate, start, end, first, deliver=deliver, should_stop=should_stop,
-                classes=dataset.class_names is not None,
+                classes=dataset.class_names is not None, batches=session.batches, held_out=session.held_out,
             )
             if not should_stop():
                 with self._lock:
@@ -235,6 +235,7 @@ class Training:
         outcome = Trainer(self.trainer.speed).run(
             session.run.network.with_parameters(session.parameters[0]), dataset.X, dataset.y,
             branch.learning_rate, 0, branch.epochs, None, deliver=deliver, should_stop=should_stop,
+            batches=session.batches, held_out=session.held_out,
         )
         if outcome.diverged_at is not None and not should_stop():
             with self._lock:

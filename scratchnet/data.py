@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from scratchnet.labels import one_hot
+from scratchnet.seeding import split_rows
 
 HOUSE_FEATURES = ("size_sqft", "bedrooms", "age_years", "distance_km")
 HOUSE_UNITS = ("sq ft", "bedrooms", "years", "km")
@@ -84,19 +85,45 @@ class Dataset:
     """Classification: the name of each column of the one-hot y, in sorted order. None: regression
     (y is a standardized number and `target_scaler` turns it back into the target's units). For
     classification `target_scaler` is the identity and `target_unit` is empty: there are no dollars."""
+    rows: np.ndarray | None = None
+    """The original data row of each row of X; None: every row, in order (nothing held out)."""
+    test_X: np.ndarray | None = None
+    """Held-out rows (`HoldOut`), standardized with the scaler of the training rows; None: nothing held out."""
+    test_y: np.ndarray | None = None
+    test_rows: np.ndarray | None = None
+    """The original data row of each held-out row."""
 
     @property
     def n_samples(self) -> int:
+        """Rows trained on (the held-out rows are apart)."""
         return self.X.shape[0]
 
     @property
     def is_classification(self) -> bool:
         return self.class_names is not None
 
+    @property
+    def held_out(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """(X, y) of the held-out rows, or None."""
+        return None if self.test_X is None or self.test_y is None else (self.test_X, self.test_y)
+
+    def original_rows(self) -> np.ndarray:
+        """The original data row of each row of X."""
+        return np.arange(self.X.shape[0]) if self.rows is None else self.rows
+
     def astype(self, dtype: np.dtype | str) -> Dataset:
         from dataclasses import replace
 
-        return replace(self, X=self.X.astype(dtype), y=self.y.astype(dtype))
+        return replace(self, X=self.X.astype(dtype), y=self.y.astype(dtype),
+                       test_X=None if self.test_X is None else self.test_X.astype(dtype),
+                       test_y=None if self.test_y is None else self.test_y.astype(dtype))
+
+    def split(self, training: np.ndarray, held_out: np.ndarray) -> Dataset:
+        """The training rows as X and y, the held-out rows apart (both already standardized as they should be)."""
+        from dataclasses import replace
+
+        return replace(self, X=self.X[training], y=self.y[training], rows=training, test_X=self.X[held_out],
+                       test_y=self.y[held_out], test_rows=held_out)
 
     def raw_value(self, row: int, column: int, target: bool = False) -> tuple[str, str, float, float, float]:
         """(name, unit, raw value, mean, std) of one standardized entry of X (or y).
@@ -122,7 +149,25 @@ class Dataset:
         return raw * spread / self.target_scaler.std[0]
 
 
-def standardize(raw: np.ndarray, names: tuple[str, ...], constant_ok: bool = False) -> tuple[np.ndarray, Scaler]:
+@dataclass(frozen=True)
+class HoldOut:
+    """A seeded share of the rows kept out of training: ⌈f·N⌉ rows drawn by child 3 of `SeedSequence(seed)`.
+    Standardization is fitted on the training rows alone, as if the held-out rows had never been seen."""
+
+    fraction: float
+    seed: int
+
+    def rows(self, samples: int) -> tuple[np.ndarray, np.ndarray]:
+        """(training rows, held-out rows), each in data order; DataError when fewer than 2 rows would train."""
+        training, held_out = split_rows(self.seed, samples, self.fraction)
+        if training.size < 2:
+            raise DataError(f"--test-fraction {self.fraction:g} of {samples} samples leaves {training.size} to train "
+                            "on; at least 2 are needed (use more samples or a smaller fraction)")
+        return training, held_out
+
+
+def standardize(raw: np.ndarray, names: tuple[str, ...], constant_ok: bool = False,
+                fit_rows: np.ndarray | None = None) -> tuple[np.ndarray, Scaler]:
     """Columns to mean 0, std 1, without overflowing on columns near 1e300.
 
     Each column is first divided by its largest magnitude, so the squares inside
@@ -132,42 +177,59 @@ def standardize(raw: np.ndarray, names: tuple[str, ...], constant_ok: bool = Fal
     (it cannot be what they meant to learn from), but with `constant_ok` (generated
     data, where two samples may simply draw the same number of bedrooms) it becomes
     0 with mean = its value and scale 1, so the scaler still gives the value back.
+
+    `fit_rows`: the rows whose mean and spread are used (the training rows, when some are held out);
+    every row is standardized with them. None: all rows.
     """
     raw = np.asarray(raw, dtype=np.float64)
     with np.errstate(under="ignore"):  # a value ~1e-300 beside ~1e200 may become 0: harmless
         if constant_ok:
-            constant = np.all(raw == raw[0], axis=0) & np.all(np.isfinite(raw), axis=0)
+            fitted = raw if fit_rows is None else raw[fit_rows]
+            constant = np.all(fitted == fitted[0], axis=0) & np.all(np.isfinite(raw), axis=0)
             if constant.any():
-                return _standardize_varying(raw, names, constant)
-        return _standardize(raw, names)
+                return _standardize_varying(raw, names, constant, fit_rows)
+        return _standardize(raw, names, fit_rows)
 
 
-def _standardize_varying(raw: np.ndarray, names: tuple[str, ...], constant: np.ndarray) -> tuple[np.ndarray, Scaler]:
-    """Constant columns to 0 (scale 1), the others exactly as `_standardize` does them."""
+def constant_columns(raw: np.ndarray, fit_rows: np.ndarray | None = None) -> np.ndarray:
+    """Which columns hold one value in every row (of `fit_rows`, when given)."""
+    fitted = raw if fit_rows is None else raw[fit_rows]
+    return np.all(fitted == fitted[0], axis=0)
+
+
+def _standardize_varying(raw: np.ndarray, names: tuple[str, ...], constant: np.ndarray,
+                         fit_rows: np.ndarray | None) -> tuple[np.ndarray, Scaler]:
+    """Constant columns to 0 (scale 1; a held-out row to its difference from that value), the others exactly as
+    `_standardize` does them."""
     standardized = np.zeros_like(raw)
-    mean, std = raw[0].copy(), np.ones(raw.shape[1])
+    mean, std = (raw if fit_rows is None else raw[fit_rows])[0].copy(), np.ones(raw.shape[1])
+    if fit_rows is not None:
+        standardized[:, constant] = raw[:, constant] - mean[constant]
     varying = ~constant
     if varying.any():
         names_varying = tuple(name for name, keep in zip(names, varying) if keep)
-        standardized[:, varying], scaler = _standardize(raw[:, varying], names_varying)
+        standardized[:, varying], scaler = _standardize(raw[:, varying], names_varying, fit_rows)
         mean[varying], std[varying] = scaler.mean, scaler.std
     return standardized, Scaler(mean=mean, std=std)
 
 
-def _standardize(raw: np.ndarray, names: tuple[str, ...]) -> tuple[np.ndarray, Scaler]:
+def _standardize(raw: np.ndarray, names: tuple[str, ...], fit_rows: np.ndarray | None = None) -> tuple[np.ndarray, Scaler]:
+    where = "" if fit_rows is None else f" on the {len(fit_rows)} training rows"
     for column, name in enumerate(names):
         values = raw[:, column]
         if not np.all(np.isfinite(values)):
             raise DataError(f"column '{name}' has a non-finite value (NaN or inf)")
-        if np.all(values == values[0]):
-            raise DataError(f"column '{name}' is constant, so it cannot be standardized")
+        fitted = values if fit_rows is None else values[fit_rows]
+        if np.all(fitted == fitted[0]):
+            raise DataError(f"column '{name}' is constant{where}, so it cannot be standardized")
     magnitude = np.max(np.abs(raw), axis=0)
     scaled = raw / magnitude
-    mean = scaled.mean(axis=0)
-    std = scaled.std(axis=0)
+    fitted_scaled = scaled if fit_rows is None else scaled[fit_rows]
+    mean = fitted_scaled.mean(axis=0)
+    std = fitted_scaled.std(axis=0)
     for column, name in enumerate(names):
         if not std[column] > 0 or not np.isfinite(std[column] * magnitude[column]) or std[column] * magnitude[column] == 0:
-            raise DataError(f"column '{name}' varies too little to be standardized in float64")
+            raise DataError(f"column '{name}' varies too little{where} to be standardized in float64")
     return (scaled - mean) / std, Scaler(mean=mean * magnitude, std=std * magnitude)
 
 
@@ -196,12 +258,13 @@ def round_down(value: float) -> str:
     return f"{mantissa / 10:.1f}e{exponent:+d}"
 
 
-def make_house_prices(samples: int, noise: float, rng: np.random.Generator) -> Dataset:
+def make_house_prices(samples: int, noise: float, rng: np.random.Generator, holdout: HoldOut | None = None) -> Dataset:
     """The article's data: y = 600·size + 5·bedrooms + 15·age + 12·distance + noise.
 
     Raises NoiseOverflow when `noise` times a normal draw passes float64's largest
     number. A feature that draws one value for every sample (two samples with the
     same number of bedrooms) becomes a column of zeros, and `notes` says so.
+    `holdout`: rows kept apart (drawn after the data, from their own stream; the scaler fitted without them).
     """
     size = rng.uniform(500.0, 3500.0, samples)
     bedrooms = rng.integers(1, 6, samples).astype(np.float64)
@@ -216,16 +279,19 @@ def make_house_prices(samples: int, noise: float, rng: np.random.Generator) -> D
         np.multiply(noise, noise_dollars, out=noise_dollars)
     price = raw_X @ np.asarray(HOUSE_COEFFICIENTS) + noise_dollars
     del noise_dollars  # not kept through standardizing: the peak memory stays that of the draws
-    X, feature_scaler = standardize(raw_X, HOUSE_FEATURES, constant_ok=True)
-    y, target_scaler = standardize(price[:, None], ("price",))
-    constant = tuple(name for column, name in enumerate(HOUSE_FEATURES) if np.all(raw_X[:, column] == raw_X[0, column]))
+    training, held_out = (None, None) if holdout is None else holdout.rows(samples)
+    X, feature_scaler = standardize(raw_X, HOUSE_FEATURES, constant_ok=True, fit_rows=training)
+    y, target_scaler = standardize(price[:, None], ("price",), fit_rows=training)
+    fitted = raw_X if training is None else raw_X[training]
+    constant = tuple(name for name, same in zip(HOUSE_FEATURES, constant_columns(fitted)) if same)
+    kept = f"{samples} samples" if training is None else f"{training.size} training samples"
     notes = tuple(
-        f"{name} is {raw_X[0, HOUSE_FEATURES.index(name)]:g} in all {samples} samples, so it standardizes to 0 "
+        f"{name} is {fitted[0, HOUSE_FEATURES.index(name)]:g} in all {kept}, so it standardizes to 0 "
         f"(scale 1) and the network cannot learn from it; more samples would vary it"
         for name in constant
     )
     source = "house prices (generated" + "".join(f"; {name} constant" for name in constant) + ")"
-    return Dataset(
+    dataset = Dataset(
         X=X, y=y,
         feature_names=HOUSE_FEATURES, feature_units=HOUSE_UNITS,
         target_name="price", target_unit="$",
@@ -235,6 +301,7 @@ def make_house_prices(samples: int, noise: float, rng: np.random.Generator) -> D
         constant_features=constant,
         notes=notes,
     )
+    return dataset if training is None or held_out is None else dataset.split(training, held_out)
 
 
 def _number(cell: str) -> float | None:
@@ -251,7 +318,7 @@ def _delimiter(header_line: str) -> str:
     return best if counts[best] > 0 else ","
 
 
-def load_csv(path: str | Path, target: str | None = None, labels: bool = False) -> Dataset:
+def load_csv(path: str | Path, target: str | None = None, labels: bool = False, holdout: HoldOut | None = None) -> Dataset:
     """A user's table: `target` (default: the last column) against every other numeric column.
 
     A column with no number in it at all (a city name, say) is not a feature and is
@@ -262,6 +329,8 @@ def load_csv(path: str | Path, target: str | None = None, labels: bool = False) 
     in sorted order. With `labels`, the target holds class labels whatever they look like:
     whole numbers (sorted as numbers) or text. A class needs a name in every row, at least
     two classes, and at most MAX_CLASSES of them.
+
+    `holdout`: rows kept apart, drawn from the row count; the scaler is fitted on the other rows.
     """
     path = Path(path)
     try:
@@ -341,14 +410,16 @@ def load_csv(path: str | Path, target: str | None = None, labels: bool = False) 
     if not features:
         raise DataError(f"{path}: no numeric feature columns besides the target '{target}'")
     try:
-        X, feature_scaler = standardize(np.column_stack([columns[name] for name in features]), features)
+        training, held_out = (None, None) if holdout is None else holdout.rows(len(body))
+        X, feature_scaler = standardize(np.column_stack([columns[name] for name in features]), features,
+                                        fit_rows=training)
         if classes is None:
-            y, target_scaler = standardize(columns[target][:, None], (target,))
+            y, target_scaler = standardize(columns[target][:, None], (target,), fit_rows=training)
         else:
             y, target_scaler = one_hot(classes[1], len(classes[0])), Scaler.identity(len(classes[0]))
     except DataError as error:
         raise DataError(f"{path}: {error}") from None
-    return Dataset(
+    dataset = Dataset(
         X=X, y=y,
         feature_names=features, feature_units=("",) * len(features),
         target_name=target, target_unit="",
@@ -358,6 +429,7 @@ def load_csv(path: str | Path, target: str | None = None, labels: bool = False) 
         notes=(_skipped_note(skipped),) if skipped else (),
         class_names=None if classes is None else classes[0],
     )
+    return dataset if training is None or held_out is None else dataset.split(training, held_out)
 
 
 def _classes(path: Path, target: str, body: list[tuple[int, list[str]]], cells: list[str],

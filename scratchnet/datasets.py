@@ -23,7 +23,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from scratchnet.data import DEFAULT_NOISE, DataError, Dataset, Scaler, make_house_prices, standardize
+from scratchnet.data import (
+    DEFAULT_NOISE,
+    DataError,
+    Dataset,
+    HoldOut,
+    Scaler,
+    constant_columns,
+    make_house_prices,
+    standardize,
+)
 from scratchnet.labels import one_hot
 
 POINT_FEATURES = ("x1", "x2")
@@ -102,10 +111,12 @@ def class_counts(samples: int, classes: int) -> list[int]:
     return [samples // classes + (k < samples % classes) for k in range(classes)]
 
 
-def make_classes(name: str, samples: int, noise: float, rng: np.random.Generator) -> Dataset:
+def make_classes(name: str, samples: int, noise: float, rng: np.random.Generator,
+                 holdout: HoldOut | None = None) -> Dataset:
     """A seeded 2-feature classification set (see the table above), standardized, y one-hot N×K.
 
     Raises DataError for fewer samples than classes, and for a noise so large the points overflow.
+    `holdout`: rows kept apart (the scaler fitted without them).
     """
     spec = DATASETS[name]
     if spec.classes is None:
@@ -122,11 +133,14 @@ def make_classes(name: str, samples: int, noise: float, rng: np.random.Generator
     del draws
     if not np.all(np.isfinite(raw)):
         raise DataError(f"a noise of {noise:g} makes the {name} points overflow float64")
-    X, feature_scaler = standardize(raw, POINT_FEATURES, constant_ok=True)
-    constant = tuple(feature for column, feature in enumerate(POINT_FEATURES) if np.all(raw[:, column] == raw[0, column]))
-    notes = tuple(f"{feature} is {raw[0, POINT_FEATURES.index(feature)]:g} in all {samples} samples, so it "
+    training, held_out = (None, None) if holdout is None else holdout.rows(samples)
+    X, feature_scaler = standardize(raw, POINT_FEATURES, constant_ok=True, fit_rows=training)
+    fitted = raw if training is None else raw[training]
+    constant = tuple(feature for feature, same in zip(POINT_FEATURES, constant_columns(fitted)) if same)
+    kept = f"{samples} samples" if training is None else f"{training.size} training samples"
+    notes = tuple(f"{feature} is {fitted[0, POINT_FEATURES.index(feature)]:g} in all {kept}, so it "
                   f"standardizes to 0 (scale 1) and the network cannot learn from it" for feature in constant)
-    return Dataset(
+    dataset = Dataset(
         X=X, y=one_hot(labels, k),
         feature_names=POINT_FEATURES, feature_units=("", ""),
         target_name=TARGET_NAME, target_unit="",
@@ -136,12 +150,15 @@ def make_classes(name: str, samples: int, noise: float, rng: np.random.Generator
         notes=notes,
         class_names=spec.classes,
     )
+    return dataset if training is None or held_out is None else dataset.split(training, held_out)
 
 
-def make_dataset(name: str, samples: int, noise: float, rng: np.random.Generator) -> Dataset:
-    """Any built-in data set by name: `houses` (the article's regression) or a classification set."""
+def make_dataset(name: str, samples: int, noise: float, rng: np.random.Generator,
+                 holdout: HoldOut | None = None) -> Dataset:
+    """Any built-in data set by name: `houses` (the article's regression) or a classification set; `holdout`:
+    rows kept apart from training."""
     if name not in DATASETS:
         raise DataError(f"no data set named {name!r} (known: {', '.join(DATASET_NAMES)})")
     if name == "houses":
-        return make_house_prices(samples, noise, rng)
-    return make_classes(name, samples, noise, rng)
+        return make_house_prices(samples, noise, rng, holdout)
+    return make_classes(name, samples, noise, rng, holdout)

@@ -7,6 +7,9 @@ math, `DenseLayerPhases` holds the layer's phases, their words and how each cell
 
 from __future__ import annotations
 
+from dataclasses import replace
+from functools import partial
+
 import numpy as np
 
 from scratchnet.debugger.explain import SHOWN_TERMS, Explanation, Read, Term, batch_sum, cell_value
@@ -22,6 +25,8 @@ class DenseLayer(ChainOperation):
 
     starts_layer = True
     trainable = True
+    weight_decay: float = 0.0
+    """λ of L2 weight decay, set by the network: ∂L/∂W gains λ·W (0: the article's lines alone)."""
 
     # Set by forward; absent (AttributeError), never None, until it has run.
     input_matrix: np.ndarray
@@ -62,6 +67,8 @@ class DenseLayer(ChainOperation):
         `layer`, not `self`: these are the article's lines, written for its network's loop over layers."""
         layer.incoming_gradient = cumulated_backpropagating_gradient
         weight_gradient = np.dot(layer.get_local_derivative_wrt_weights().T, cumulated_backpropagating_gradient)
+        if layer.weight_decay:  # the penalty (λ/2)·‖W‖² of weight decay adds its own slope, λ·W
+            weight_gradient = weight_gradient + layer.weight_decay * layer.weight
         bias_gradient = np.sum(cumulated_backpropagating_gradient, axis=0, keepdims=True)
         cumulated_backpropagating_gradient = np.dot(cumulated_backpropagating_gradient, layer.get_local_derivative_wrt_inputs().T)
         layer.weight_gradient = weight_gradient
@@ -122,18 +129,26 @@ class DenseLayerPhases(ChainPhases):
         x, x_tex = pretty_name(place.input), latex_name(place.input)
         legend = f"G = ∂L/∂{pretty_name(place.output)} = {place.gradient_legend}"
         G, X = operation.incoming_gradient, operation.input_matrix
-        code = code_line(DenseLayer.backward, "weight_gradient =")
-        writer.add(f"backward.{l}.weight", "weight", "backward", l, Words(
-            f"Layer {l} · ∂L/∂W{s}",
-            Equation(f"∂L/∂W{s} = {x}ᵀ·G", rf"\frac{{\partial L}}{{\partial W_{{{l}}}}} = {x_tex}^\top G"),
-            legend,
-            f"The chain rule: ∂L/∂W = (∂Z/∂W)ᵀ·G, and ∂Z/∂W is the input {x} that layer {l} kept on the forward pass. "
-            "The product sums over all samples at once, so each entry adds up how hard every sample pulls on that "
-            "one weight."),
-            f"({shape_text(X)})ᵀ·({shape_text(G)}) = ({shape_text(X.T)})·({shape_text(G)}) → "
-            f"({shape_text(operation.weight_gradient)}), summing over {G.shape[0]} rows",
-            code, {place.input: X, place.gradient_in: G}, {f"dW{l}": operation.weight_gradient}, _explain_weight,
-            gradient_of=f"W{l}")
+        code = code_line(DenseLayer.backward, "weight_gradient = np.dot")
+        equation = Equation(f"∂L/∂W{s} = {x}ᵀ·G", rf"\frac{{\partial L}}{{\partial W_{{{l}}}}} = {x_tex}^\top G")
+        note = (f"The chain rule: ∂L/∂W = (∂Z/∂W)ᵀ·G, and ∂Z/∂W is the input {x} that layer {l} kept on the forward "
+                "pass. The product sums over all samples at once, so each entry adds up how hard every sample pulls "
+                "on that one weight.")
+        shapes = (f"({shape_text(X)})ᵀ·({shape_text(G)}) = ({shape_text(X.T)})·({shape_text(G)}) → "
+                  f"({shape_text(operation.weight_gradient)}), summing over {G.shape[0]} rows")
+        reads: dict[str, np.ndarray] = {place.input: X, place.gradient_in: G}
+        decay = operation.weight_decay
+        if decay:
+            equation = Equation(equation.unicode + f" + λ·W{s}", equation.latex + rf" + \lambda W_{{{l}}}")
+            legend += f";  λ = {decay:g}, the weight decay"
+            note += (f" Weight decay adds λ·W{s}, the slope of its penalty (λ/2)·‖W{s}‖²: every weight is pulled a "
+                     "little toward 0, the more the larger it is.")
+            shapes += f", + λ·({shape_text(weight)})"
+            code += "\n" + code_line(DenseLayer.backward, "weight_gradient = weight_gradient +")
+            reads[f"W{l}"] = weight
+        writer.add(f"backward.{l}.weight", "weight", "backward", l, Words(f"Layer {l} · ∂L/∂W{s}", equation, legend, note),
+                   shapes, code, reads, {f"dW{l}": operation.weight_gradient},
+                   partial(_explain_weight, weight_decay=decay) if decay else _explain_weight, gradient_of=f"W{l}")
         writer.add(f"backward.{l}.bias", "bias", "backward", l, Words(
             f"Layer {l} · ∂L/∂b{s}",
             Equation(f"∂L/∂b{s} = Σᵢ Gᵢ", rf"\frac{{\partial L}}{{\partial b_{{{l}}}}} = \sum_i G_i"),
@@ -182,15 +197,21 @@ def _explain_forward(tape: Tape, phase: Phase, name: str, row: int, column: int)
     )
 
 
-def _explain_weight(tape: Tape, phase: Phase, name: str, row: int, column: int) -> Explanation:
-    a_name, g_name = phase.inputs
+def _explain_weight(tape: Tape, phase: Phase, name: str, row: int, column: int, *,
+                    weight_decay: float = 0.0) -> Explanation:
+    a_name, g_name, *decayed = phase.inputs
     A, G = phase.inputs[a_name], phase.inputs[g_name]
-    return batch_sum(
-        f"∂L/∂{pretty_name(name[1:])}[{row},{column}]",
-        f"Σᵢ {pretty_name(a_name)}[i,{row}]·{pretty_name(g_name)}[i,{column}]",
-        [A[:, row], G[:, column]], cell_value(phase.outputs[name], row, column),
-        {a_name: Read(column=row), g_name: Read(column=column)},
-    )
+    formula = f"Σᵢ {pretty_name(a_name)}[i,{row}]·{pretty_name(g_name)}[i,{column}]"
+    reads = {a_name: Read(column=row), g_name: Read(column=column)}
+    if decayed:  # + λ·W[row, column], written as the one number it adds
+        (w_name,) = decayed
+        formula += f" + λ·{pretty_name(w_name)}[{row},{column}]"
+        reads[w_name] = Read(row, column)
+    explanation = batch_sum(f"∂L/∂{pretty_name(name[1:])}[{row},{column}]", formula, [A[:, row], G[:, column]],
+                            cell_value(phase.outputs[name], row, column), reads)
+    if decayed:
+        explanation = replace(explanation, constant=float(weight_decay * phase.inputs[decayed[0]][row, column]))
+    return explanation
 
 
 def _explain_bias(tape: Tape, phase: Phase, name: str, row: int, column: int) -> Explanation:

@@ -62,11 +62,13 @@ class MeanSquaredErrorPhases(LossPhases):
             "prediction is off, its size by how much."),
             f"({same}) − ({shape_text(y)}) → ({same})", code_line(MeanSquaredError.compute_loss, "error ="),
             {prediction: loss.logits, "y": y}, {"error": error}, _explain_error)
+        measured = ("This is the loss of this epoch, measured before its update." if writer.full_batch else
+                    "This is the loss of this batch, before its update; the loss of the epoch is over every row.")
         writer.add("loss", "loss", "loss", None, Words(
             "Loss", Equation("L = mean((ŷ − y)²)", r"L = \frac{1}{N} \sum_{i} (\hat y_i - y_i)^2"),
             "N = number of entries of ŷ (samples × outputs)",
             "Squaring makes every error count as positive and punishes big misses most; the mean turns the batch "
-            "into the one number training drives down. This is the loss of this epoch, measured before its update."),
+            f"into the one number training drives down. {measured}"),
             f"mean(({same})²) over {n} entries → scalar",
             "\n".join(code_line(MeanSquaredError.compute_loss, start) for start in ("squared_error =", "loss =")),
             {"error": error}, {"squared_error": loss.squared_error, "loss": loss.loss}, _explain_loss)

@@ -7,7 +7,8 @@ handout and the gradient check only use what these classes promise.
 
 - `ChainOperation`: a step of the forward pass with its backward step (the dense layer).
 - `LossHead`: turns the prediction into the loss and starts backpropagation (mean squared error).
-- `UpdateRule`: moves the trainable layers' parameters, with any state it keeps (gradient descent).
+- `UpdateRule`: moves the trainable layers' parameters, with any state it keeps (gradient descent;
+  momentum and Adam, whose state is an `OptimizerState`).
 """
 
 from __future__ import annotations
@@ -142,6 +143,28 @@ class LossHead:
         return float(type(self)().compute_loss(up, target) - type(self)().compute_loss(down, target))
 
 
+@dataclass(frozen=True)
+class OptimizerState:
+    """Where an update rule stands: how many updates it has made, and the arrays it carries from one update to
+    the next (per trainable layer, first to last, in the rule's `state_names` order: vW, vb for momentum).
+
+    A rule makes new arrays at every update and never changes these in place, so a kept state is a
+    snapshot, like kept parameters: what an epoch (or an iteration) needs, with its weights, to start from."""
+
+    step: int = 0
+    """Updates made so far; Adam's next update is number step + 1 (its t)."""
+    arrays: tuple[Arrays, ...] = ()
+    """Empty before the first update (a rule then starts from zeros) and for rules that keep nothing."""
+
+    @property
+    def nbytes(self) -> int:
+        return sum(array.nbytes for layer in self.arrays for array in layer)
+
+
+FRESH = OptimizerState()
+"""Before any update."""
+
+
 class Trainable(Protocol):
     """A trainable layer as an update rule sees it (the dense layer)."""
 
@@ -158,9 +181,21 @@ class UpdatePhases:
 
 
 class UpdateRule:
-    """Moves every trainable layer's parameters against their gradients; new arrays, never in place."""
+    """Moves every trainable layer's parameters against their gradients; new arrays, never in place.
+
+    A rule with state (momentum, Adam) keeps it in `state` and replaces it at every update; `rebuilt` makes
+    a rule of the same kind and settings standing at a given state, which is how a network is reopened at
+    an epoch or handed to another thread."""
 
     phases: ClassVar[UpdatePhases]
+    state_names: ClassVar[tuple[str, ...]] = ()
+    """The stems of the tape's names of what `state` carries per layer (vW, vb); the layer's number follows."""
+    state: OptimizerState = FRESH
 
     def optimize(self, layers: Sequence[Trainable], learning_rate: float) -> None:
         raise NotImplementedError
+
+    def rebuilt(self, state: OptimizerState = FRESH) -> UpdateRule:
+        """A rule like this one (same kind, same settings) standing at `state`. A rule without state needs
+        nothing but its kind."""
+        return type(self)()

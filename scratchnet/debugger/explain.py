@@ -171,10 +171,19 @@ def cell_value(array: np.ndarray, row: int, column: int) -> float:
 
 
 def change_matrix(phase: Phase, name: str) -> np.ndarray:
-    """W' − W for an update phase's output `name`: what the step actually did to each entry."""
+    """W' − W for an update phase's output `name`: what the step actually did to each entry (vW' − vW for an
+    optimizer's state). An output with nothing before it (Adam's bias-corrected m̂W, made afresh at every update)
+    has no change: all NaN (`changed_outputs` leaves it out)."""
     stem = name.rstrip("'")
+    if stem not in phase.inputs:
+        return np.full(np.shape(phase.outputs[name]), np.nan)
     with np.errstate(all="ignore"):
         return phase.outputs[name] - phase.inputs[stem]
+
+
+def changed_outputs(phase: Phase) -> list[str]:
+    """The outputs of an update phase that replace an input (W2' replaces W2, vW2' replaces vW2): those with a Δ."""
+    return [name for name in phase.outputs if name.endswith("'") and name.rstrip("'") in phase.inputs]
 
 
 def largest_changes(change: np.ndarray, count: int = TOP) -> list[tuple[int, int]]:

@@ -9,10 +9,19 @@ def subscript(number: int) -> str:
     return str(number).translate(_SUBSCRIPTS)
 
 
+M_HAT, S_HAT = "m\u0302", "\u015d"
+"""m̂ (m and a combining circumflex: Unicode has no m with a hat) and ŝ, Adam's bias-corrected moments."""
+_HATS = ((M_HAT, "mhat"), (S_HAT, "shat"))
+
+
 def ascii_name(name: str) -> str:
-    """`dL/dŷ` → `dL_dyhat`, `dL/dZ3` → `dL_dZ3`, `W1'` → `W1_new`: safe in TOML, flags and widget ids."""
+    """`dL/dŷ` → `dL_dyhat`, `dL/dZ3` → `dL_dZ3`, `W1'` → `W1_new`, `m̂W1` → `mhatW1`, `vW1'` → `vW1_new`: safe in
+    TOML, flags and widget ids."""
     if name == "dL/dŷ":
         return "dL_dyhat"
+    for hat, alias in _HATS:
+        if name.startswith(hat):
+            name = alias + name[len(hat):]
     if name.endswith("'"):
         return name[:-1] + "_new"
     return name.replace("/", "_")
@@ -22,6 +31,9 @@ def canonical_name(alias: str) -> str:
     """The inverse of `ascii_name`; names that need no alias pass through."""
     if alias == "dL_dyhat":
         return "dL/dŷ"
+    for hat, spelled in _HATS:
+        if alias.startswith(spelled) and alias[len(spelled):len(spelled) + 1] in ("W", "b"):
+            alias = hat + alias[len(spelled):]
     if alias.endswith("_new"):
         return alias[: -len("_new")] + "'"
     if alias.startswith("dL_d"):
@@ -44,6 +56,9 @@ def pretty_name(name: str) -> str:
 
 
 def latex_name(name: str) -> str:
-    """`Z1` → `Z_{1}`, `X` → `X`: a matrix name as the LaTeX equations write it."""
+    """`Z1` → `Z_{1}`, `X` → `X`, `m̂W1` → `\\hat{m}W_{1}`: a matrix name as the LaTeX equations write it."""
     stem, number, prime = _split(name)
+    for hat, alias in _HATS:
+        if stem.startswith(hat):
+            stem = rf"\hat{{{alias[0]}}}" + stem[len(hat):]
     return stem + (f"_{{{number}}}" if number else "") + prime

@@ -51,8 +51,8 @@ class ForwardModel(Protocol):
     @property
     def quadratic(self) -> bool: ...
 
-    def loss_around(self, name: str) -> tuple[np.ndarray, Callable[[np.ndarray], tuple[np.ndarray, bytes]],
-                                              Callable[[np.ndarray, np.ndarray], float]]: ...
+    def loss_around(self, name: str) -> tuple[np.ndarray, Callable[[np.ndarray], tuple[Any, bytes]],
+                                              Callable[[Any, Any], float]]: ...
 
 
 @dataclass(frozen=True)
@@ -103,6 +103,20 @@ class Tape:
     phases: tuple[Phase, ...]
     model: ForwardModel = field(repr=False, compare=False)
     _index: Mapping[str, int] = field(repr=False, compare=False)
+    iteration: int = 0
+    """Which iteration of its epoch this is, from 0 (always 0 for the article's full batch)."""
+    iterations: int = 1
+    """How many iterations its epoch has: ⌈N/B⌉ with batches of B rows, 1 for the full batch."""
+    batch_rows: np.ndarray | None = field(default=None, compare=False)
+    """The original data rows of this iteration's batch (read-only), in the order its X and y hold them; None:
+    every row, in data order (the article's full batch)."""
+
+    def data_rows(self) -> np.ndarray:
+        """The original data row of each row of this iteration's X."""
+        if self.batch_rows is not None:
+            return self.batch_rows
+        X = self.matrix("X")
+        return np.arange(0 if X is None else X.shape[0])
 
     def __len__(self) -> int:
         return len(self.phases)
@@ -135,10 +149,16 @@ class Tape:
 
 
 class PhaseWriter:
-    """What an operation writes its phases with, in the order the iteration ran them."""
+    """What an operation writes its phases with, in the order the iteration ran them. `iterations`: how many
+    iterations the epoch has (1: the article's full batch), for words that say "this epoch" or "this batch"."""
 
-    def __init__(self) -> None:
+    def __init__(self, iteration: int = 0, iterations: int = 1) -> None:
         self.phases: list[Phase] = []
+        self.iteration, self.iterations = iteration, iterations
+
+    @property
+    def full_batch(self) -> bool:
+        return self.iterations == 1
 
     def add(self, key: str, kind: str, stage: str, layer: int | None, words: Words, shapes: str, code: str,
             inputs: Mapping[str, np.ndarray | np.floating], outputs: Mapping[str, np.ndarray | np.floating],
@@ -161,8 +181,11 @@ class Describable(Protocol):
 class TapeRecorder:
     """Pass as `record=` to `DenseNetwork.step`; afterwards `.tape` holds the iteration."""
 
-    def __init__(self, epoch: int = 0) -> None:
+    def __init__(self, epoch: int = 0, iteration: int = 0, iterations: int = 1,
+                 batch_rows: np.ndarray | None = None) -> None:
         self.epoch = epoch
+        self.iteration, self.iterations = iteration, iterations
+        self.batch_rows = None if batch_rows is None else _frozen(np.asarray(batch_rows, dtype=np.intp))
         self._tape: Tape | None = None
 
     @property
@@ -174,11 +197,12 @@ class TapeRecorder:
 
     def __call__(self, network: Describable, X: np.ndarray, y: np.ndarray, learning_rate: float,
                  before: Any) -> None:
-        writer = PhaseWriter()
+        writer = PhaseWriter(self.iteration, self.iterations)
         loss, dtype, model = network.describe(writer, X, y, learning_rate, before)
         phases = tuple(writer.phases)
         self._tape = Tape(
             epoch=self.epoch, learning_rate=learning_rate, sizes=network.sizes, dtype=dtype, loss=loss,
             phases=phases, model=model,
             _index=MappingProxyType({phase.key: position for position, phase in enumerate(phases)}),
+            iteration=self.iteration, iterations=self.iterations, batch_rows=self.batch_rows,
         )

@@ -92,7 +92,9 @@ def test_the_gradient_check_agrees_on_every_gradient_phase(problem):
     for phase in recorder.tape:
         if phase.gradient_of is not None:
             check = check_gradient(recorder.tape, phase.key)
-            assert check.kinks == 0 and check.max_relative_error < 1e-4, phase.key
+            # The problems keep ReLU inputs 1e-3 from 0, but a step of 1e-3 in a weight moves them by 1e-3 times
+            # that weight's input, which can be larger: such cells are named as kinks and left out of the maximum.
+            assert check.max_relative_error < 1e-4, phase.key
 
 
 @settings(max_examples=15, deadline=None)
