@@ -324,7 +324,7 @@ def make_app(argv: Sequence[str] = ()) -> BackpropApp:
         config = merge_flags(saved, {k: v for k, v in given.items() if k in RUN_FLAGS}, session_path)
         check_data(saved, session_path)
         theme = given.get("theme", saved.theme)  # how it looks may differ from room to room: a flag wins
-        opening = Opening(saved.epoch, saved.phase, saved.matrix, saved.cell, saved.pins)
+        opening = Opening(saved.epoch, saved.phase, saved.matrix, saved.cell, saved.pins, saved.iteration)
         keys = saved.keys
     elif session_path is not None and not Path(session_path).resolve().parent.is_dir():
         raise UsageError(f"--session {session_path}: its folder does not exist")

@@ -17,7 +17,7 @@ import numpy as np
 from backprop_tui.cell_format import MINUS, column_format, format_short, format_value, reproducing
 from backprop_tui.session import Session
 from scratchnet import Tape
-from scratchnet.debugger.explain import Explanation, change_matrix, explain, largest_changes
+from scratchnet.debugger.explain import Explanation, change_matrix, changed_outputs, explain, largest_changes
 from scratchnet.debugger.names import pretty_name
 from scratchnet.debugger.stats import MatrixStats, StatsCache, matrix_stats
 from scratchnet.labels import class_indices, predicted_classes
@@ -191,7 +191,7 @@ class Panels:
         if phase.stage != "update" or not self.show_changes:
             return []
         shown = []
-        for name in phase.outputs:
+        for name in changed_outputs(phase):  # what had a value before the update: not Adam's m̂ and ŝ
             old = name.rstrip("'")
             change = change_matrix(phase, name)
             shown.append(Shown(

@@ -64,6 +64,11 @@ SCENARIOS = (
     Scenario("help", "The help screen", (120, 40), keys=("question_mark",),
              shows=lambda app: isinstance(app.screen, HelpScreen)),
     Scenario("small_80x24", "At 80×24", (80, 24), keys=("right",) * 9, shows=_on("backward.2.weight")),
+    Scenario("adam_update", "An Adam update phase: the moments and their bias-corrected values", (160, 48),
+             argv=("--optimizer", "adam", "--batch-size", "100", "--hidden", "4"),
+             keys=("end", "left", "tab"), shows=_on("update.1")),
+    Scenario("nonlinear_classes", "A ReLU layer of a spiral classifier", (160, 48),
+             argv=("--dataset", "spiral", "--hidden", "8:relu,8:tanh"), keys=("right",), shows=_on("activation.1")),
     Scenario("training", "The training screen", (160, 48), argv=("--speed", "max"),
              keys=("e", WAIT, "b", *"0.002 125", "enter", WAIT), shows=_training_finished, stable=False),
 )

@@ -30,7 +30,23 @@ class MatrixArea(Horizontal):
                 yield MatrixView(id=f"operand-{slot}", classes="matrix operand")
 
     def show(self, results: list[Shown], operands: list[Shown], view: View, hide_results: bool) -> None:
-        """Each matrix in a view of its own, at the cell and scroll `view` remembers; views left over hide."""
+        """Each matrix in a view of its own, at the cell and scroll `view` remembers; views left over hide.
+
+        Four views a side are made up front (enough for the article's phases); a phase with more matrices (an
+        Adam update reads and makes a dozen) gets more views, mounted once and kept, and is shown when they are."""
+        grown = False
+        for column, kind, items in (("#results", "result", results), ("#operands", "operand", operands)):
+            have = len(self.query(f"{column} MatrixView"))
+            if len(items) > have:
+                extra = [MatrixView(id=f"{kind}-{slot}", classes=f"matrix {kind}") for slot in range(have, len(items))]
+                for matrix_view in extra:  # the look the others have
+                    matrix_view.set_zoom(self._zoomed)
+                    if self._palette is not None:
+                        matrix_view.set_palette(*self._palette)
+                self.query_one(column).mount(*extra)
+                grown = True
+        if grown:
+            self.call_after_refresh(self.show, results, operands, view, hide_results)
         widest = 0
         for views, items in ((self.query("#results MatrixView").results(MatrixView), results),
                              (self.query("#operands MatrixView").results(MatrixView), operands)):
@@ -73,10 +89,15 @@ class MatrixArea(Horizontal):
                 matrix_view.highlight(read.row if read else None, read.column if read else None,
                                       reveal=matrix_view is not focused)
 
+    _zoomed = False
+    _palette: tuple[str, str, bool] | None = None
+
     def set_zoom(self, zoomed: bool) -> None:
+        self._zoomed = zoomed
         for matrix_view in self.query(MatrixView):
             matrix_view.set_zoom(zoomed)
 
     def set_palette(self, background: str, foreground: str, monochrome: bool) -> None:
+        self._palette = (background, foreground, monochrome)
         for matrix_view in self.query(MatrixView):
             matrix_view.set_palette(background, foreground, monochrome)

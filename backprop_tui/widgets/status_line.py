@@ -16,6 +16,8 @@ class StatusLine(Static):
         loss = tape.loss if loss_known else None
         # Most useful first: a narrow terminal cuts the end of the line.
         where = f"epoch {epoch}"
+        if session.iterations > 1:
+            where += f" · batch {session.iteration + 1}/{session.iterations}"
         if diverged_at is not None and epoch >= diverged_at:
             where += " (diverged here)" if epoch == diverged_at else f" (past divergence at epoch {diverged_at})"
         parts = [where, f"phase {session.position.phase + 1}/{len(tape)} {session.phase.title}"]
