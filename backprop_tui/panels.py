@@ -47,6 +47,8 @@ class Shown:
     """Cells to mark with ◆ (e.g. the largest changes of an update)."""
     stats_text: str | None = None
     """The bottom border's words where stats over every column would mix units; None: `stats_line`."""
+    row_labels: np.ndarray | None = None
+    """The number each row is shown with, where it is not its position: a batch's rows by their data row."""
 
 
 def thousands(value: float) -> str:
@@ -94,7 +96,11 @@ class Panels:
             top = f"Z{len(self.session.tape.sizes) - 1}"  # the scores: one column per class, like y and P
             if name in ("y", "P", "error", top, f"dL/d{top}") and np.shape(array)[1] == len(dataset.class_names):
                 labels = tuple(dataset.class_names)
-        return Shown(name, array, self.stats(array), column_labels=labels)
+        rows = None
+        tape = self.session.tape
+        if tape.batch_rows is not None and name in ("X", "y"):
+            rows = tape.batch_rows  # a batch's rows, numbered by the data rows they are
+        return Shown(name, array, self.stats(array), column_labels=labels, row_labels=rows)
 
     def results(self) -> list[Shown]:
         """The phase's outputs, then what explains them: predictions beside targets, Δ, a gradient check."""
@@ -243,6 +249,9 @@ class Panels:
         label = f"{pretty_name(name)}[{row},{column}]"
         session = self.session
         dataset = session.run.dataset
+        if name in ("X", "y") and session.tape.batch_rows is not None:
+            label = f"{label} (the batch's row {row}, data row {int(session.tape.batch_rows[row])})"
+            row = int(session.tape.batch_rows[row])  # where it sits in the data
         if name == "y" and dataset.class_names is not None:
             true = dataset.class_names[int(np.argmax(dataset.y[row]))]
             return (f"{label} comes from the data: sample {row}'s class is {true}, so its one-hot row has 1 under "

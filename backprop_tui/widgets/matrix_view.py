@@ -88,7 +88,9 @@ class MatrixView(ScrollView, can_focus=True):
 
     @property
     def gutter_width(self) -> int:
-        return len(str(max(0, self._matrix.shape[0] - 1))) + 2
+        labels = self.shown.row_labels if self.shown is not None else None
+        largest = int(np.max(labels)) if labels is not None and len(labels) else self._matrix.shape[0] - 1
+        return len(str(max(0, largest))) + 2
 
     @property
     def n_rows(self) -> int:
@@ -270,7 +272,9 @@ class MatrixView(ScrollView, can_focus=True):
             if row >= self.n_rows:
                 return Strip.blank(width, plain)
             row_style = dim + Style(bold=row == self.highlight_row or row == self.cursor[0])
-            segments = [Segment(str(row).rjust(gutter - 1) + " ", row_style)]
+            numbers = shown.row_labels
+            number = int(numbers[row]) if numbers is not None and row < len(numbers) else row
+            segments = [Segment(str(number).rjust(gutter - 1) + " ", row_style)]
             values = self._matrix[row, first:last]
             scale = shown.stats.max_abs if shown.heat else 0.0
             formats = shown.column_formats

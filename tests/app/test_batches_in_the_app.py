@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from backprop_tui.cell_format import format_short
 from backprop_tui.session_file import load_session
 from backprop_tui.widgets.matrix_view import MatrixView
 from backprop_tui.widgets.status_line import StatusLine
@@ -39,3 +40,25 @@ async def test_a_session_file_reopens_the_batch_it_was_saved_on(tmp_path):
     async with again.run_test(size=(160, 48)) as pilot:
         await pilot.pause()
         assert again.session.iteration == 1 and again.session.phase.key == "forward.2"
+
+
+async def test_a_batchs_x_and_y_rows_are_numbered_by_their_data_rows(launch):
+    app, pilot = await launch(*ARGV, size=(160, 48))
+    rows = app.session.tape.batch_rows
+    assert rows is not None and not (rows == range(len(rows))).all()
+    view = next(v for v in app.query(MatrixView) if v.display and v.shown is not None and v.shown.name == "X")
+    first_row = "".join(segment.text for segment in view.render_line(1)).split()[0]
+    assert first_row == str(rows[0])
+
+
+async def test_a_batch_cell_of_x_says_which_data_row_it_came_from(launch):
+    from backprop_tui.widgets.inspector import Inspector
+
+    app, pilot = await launch(*ARGV, size=(160, 48))
+    rows = app.session.tape.batch_rows
+    await pilot.press("tab", "tab")  # the result, then X
+    await pilot.pause()
+    text = app.query_one(Inspector).text
+    assert f"(the batch's row 0, data row {rows[0]})" in text
+    standardized = format_short(float(app.session.run.dataset.X[rows[0], 0]))  # that data row's value, not row 0's
+    assert text.split("\n")[-1].endswith(f"= {standardized}") or f"= {standardized}" in text
