@@ -83,7 +83,7 @@ class RunConfig:
             "target": self.target,
             "samples": None if self.data else self.samples,
             "noise": None if self.data else self.noise,
-            "activations": list(self.layer_activations),
+            "activations": list(self.activations),
             "loss": self.loss,
             "dataset": None if self.data else self.dataset,
             "labels": self.labels,
@@ -111,9 +111,6 @@ class RunConfig:
     def holdout(self) -> HoldOut | None:
         return HoldOut(self.test_fraction, self.seed) if self.test_fraction > 0 else None
 
-    @property
-    def layer_activations(self) -> tuple[str, ...]:
-        return self.activations
 
 
 @dataclass

@@ -515,12 +515,12 @@ def merge_flags(session_file: SessionFile, given: dict[str, object], path: Path 
         if flag == "hidden":  # (size, own activation or None) per layer, as the command line parsed them
             layers: tuple[tuple[int, str | None], ...] = tuple(value)  # type: ignore[arg-type]
             same = tuple(size for size, _ in layers) == config.hidden and all(
-                own is None or own == saved_own for (_, own), saved_own in zip(layers, config.layer_activations))
+                own is None or own == saved_own for (_, own), saved_own in zip(layers, config.activations))
             value = ",".join(f"{size}:{own}" if own else str(size) for size, own in layers)
-            theirs = f"hidden layers {_show(config.hidden)} ({', '.join(config.layer_activations)})"
+            theirs = f"hidden layers {_show(config.hidden)} ({', '.join(config.activations)})"
         elif flag == "activation":
-            same = all(own == value for own in config.layer_activations)
-            theirs = f"activations {', '.join(config.layer_activations)}"
+            same = all(own == value for own in config.activations)
+            theirs = f"activations {', '.join(config.activations)}"
         elif flag == "data":
             same = saved is not None and Path(str(value)).resolve() == Path(saved).resolve()
             theirs = "generated data" if saved is None else f"data {saved}"
