@@ -27,7 +27,7 @@ from textual.reactive import var
 from textual.signal import Signal
 from textual.worker import Worker, get_current_worker
 
-from backprop_tui.commands import PhaseCommands, ThemeCommands
+from backprop_tui.commands import EpochCommands, PhaseCommands, ThemeCommands
 from backprop_tui.exports import Exports
 from backprop_tui.follow_mode import FollowMode
 from backprop_tui.messages import BranchRequested, FollowPosition, OpenEpoch, TrainingNews
@@ -60,7 +60,7 @@ DEBUGGER_ACTIONS = frozenset({
 class BackpropApp(App[int]):
     CSS_PATH = "app.tcss"
     TITLE = "backprop-tui"
-    COMMANDS = App.COMMANDS | {PhaseCommands}
+    COMMANDS = App.COMMANDS | {PhaseCommands, EpochCommands}
     BINDINGS = [  # the most useful first: the key bar shows them in this order, ? and q pinned at its right end
         Binding("right,n,pagedown", "next_phase", "Next", priority=True, id="next-phase",
                 tooltip="Next phase (past the last: next epoch)"),
@@ -359,13 +359,16 @@ class BackpropApp(App[int]):
 
     def on_open_epoch(self, message: OpenEpoch) -> None:
         """Open an epoch's iteration in the debugger: the same tape stepping there would make."""
-        epoch = message.epoch
+        epoch, iteration = message.epoch, message.iteration
         if (problem := self.session.not_run_yet(epoch)) is not None:
             self.notify(problem, severity="warning")
             return
+        if not 0 <= iteration < (batches := self.session.iterations):
+            self.notify(f"Epoch {epoch} has batches 1–{batches}, not {iteration + 1}.", severity="warning")
+            return
         while self.training_screen is not None:
             self.pop_screen()
-        self._move(lambda: self.session.go_to_epoch(epoch))
+        self._move(lambda: self.session.go_to_epoch(epoch, iteration=iteration))
 
     def on_branch_requested(self, message: BranchRequested) -> None:
         if (problem := self.training.add_branch(message.text, self.session)) is not None:

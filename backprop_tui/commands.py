@@ -4,13 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from functools import partial
+from typing import TYPE_CHECKING
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.theme import ThemeProvider
 
+from backprop_tui.epoch_batch import parse_epoch_batch
+from backprop_tui.messages import OpenEpoch
 from backprop_tui.themes import THEMES
 from scratchnet.debugger.names import ascii_name, pretty_name
 from scratchnet.debugger.tape import Phase
+
+if TYPE_CHECKING:
+    from backprop_tui.app import BackpropApp
 
 
 def phase_entry(phase: Phase) -> str:
@@ -43,6 +49,42 @@ class PhaseCommands(Provider):
             score = matcher.match(text)
             if score > 0:
                 yield Hit(score, matcher.highlight(text), callback, text=text)
+
+
+class EpochCommands(Provider):
+    """Open any epoch run so far, and with mini-batches any of its batches: type "epoch 3 batch 2" (or "3 2")."""
+
+    def _app(self) -> BackpropApp:
+        from backprop_tui.app import BackpropApp  # not at the top: app.py imports this module
+
+        app = self.app
+        assert isinstance(app, BackpropApp), "EpochCommands is the debugger's own palette provider"
+        return app
+
+    def _open(self, epoch: int, iteration: int) -> None:
+        self.app.post_message(OpenEpoch(epoch, iteration))
+
+    def _entry(self, epoch: int, iteration: int) -> str:
+        session = self._app().session
+        batch = "" if session.iterations == 1 else f" · batch {iteration + 1}/{session.iterations}"
+        return f"Open epoch {epoch}{batch}"
+
+    async def discover(self) -> Hits:
+        session = self._app().session
+        if session.iterations > 1 and session.iteration + 1 < session.iterations:
+            yield DiscoveryHit(self._entry(session.epoch, session.iteration + 1) + " (the next batch)",
+                               partial(self._open, session.epoch, session.iteration + 1))
+        last = max(session.trained_epochs - 1, 0)
+        yield DiscoveryHit(self._entry(last, 0) + " (the last epoch run; type e.g. 'epoch 3 batch 2')",
+                           partial(self._open, last, 0))
+
+    async def search(self, query: str) -> Hits:
+        place = parse_epoch_batch(query)
+        if place is None:
+            return
+        text = self._entry(*place)
+        score = self.matcher(query).match(text)
+        yield Hit(max(score, 1.0), text, partial(self._open, *place), text=text)
 
 
 class ThemeCommands(ThemeProvider):

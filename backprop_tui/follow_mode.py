@@ -12,13 +12,21 @@ from typing import Any
 from backprop_tui.config import MAX_EPOCH
 from backprop_tui.session import Session, View
 
-POSITION_KEYS = ("epoch", "phase", "matrix", "cell")
+POSITION_KEYS = ("epoch", "phase", "matrix", "cell", "iteration")
+MAX_ITERATION = 10_000_000
+"""Batches an epoch may have (one per row at most); a larger number is no position."""
+
+
+def _whole(value: object, top: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= top
 
 
 def clean_position(meta: Mapping[str, Any]) -> dict[str, Any] | None:
-    """Keep only well-formed position fields; None if the packet is not a usable position."""
-    epoch, phase, matrix, cell = (meta.get(key) for key in POSITION_KEYS)
-    if not isinstance(epoch, int) or isinstance(epoch, bool) or not 0 <= epoch <= MAX_EPOCH:
+    """Keep only well-formed position fields; None if the packet is not a usable position. `iteration` (the batch,
+    from 0) may be missing, as it is from an instructor on a release before batches: the epoch's first."""
+    epoch, phase, matrix, cell, iteration = (meta.get(key) for key in POSITION_KEYS)
+    iteration = 0 if iteration is None else iteration
+    if not _whole(epoch, MAX_EPOCH) or not _whole(iteration, MAX_ITERATION):
         return None
     if not isinstance(phase, str) or len(phase) > 64:
         return None
@@ -26,7 +34,7 @@ def clean_position(meta: Mapping[str, Any]) -> dict[str, Any] | None:
         return None
     if not (isinstance(cell, list) and len(cell) == 2 and all(isinstance(v, int) and v >= 0 for v in cell)):
         return None
-    return {"epoch": epoch, "phase": phase, "matrix": matrix, "cell": cell}
+    return {"epoch": epoch, "phase": phase, "matrix": matrix, "cell": cell, "iteration": iteration}
 
 
 class FollowMode:
@@ -46,15 +54,16 @@ class FollowMode:
     def position_of(session: Session) -> dict[str, Any]:
         """What an instructor's session publishes."""
         view = session.view
-        return {"epoch": session.epoch, "phase": session.phase.key, "matrix": view.matrix, "cell": list(view.cell)}
+        return {"epoch": session.epoch, "iteration": session.iteration, "phase": session.phase.key,
+                "matrix": view.matrix, "cell": list(view.cell)}
 
     @staticmethod
     def go(position: Mapping[str, Any], session: Session) -> bool:
         """Move the session where a relayed position says; False (and no move) for one it cannot show."""
         clean = clean_position(position)
-        if clean is None or clean["phase"] not in session.tape.keys:
+        if clean is None or clean["phase"] not in session.tape.keys or clean["iteration"] >= session.iterations:
             return False
-        session.go_to_epoch(clean["epoch"], clean["phase"])
+        session.go_to_epoch(clean["epoch"], clean["phase"], clean["iteration"])
         if (matrix := clean["matrix"]) is not None:
             session.set_view(View(matrix=matrix, cells=((matrix, (clean["cell"][0], clean["cell"][1])),)))
         return True

@@ -39,11 +39,13 @@ class GradientChecked(Message):
 
 
 class OpenEpoch(Message):
-    """Open this epoch's iteration in the debugger (the training screen's table, curve or prompt)."""
+    """Open one iteration of an epoch in the debugger (the training screen's table, curve or prompt, the palette):
+    its first batch unless `iteration` (from 0) says another."""
 
-    def __init__(self, epoch: int) -> None:
+    def __init__(self, epoch: int, iteration: int = 0) -> None:
         super().__init__()
         self.epoch = epoch
+        self.iteration = iteration
 
 
 class BranchRequested(Message):

@@ -20,7 +20,7 @@ from backprop_tui.config import Run, RunConfig, build_run
 from scratchnet import Batches, Phase, Tape, TapeRecorder, diverged, run_epochs
 from scratchnet.labels import accuracy
 from scratchnet.network import Parameters
-from scratchnet.training import HeldOut, batch, replay_iterations
+from scratchnet.training import EpochEnd, HeldOut, batch, replay_iterations
 
 Cell = tuple[int, int]
 
@@ -65,6 +65,26 @@ class Branch:
 
 
 @dataclass(frozen=True)
+class EpochResult:
+    """What one epoch run adds to the session, whoever ran it (the app's training thread, or the session itself
+    on its way to an epoch): scratchnet's `EpochEnd` without the network, with the parameters it ended with."""
+
+    loss: float
+    """The data loss of the parameters the epoch started from, over every training row."""
+    parameters: Parameters
+    """What the epoch ended with (what the next one starts from), the optimizer's state with them."""
+    running_loss: float
+    """The mean of its batch losses (its loss, for the full batch)."""
+    test_loss: float | None = None
+    accuracy: float | None = None
+    test_accuracy: float | None = None
+
+    @classmethod
+    def of(cls, end: EpochEnd) -> EpochResult:
+        return cls(end.loss, end.network.parameters, end.running_loss, end.test_loss, end.accuracy, end.test_accuracy)
+
+
+@dataclass(frozen=True)
 class Position:
     epoch: int = 0
     phase: int = 0
@@ -82,10 +102,15 @@ class Session:
         self.losses: list[float] = []
         """Known loss of each epoch, in order (as far as any epoch has been run): the data loss of the parameters
         it started from, over every training row."""
+        self.running_losses: list[float] = []
+        """The mean of each known epoch's batch losses, beside `losses` (equal to it for the full batch)."""
         self.test_losses: list[float] = []
-        """With held-out rows: their loss for each epoch in `losses` that the session measured or was given."""
+        """With held-out rows: their loss for each epoch in `losses` (the parameters it started from)."""
         self.accuracies: dict[int, float] = {}
-        """For classes: each epoch's accuracy where a training run reported it."""
+        """For classes: each known epoch's share of training rows classified right (the parameters it started
+        from); an epoch only stepped to in the debugger has none."""
+        self.test_accuracies: dict[int, float] = {}
+        """For classes with held-out rows: their share classified right, per epoch, like `accuracies`."""
         self.position = Position()
         self._next: tuple[int, int, Parameters] | None = None
         """(epoch, iteration, what it starts from): where the iteration after the current tape begins."""
@@ -182,7 +207,8 @@ class Session:
             self.parameters.append(after)
         self._next = (epoch, iteration + 1, after) if iteration + 1 < iterations else (epoch + 1, 0, after)
         if epoch == len(self.losses):  # the article's full batch: the step's own loss is the epoch's
-            self._add_loss(loss)
+            classes = self.run.dataset.class_names is not None
+            self._add_epoch(EpochResult(loss, after, loss, accuracy=accuracy(network.logits, y) if classes else None))
         for pin in self.pins:
             self._remember(pin, recorder.tape)
         return recorder.tape
@@ -235,28 +261,34 @@ class Session:
 
     def _train(self, start: int, end: int) -> None:
         """Epochs start … end−1 on the fast path from parameters[start] (its loss may be known already), keeping
-        what each ends with and each new epoch's loss (and held-out loss)."""
+        what each ends with and each new epoch's losses (and held-out loss, and accuracies for classes)."""
         network = self.run.network
         network.set_parameters(self.parameters[start])
-        ran = run_epochs(network, self.run.dataset.X, self.run.dataset.y, self.config.learning_rate, start, end,
-                         batches=self.batches, held_out=self.held_out,
-                         first_loss=self.losses[0] if self.losses else None, stop_at_divergence=False,
-                         keep_parameters=True)
-        tested: list[float | None] = list(ran.test_losses) if ran.test_losses else [None] * len(ran.losses)
-        for done, (loss, after, test) in enumerate(zip(ran.losses, ran.parameters, tested, strict=True), start):
-            if done + 1 == len(self.parameters):
-                self.parameters.append(after)
-            if done == len(self.losses):
-                self._add_loss(loss, test)
+        results: list[EpochResult] = []
 
-    def _add_loss(self, loss: float, test_loss: float | None = None) -> None:
-        """The next epoch's loss, checked against the first with the rule headless `train` uses; its held-out
-        loss beside it when there is one."""
-        self.losses.append(loss)
-        if test_loss is not None and len(self.test_losses) + 1 == len(self.losses):
-            self.test_losses.append(test_loss)
-        if self.diverged_at is None and diverged(loss, self.losses[0]):
-            self.diverged_at = len(self.losses) - 1
+        def keep(end: EpochEnd) -> bool:
+            results.append(EpochResult.of(end))
+            return False
+
+        run_epochs(network, self.run.dataset.X, self.run.dataset.y, self.config.learning_rate, start, end,
+                   batches=self.batches, held_out=self.held_out, accuracy=self.run.dataset.class_names is not None,
+                   first_loss=self.losses[0] if self.losses else None, stop_at_divergence=False,
+                   after_epoch=keep)
+        self.add_epochs(start, results)
+
+    def _add_epoch(self, result: EpochResult) -> None:
+        """The next epoch's losses, checked against the first with the rule headless `train` uses."""
+        epoch = len(self.losses)
+        self.losses.append(result.loss)
+        self.running_losses.append(result.running_loss)
+        if result.test_loss is not None and len(self.test_losses) == epoch:
+            self.test_losses.append(result.test_loss)
+        if result.accuracy is not None:
+            self.accuracies[epoch] = result.accuracy
+        if result.test_accuracy is not None:
+            self.test_accuracies[epoch] = result.test_accuracy
+        if self.diverged_at is None and diverged(result.loss, self.losses[0]):
+            self.diverged_at = epoch
 
     def tape_index_of(self, key: str) -> int:
         return self.tape.index(key)
@@ -275,18 +307,14 @@ class Session:
             return None
         return f"Epoch {epoch} has not been run yet (known: 0–{max(known - 1, 0)})."
 
-    def add_epochs(self, first_epoch: int, losses: list[float], parameters: list[Parameters],
-                   test_losses: list[float] | None = None, accuracies: list[float] | None = None) -> None:
-        """Results of epochs first_epoch, first_epoch+1, …; epochs already known are skipped
-        (stepping there in the debugger produced the very same numbers). `test_losses`: their held-out losses;
-        `accuracies`: for classes."""
-        tested: list[float | None] = list(test_losses) if test_losses is not None else [None] * len(losses)
-        for epoch, (loss, after, test) in enumerate(zip(losses, parameters, tested, strict=True), first_epoch):
+    def add_epochs(self, first_epoch: int, results: list[EpochResult]) -> None:
+        """Results of epochs first_epoch, first_epoch+1, …; epochs already known are skipped (stepping there in
+        the debugger produced the very same numbers), and so is what an epoch ended with once it is kept."""
+        for epoch, result in enumerate(results, first_epoch):
+            if epoch + 1 == len(self.parameters):
+                self.parameters.append(result.parameters)
             if epoch == len(self.losses):
-                self._add_loss(loss, test)
-                self.parameters.append(after)
-        for epoch, share in enumerate(accuracies or (), first_epoch):
-            self.accuracies[epoch] = share
+                self._add_epoch(result)
 
     def forget_training(self) -> None:
         """Back to where the run began, to watch it again: only epoch 0 is kept (its loss and where its
@@ -298,6 +326,8 @@ class Session:
         del self.parameters[2:]
         del self.losses[1:]
         self.accuracies = {epoch: share for epoch, share in self.accuracies.items() if epoch == 0}
+        self.test_accuracies = {epoch: share for epoch, share in self.test_accuracies.items() if epoch == 0}
+        del self.running_losses[1:]
         del self.test_losses[1:]
         if self.diverged_at is not None and self.diverged_at > 0:
             self.diverged_at = None

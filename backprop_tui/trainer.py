@@ -16,9 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from backprop_tui.gil_handoff import quick_handoffs
+from backprop_tui.session import EpochResult
 from scratchnet import DenseNetwork, run_epochs
-from scratchnet.labels import accuracy
-from scratchnet.network import Parameters
 from scratchnet.training import FULL_BATCH, Batches, EpochEnd, HeldOut
 
 FLUSH_HZ = 30
@@ -35,8 +34,8 @@ class Outcome:
     stopped: bool = False
 
 
-Deliver = Callable[[int, list[float], list[Parameters], list[float]], None]
-"""(first epoch of the batch, its losses, the parameters after each of its epochs)."""
+Deliver = Callable[[int, list[EpochResult]], None]
+"""(first epoch of the batch, what each of its epochs made)."""
 
 
 class Trainer:
@@ -74,11 +73,9 @@ class Trainer:
         """Epochs start … end−1 on `network` (the app's structural copy, holding the parameters epoch `start`
         begins from, with the optimizer's state they carry), paced, paused at the gate, handed over in batches;
         scratchnet's loop does the epochs. `batches` and `held_out`: the run's (`Session.batches`,
-        `Session.held_out`), so the epochs are those the debugger steps through."""
-        losses: list[float] = []
-        made: list[Parameters] = []
-        accuracies: list[float] = []
-        """With `classes`: each epoch's accuracy, from the logits its own forward pass made (no extra pass)."""
+        `Session.held_out`), so the epochs are those the debugger steps through. `classes`: measure accuracy
+        too (for the full batch from the logits the epoch's own step made; with batches, on the extra pass)."""
+        results: list[EpochResult] = []
         clock = self._clock
         last_flush = clock()
         origin_time, origin_epoch, origin_speed = clock(), start, self.speed
@@ -86,11 +83,11 @@ class Trainer:
         batch_start = start
 
         def flush() -> None:
-            nonlocal losses, made, accuracies, last_flush, batch_start
-            if losses:
-                deliver(batch_start, losses, made, accuracies)
-                batch_start += len(losses)
-                losses, made, accuracies = [], [], []
+            nonlocal results, last_flush, batch_start
+            if results:
+                deliver(batch_start, results)
+                batch_start += len(results)
+                results = []
             last_flush = clock()
 
         def may_go_on(next_epoch: int) -> bool:
@@ -110,10 +107,7 @@ class Trainer:
 
         def after_epoch(done: EpochEnd) -> bool:
             nonlocal last_epoch, origin_time, origin_epoch, origin_speed
-            losses.append(done.loss)
-            made.append(done.network.parameters)
-            if classes:
-                accuracies.append(accuracy(done.network.logits, y))
+            results.append(EpochResult.of(done))
             last_epoch = done.epoch
             if done.diverged:
                 return True
@@ -133,7 +127,7 @@ class Trainer:
             flush()
             return Outcome(last_epoch, stopped=True)
         ran = run_epochs(network, X, y, learning_rate, start, end, batches=batches, held_out=held_out,
-                         first_loss=first_loss, after_epoch=after_epoch)
+                         accuracy=classes, first_loss=first_loss, after_epoch=after_epoch)
         flush()
         if ran.diverged_at is not None:
             return Outcome(ran.diverged_at, diverged_at=ran.diverged_at)

@@ -15,14 +15,12 @@ from enum import Enum
 from typing import Protocol
 
 from backprop_tui.config import MAX_EPOCH
-from backprop_tui.session import Branch, Session
+from backprop_tui.session import Branch, EpochResult, Session
 from backprop_tui.trainer import DEFAULT_SPEED, Outcome, Trainer
 from scratchnet import divergence_message
-from scratchnet.network import Parameters
 
-Batch = tuple[int, list[float], list[Parameters], list[float]]
-"""(first epoch, its losses, the parameters after each of its epochs, and for classes their accuracies), as the
-trainer hands them over."""
+Batch = tuple[int, list[EpochResult]]
+"""(first epoch, what each of its epochs made), as the trainer hands them over."""
 MIN_SPEED, MAX_SPEED = 0.5, 10_000.0
 """Epochs per second that + and − stay between."""
 
@@ -134,8 +132,8 @@ class Training:
             batches, ended, self._epochs, self._ended = self._epochs, self._ended, [], None
             branch_losses, branch_ends, self._branch_losses, self._branch_ends = (
                 self._branch_losses, self._branch_ends, [], [])
-        for first_epoch, losses, made, accuracies in batches:
-            session.add_epochs(first_epoch, losses, made, accuracies=accuracies)
+        for first_epoch, results in batches:
+            session.add_epochs(first_epoch, results)
         for branch, branch_batch in branch_losses:
             branch.losses.extend(branch_batch)
         for branch, epoch in branch_ends:
@@ -187,9 +185,9 @@ class Training:
             dataset = session.run.dataset
             first = session.losses[0] if session.losses else None
 
-            def deliver(first_epoch: int, losses: list[float], made: list[Parameters], accuracies: list[float]) -> None:
+            def deliver(first_epoch: int, results: list[EpochResult]) -> None:
                 with self._lock:
-                    self._epochs.append((first_epoch, losses, made, accuracies))
+                    self._epochs.append((first_epoch, results))
                 self._news(False)
 
             outcome = self.trainer.run(
@@ -226,9 +224,9 @@ class Training:
     def run_branch(self, session: Session, branch: Branch, should_stop: Callable[[], bool]) -> None:
         """In its thread: the branch's epochs at the main run's pace."""
 
-        def deliver(_first_epoch: int, losses: list[float], _made: list[Parameters], _accuracies: list[float]) -> None:
+        def deliver(_first_epoch: int, results: list[EpochResult]) -> None:
             with self._lock:
-                self._branch_losses.append((branch, losses))
+                self._branch_losses.append((branch, [result.loss for result in results]))
             self._news(False)
 
         dataset = session.run.dataset

@@ -43,9 +43,9 @@ async def ui_seconds() -> tuple[float, float]:
         stamps: list[tuple[float, int]] = []
         add_epochs = app.session.add_epochs
 
-        def spy(first, losses, made):
-            stamps.append((time.perf_counter(), first + len(losses)))
-            add_epochs(first, losses, made)
+        def spy(first, results):
+            stamps.append((time.perf_counter(), first + len(results)))
+            add_epochs(first, results)
 
         app.session.add_epochs = spy
         started = time.perf_counter()

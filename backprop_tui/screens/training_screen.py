@@ -27,6 +27,7 @@ from textual.widgets import DataTable, Digits, Input, ProgressBar, Static
 
 from backprop_tui.article import ARTICLE_LOSSES, is_article_setup
 from backprop_tui.cell_format import format_short
+from backprop_tui.epoch_batch import parse_epoch_batch
 from backprop_tui.headless import loss_rows
 from backprop_tui.messages import BranchRequested, OpenEpoch
 from backprop_tui.session import Session
@@ -59,6 +60,14 @@ def _range(losses: list[float]) -> str:
     if not losses:
         return ""
     return f" · {format_short(losses[0])} → {format_short(losses[-1])}"
+
+
+def _at(values: list[float], index: int, text: Callable[[float], str]) -> str:
+    return text(values[index]) if index < len(values) else ""
+
+
+def _share(value: float | None) -> str:
+    return "" if value is None else f"{value:.1%}"
 
 
 class TrainingScreen(Screen):
@@ -119,7 +128,9 @@ class TrainingScreen(Screen):
         with Horizontal(id="curves"):
             for number in range(1 + MAX_BRANCHES):
                 yield Curve("", id=f"curve-{number}")
-        yield Input(id="epoch-input", placeholder="open which epoch? a number, then Enter (Esc cancels)")
+        yield Input(id="epoch-input", placeholder="open which epoch? a number, then Enter (Esc cancels)"
+                    if self.session.iterations == 1 else
+                    "open which epoch and batch? e.g. 3 2 (epoch 3, its batch 2), then Enter (Esc cancels)")
         yield Input(id="branch-input", placeholder="branch: η and epochs, e.g. 0.05 125, then Enter")
         with Horizontal(id="train-bottom"):
             yield DataTable(id="loss-table", cursor_type="row", zebra_stripes=True)
@@ -154,9 +165,8 @@ class TrainingScreen(Screen):
         # A count of epochs, not an epoch's number: epochs 0 and 1 run are "2/125 epochs run", and a run
         # that diverged at epoch 1 says so in those words, as `train` does.
         stop = "" if session.diverged_at is None else f" · diverged at epoch {session.diverged_at}"
-        latest = session.accuracies.get(len(losses) - 1)
-        share = "" if latest is None else f" · accuracy {latest:.1%}"
-        self._set_text("#progress-label", f"{done}/{config.epochs} epochs run{share}{stop}{self._eta(done, target)}")
+        self._set_text("#progress-label", f"{done}/{config.epochs} epochs run{self._latest()}{stop}"
+                       f"{self._eta(done, target)}")
         self.query_one(ProgressBar).update(total=target, progress=done)
         self.query_one(Digits).update(digits_text(losses[-1] if losses else None))
         self._set_text("#train-message", training.message, layout=True)
@@ -166,6 +176,23 @@ class TrainingScreen(Screen):
             training.running and self._learned_due()
         ):
             self._show_learned()
+
+    def _latest(self) -> str:
+        """The last epoch's other measures, beside its loss in the digits: running and held-out losses, accuracies."""
+        session = self.session
+        last = len(session.losses) - 1
+        if last < 0:
+            return ""
+        parts = []
+        if session.iterations > 1:
+            parts.append(f"running loss {format_short(session.running_losses[last])}")
+        if last < len(session.test_losses):
+            parts.append(f"held-out loss {format_short(session.test_losses[last])}")
+        if (share := session.accuracies.get(last)) is not None:
+            parts.append(f"accuracy {share:.1%}")
+        if (share := session.test_accuracies.get(last)) is not None:
+            parts.append(f"held-out {share:.1%}")
+        return "".join(f" · {part}" for part in parts)
 
     def _set_text(self, selector: str, text: str, layout: bool = False) -> None:
         """Repaint a line only when its text changed, and without a layout pass when its size is fixed:
@@ -187,20 +214,33 @@ class TrainingScreen(Screen):
                 label += f" · diverged at epoch {branch.diverged_at}"
             curve.show(branch.losses, self.log_scale, label)
 
+    def _columns(self) -> list[tuple[str, Callable[[int], str]]]:
+        """The loss table's columns past "Epoch": the loss, then what this run measures besides (the running loss
+        with batches, the held-out loss, the accuracies for classes), then the article's numbers for its setup."""
+        session = self.session
+        columns: list[tuple[str, Callable[[int], str]]] = [("Loss", lambda epoch: format_short(session.losses[epoch]))]
+        if session.iterations > 1:
+            columns.append(("Running", lambda epoch: format_short(session.running_losses[epoch])))
+        if session.held_out is not None:
+            columns.append(("Held-out", lambda epoch: _at(session.test_losses, epoch, format_short)))
+        if session.run.dataset.class_names is not None:
+            columns.append(("Acc.", lambda epoch: _share(session.accuracies.get(epoch))))
+            if session.held_out is not None:
+                columns.append(("Held-out acc.", lambda epoch: _share(session.test_accuracies.get(epoch))))
+        if is_article_setup(session.config):
+            columns.append(("Article", lambda epoch: f"{ARTICLE_LOSSES[epoch]:.4f}" if epoch in ARTICLE_LOSSES else ""))
+        return columns
+
     def _show_table(self) -> None:
         """Only the cells that changed are touched: rebuilding the table on every redraw made the screen
         lay itself out again each time, which a run at max speed paid for."""
         session = self.session
         table = self.query_one(DataTable)
-        article = is_article_setup(session.config)
+        columns = self._columns()
         if not table.columns:
-            table.add_columns("Epoch", "Loss", *(("Article",) if article else ()))
-        wanted = []
-        for epoch, loss in loss_rows(session.losses, TABLE_EVERY):
-            cells = [str(epoch), format_short(loss)]
-            if article:
-                cells.append(f"{ARTICLE_LOSSES[epoch]:.4f}" if epoch in ARTICLE_LOSSES else "")
-            wanted.append(cells)
+            table.add_columns("Epoch", *(name for name, _ in columns))
+        wanted = [[str(epoch), *(cell(epoch) for _, cell in columns)]
+                  for epoch, _ in loss_rows(session.losses, TABLE_EVERY)]
         for index, cells in enumerate(wanted):  # rows are keyed by position, so the running last row is edited in place
             if index >= table.row_count:
                 table.add_row(*cells, key=str(index))
@@ -341,10 +381,10 @@ class TrainingScreen(Screen):
         event.input.display = False
         text = event.value.strip()
         if event.input.id == "epoch-input":
-            if not text.isdigit():
-                self.notify(f"Not an epoch number: {text!r}", severity="error")
+            if (place := parse_epoch_batch(text)) is None:
+                self.notify(f"Not an epoch number (or 'epoch batch', like 3 2): {text!r}", severity="error")
                 return
-            self.post_message(OpenEpoch(int(text)))
+            self.post_message(OpenEpoch(*place))
         else:
             self.post_message(BranchRequested(text))
 

@@ -62,3 +62,59 @@ async def test_a_batch_cell_of_x_says_which_data_row_it_came_from(launch):
     assert f"(the batch's row 0, data row {rows[0]})" in text
     standardized = format_short(float(app.session.run.dataset.X[rows[0], 0]))  # that data row's value, not row 0's
     assert text.split("\n")[-1].endswith(f"= {standardized}") or f"= {standardized}" in text
+
+
+async def test_a_classifier_trained_in_batches_shows_running_and_held_out_losses_and_accuracies(launch):
+    from textual.widgets import DataTable
+
+    from backprop_tui.screens.training_screen import TrainingScreen
+
+    app, pilot = await launch("--dataset", "circle", "--samples", "120", "--batch-size", "32", "--test-fraction",
+                              "0.25", "--epochs", "6", "--speed", "max", size=(160, 48))
+    await pilot.press("e")
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+    session = app.session
+    assert len(session.losses) == len(session.running_losses) == len(session.test_losses) == 6
+    assert sorted(session.accuracies) == sorted(session.test_accuracies) == list(range(6))
+    assert session.running_losses != session.losses  # the mean of the batch losses is not the epoch's loss
+    screen = app.screen
+    assert isinstance(screen, TrainingScreen)
+    table = screen.query_one(DataTable)
+    assert [str(column.label) for column in table.columns.values()] == [
+        "Epoch", "Loss", "Running", "Held-out", "Acc.", "Held-out acc."]
+    last = [str(cell) for cell in table.get_row_at(table.row_count - 1)]
+    assert last[3] == format_short(session.test_losses[5]) and last[5] == f"{session.test_accuracies[5]:.1%}"
+    label = painted(screen.query_one("#progress-label"))
+    assert f"held-out loss {format_short(session.test_losses[5])}" in label
+    assert f"running loss {format_short(session.running_losses[5])}" in label
+
+
+async def _trained(launch, epochs: int = 3):
+    app, pilot = await launch(*ARGV, "--epochs", str(epochs), "--speed", "max", size=(160, 48))
+    await pilot.press("e")
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+    return app, pilot
+
+
+async def test_the_palette_opens_any_batch_of_an_epoch_run(launch):
+    app, pilot = await _trained(launch)
+    await pilot.press("escape", "ctrl+p", *"epoch 2 batch 3")
+    await pilot.pause(0.3)
+    await pilot.press("enter")
+    await pilot.pause()
+    assert (app.session.epoch, app.session.iteration, app.session.position.phase) == (2, 2, 0)
+    assert "epoch 2 · batch 3/3" in painted(app.query_one(StatusLine))
+
+
+async def test_the_training_screen_opens_an_epoch_and_batch_typed_and_refuses_a_batch_that_is_not_there(launch):
+    app, pilot = await _trained(launch)
+    await pilot.press("o", *"1 2", "enter")
+    await pilot.pause()
+    assert app.training_screen is None and (app.session.epoch, app.session.iteration) == (1, 1)
+    await pilot.press("e")
+    await app.workers.wait_for_complete()
+    await pilot.press("o", *"1 4", "enter")
+    await pilot.pause()
+    assert app.training_screen is not None and (app.session.epoch, app.session.iteration) == (1, 1)

@@ -239,14 +239,28 @@ def test_an_attendee_goes_where_the_instructor_is_and_ignores_what_it_cannot_sho
     follow = FollowMode("attendee")
     assert follow.may_follow and not follow.publishes and FollowMode("instructor").publishes
     position = FollowMode.position_of(instructor)
-    assert position == {"epoch": 2, "phase": "error", "matrix": None, "cell": [0, 0]}
+    assert position == {"epoch": 2, "iteration": 0, "phase": "error", "matrix": None, "cell": [0, 0]}
     assert follow.go({**position, "matrix": "error", "cell": [3, 0]}, attendee)
     assert (attendee.epoch, attendee.phase.key, attendee.view.matrix, attendee.view.cell) == (2, "error", "error", (3, 0))
     for bad in ({**position, "phase": "forward.9"}, {**position, "epoch": MAX_EPOCH + 1}, {**position, "epoch": True},
-                {**position, "cell": [1]}):
+                {**position, "cell": [1]}, {**position, "iteration": 1}, {**position, "iteration": -1},
+                {**position, "iteration": "0"}):
         assert not follow.go(bad, attendee)
     assert (attendee.epoch, attendee.phase.key) == (2, "error")
     assert clean_position({**position, "epoch": MAX_EPOCH}) is not None
+
+
+def test_an_attendee_follows_the_instructor_to_a_batch_and_an_older_instructor_means_the_first():
+    config = RunConfig(samples=40, batch_size=16, optimizer="adam")
+    instructor, attendee = Session.start(config), Session.start(config)
+    instructor.go_to_epoch(1, "loss", iteration=2)
+    position = FollowMode.position_of(instructor)
+    assert position["iteration"] == 2
+    assert FollowMode("attendee").go(position, attendee)
+    assert (attendee.epoch, attendee.iteration, attendee.phase.key) == (1, 2, "loss")
+    assert attendee.tape.matrix("W1").tobytes() == instructor.tape.matrix("W1").tobytes()
+    older = {key: value for key, value in position.items() if key != "iteration"}
+    assert FollowMode("attendee").go(older, attendee) and attendee.iteration == 0
 
 
 # --- exports -------------------------------------------------------------------------------------------
