@@ -45,6 +45,7 @@ from backprop_tui.widgets.status_line import StatusLine
 from backprop_tui.widgets.watch_panel import MAX_PINS
 
 if TYPE_CHECKING:  # the screens, the lesson and the session files load when first used: launch stays quick
+    from backprop_tui.config import RunConfig
     from backprop_tui.lesson import Lesson, LessonTour
     from backprop_tui.screens.training_screen import TrainingScreen
     from backprop_tui.session_file import Opening, SessionFile
@@ -106,6 +107,7 @@ class BackpropApp(App[int]):
         out: Path = Path("."),
         session_path: str | None = None,
         lesson: Lesson | None = None,
+        lesson_runs: Mapping[str, RunConfig] | None = None,
         opening: Opening | None = None,
         keys: Mapping[str, str] | None = None,
     ) -> None:
@@ -120,7 +122,7 @@ class BackpropApp(App[int]):
         if lesson is not None:
             from backprop_tui.lesson import LessonTour
 
-            self.tour = LessonTour(lesson)
+            self.tour = LessonTour(lesson, lesson_runs)
         self.follow = FollowMode(os.environ.get("BACKPROP_ROLE"))
         self.training = Training(speed, launch=self._launch, news=lambda now: self.post_message(TrainingNews(now)))
         self.training_changed: Signal[bool] = Signal(self, "training-changed")
@@ -308,8 +310,28 @@ class BackpropApp(App[int]):
     def _go_to_lesson_step(self, target: int) -> None:
         assert self.tour is not None
         self.debugger.save_view()
+        if (run := self.tour.switches_run(target)) is not None:
+            self._switch_run(run)
         self.set_reactive(BackpropApp.quiz_mode, self.tour.enter(target, self.session, self.quiz))
         self.show_position()
+        if self.tour.lesson.steps[target].train:
+            self.action_train()
+        elif self.training_screen is not None:
+            self.pop_screen()
+
+    def _switch_run(self, config: RunConfig) -> None:
+        """Another network for a lesson's step: a fresh session on it, the old run's threads stopped and their news
+        left behind with the old `Training`, so nothing of one network reaches the other."""
+        while self.training_screen is not None:
+            self.pop_screen()
+        self.training.stop(self.session.trained_epochs)
+        self.workers.cancel_group(self, "branch")
+        self.workers.cancel_group(self.debugger, "gradcheck")
+        self.session = Session.start(config)
+        self.panels = Panels(self.session)
+        speed = self.training.trainer.speed
+        self.training = Training(speed, launch=self._launch, news=lambda now: self.post_message(TrainingNews(now)))
+        self.debugger.use_session(self.session, self.panels)
 
     # --- whole epochs ------------------------------------------------------------------
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import shlex
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -23,6 +24,7 @@ from scratchnet.network import OPTIMIZERS
 
 if TYPE_CHECKING:
     from backprop_tui.app import BackpropApp
+    from backprop_tui.lesson import Lesson
 
 EXIT_USAGE = 2
 
@@ -300,6 +302,40 @@ def _out_folder(out: Path) -> Path:
     return out
 
 
+def _split(flags: str) -> list[str]:
+    return shlex.split(flags)
+
+
+def _lesson_runs(lesson: Lesson, argv: Sequence[str]) -> dict[str, RunConfig]:
+    """The run of each step's flags: the lesson's flags, then the learner's own (a learner may change the data or the
+    pace), then the step's (the point of the step). Empty for a lesson without flags: it shows the run given."""
+    from backprop_tui.lesson import LessonError
+    from backprop_tui.toml_writer import where
+
+    if not lesson.flags and not any(step.flags for step in lesson.steps):
+        return {}
+    def own_flags(flags: str, line: int) -> list[str]:
+        here = where(lesson.source, (line, 1))
+        try:
+            own = _split(flags)
+            alone = vars(parse(own)[0])
+        except (UsageError, ValueError) as error:
+            raise LessonError(f"{here}: flags {flags!r}: {error}") from None
+        if other := next((key for key in alone if key not in RUN_FLAGS and alone[key] is not None), None):
+            raise LessonError(f"{here}: flags may only describe the network and its data, not {other!r}")
+        return own
+
+    own_flags(lesson.flags, lesson.flags_line)
+    runs: dict[str, RunConfig] = {}
+    for step in lesson.steps:
+        own = own_flags(step.flags, step.line)
+        try:
+            runs[step.flags] = parse([*_split(lesson.flags), *argv, *own])[1]
+        except UsageError as error:
+            raise LessonError(f"{where(lesson.source, (step.line, 1))}: flags {step.flags!r}: {error}") from None
+    return runs
+
+
 def make_app(argv: Sequence[str] = ()) -> BackpropApp:
     """The app exactly as `backprop-tui ARGV` would start it, not yet running.
 
@@ -311,6 +347,14 @@ def make_app(argv: Sequence[str] = ()) -> BackpropApp:
     from backprop_tui.session import Session
     from backprop_tui.trainer import DEFAULT_SPEED
 
+    lesson, lesson_runs = None, {}
+    if "lesson" in vars(args):
+        from backprop_tui.lesson import load_lesson
+
+        lesson = load_lesson(vars(args)["lesson"])
+        lesson_runs = _lesson_runs(lesson, argv)
+        if lesson_runs:  # the lesson says which network it opens on: its first step's
+            args, config = parse([*_split(lesson.flags), *argv, *_split(lesson.steps[0].flags)])
     given = vars(args)
     out = _out_folder(Path(given.get("out", ".")))
     theme = given.get("theme", "dark")
@@ -333,12 +377,15 @@ def make_app(argv: Sequence[str] = ()) -> BackpropApp:
     # The session keeps the parameters of every epoch reached: the configured run, or the session file's epoch.
     memory.check(config, "app", epochs_kept=max(config.epochs, 0 if opening is None else opening.epoch) + 1)
     session = Session.start(config)
-    lesson = None
-    if "lesson" in given:
-        from backprop_tui.lesson import load_lesson, validate_lesson
+    if lesson is not None:
+        from backprop_tui.lesson import validate_lesson
 
-        lesson = load_lesson(given["lesson"])
-        validate_lesson(lesson, session.tape.keys, {name for phase in session.tape for name in phase.matrix_names})
+        for flags, run_config in lesson_runs.items():
+            checked = session if run_config == config else Session.start(run_config)
+            validate_lesson(lesson, checked.tape.keys, {name for phase in checked.tape for name in phase.matrix_names},
+                            flags if lesson_runs else None)
+        if not lesson_runs:
+            validate_lesson(lesson, session.tape.keys, {name for phase in session.tape for name in phase.matrix_names})
     if opening is not None:
         assert session_path is not None  # an opening is only read from a session file
         opening.validate(session, session_path)
@@ -356,6 +403,7 @@ def make_app(argv: Sequence[str] = ()) -> BackpropApp:
         out=out,
         session_path=session_path,
         lesson=lesson,
+        lesson_runs=lesson_runs,
         opening=opening,
         keys=dict(keys),
     )

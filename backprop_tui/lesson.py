@@ -8,7 +8,7 @@ hand, so every problem is one line pointing at the place: `lesson.toml:12:1: …
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
@@ -19,12 +19,13 @@ from backprop_tui.toml_writer import load_toml, locate, where
 from scratchnet.debugger.names import canonical_name
 
 if TYPE_CHECKING:
+    from backprop_tui.config import RunConfig
     from backprop_tui.quiz import Quiz
     from backprop_tui.session import Session
 
 _PIN = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*'?|dL/dŷ)\s*\[\s*([0-9]+)\s*,\s*([0-9]+)\s*\]\s*")
-STEP_KEYS = ("phase", "epoch", "note", "pin", "quiz")
-TOP_KEYS = ("title", "step")
+STEP_KEYS = ("phase", "epoch", "note", "pin", "quiz", "flags", "train")
+TOP_KEYS = ("title", "flags", "step")
 
 
 class LessonError(ValueError):
@@ -42,6 +43,10 @@ class LessonStep:
     pin: tuple[str, tuple[int, int]] | None = None
     """Canonical matrix name and cell to watch from this step on."""
     quiz: bool = False
+    flags: str = ""
+    """Run flags of this step's network, over the lesson's (`--activation relu`): a lesson may compare networks."""
+    train: bool = False
+    """Entering the step opens the training screen and runs the configured epochs."""
 
 
 @dataclass(frozen=True)
@@ -50,6 +55,10 @@ class Lesson:
     source: str
     """The file's path, or the shipped lesson's name."""
     steps: tuple[LessonStep, ...]
+    flags: str = ""
+    """Run flags the lesson starts from (`--dataset circle`), as a learner would type them; the learner's own
+    flags go over them, and a step's over both."""
+    flags_line: int = 1
 
 
 def shipped_lessons() -> list[str]:
@@ -99,7 +108,10 @@ def parse_lesson(text: str, source: str) -> Lesson:
     for key in document:
         if key not in TOP_KEYS:
             raise LessonError(f"{where(source, at(None, key))}: unknown key {key!r} "
-                              "(a lesson has a title and [[step]] tables)")
+                              "(a lesson has a title, flags and [[step]] tables)")
+    flags = document.get("flags", "")
+    if not isinstance(flags, str):
+        raise LessonError(f"{where(source, at(None, 'flags'))}: flags must be a string, like \"--dataset circle\"")
     title = document.get("title", "Lesson")
     if not isinstance(title, str):
         raise LessonError(f"{where(source, at(None, 'title'))}: title must be a string")
@@ -109,7 +121,7 @@ def parse_lesson(text: str, source: str) -> Lesson:
     if not isinstance(raw_steps, list) or not all(isinstance(raw, dict) for raw in raw_steps):
         raise LessonError(f"{where(source, at(None, 'step'))}: step must be an array of tables ([[step]])")
     steps = [_step(raw, index, source, at) for index, raw in enumerate(raw_steps)]
-    return Lesson(title, source, tuple(steps))
+    return Lesson(title, source, tuple(steps), flags.strip(), at(None, "flags")[0])
 
 
 def _step(raw: dict, index: int, source: str, at: Callable[..., tuple[int, int]]) -> LessonStep:
@@ -129,21 +141,30 @@ def _step(raw: dict, index: int, source: str, at: Callable[..., tuple[int, int]]
     epoch = raw.get("epoch", 0)
     if not isinstance(epoch, int) or isinstance(epoch, bool) or epoch < 0:
         raise fail("epoch", "epoch must be a whole number ≥ 0")
-    quiz = raw.get("quiz", False)
+    quiz, train = raw.get("quiz", False), raw.get("train", False)
     if not isinstance(quiz, bool):
         raise fail("quiz", "quiz must be true or false")
+    if not isinstance(train, bool):
+        raise fail("train", "train must be true or false")
+    flags = raw.get("flags", "")
+    if not isinstance(flags, str):
+        raise fail("flags", "flags must be a string, like \"--activation relu\"")
     pin = None
     if "pin" in raw:
         pin = parse_pin(raw["pin"]) if isinstance(raw["pin"], str) else None
         if pin is None:
             raise fail("pin", f"pin must look like W2[3,1], dL_dyhat[0,0] or W2_new[1,0] (got {raw['pin']!r})")
     line = at("step", None, index)[0]
-    return LessonStep(phase=phase, note=note.strip(), line=line, epoch=epoch, pin=pin, quiz=quiz)
+    return LessonStep(phase=phase, note=note.strip(), line=line, epoch=epoch, pin=pin, quiz=quiz, flags=flags.strip(),
+                      train=train)
 
 
-def validate_lesson(lesson: Lesson, phase_keys: list[str], matrix_names: set[str]) -> None:
-    """Every step must name a phase of this network, and pin a matrix it really has (canonical names)."""
+def validate_lesson(lesson: Lesson, phase_keys: list[str], matrix_names: set[str], flags: str | None = None) -> None:
+    """Every step must name a phase of this network, and pin a matrix it really has (canonical names). `flags`: check
+    only the steps with these flags (those that run on this network)."""
     for number, step in enumerate(lesson.steps, 1):
+        if flags is not None and step.flags != flags:
+            continue
         place = f"{lesson.source}:{step.line}:1"
         if step.phase not in phase_keys:
             span = f"{phase_keys[0]} … {phase_keys[-1]}" if phase_keys else "no phases"
@@ -155,9 +176,26 @@ def validate_lesson(lesson: Lesson, phase_keys: list[str], matrix_names: set[str
 class LessonTour:
     """Where a lesson is: the step shown (−1 before the first), and where ] and [ lead from there."""
 
-    def __init__(self, lesson: Lesson) -> None:
+    def __init__(self, lesson: Lesson, runs: Mapping[str, RunConfig] | None = None) -> None:
         self.lesson = lesson
         self.step = -1
+        self.runs = dict(runs or {})
+        """A step's flags → the run it shows (built from the lesson's flags, the learner's and the step's); a lesson
+        without flags has none, and every step shows the run the app started with."""
+        self.shown_flags = lesson.steps[0].flags
+        """The flags of the run open now: the app starts on the first step's."""
+
+    def run_for(self, target: int) -> RunConfig | None:
+        """The run step `target` shows, or None when it is whatever run is open."""
+        return self.runs.get(self.lesson.steps[target].flags)
+
+    def switches_run(self, target: int) -> RunConfig | None:
+        """The run to open for step `target` when it is not the one open now (None: stay on this one)."""
+        flags = self.lesson.steps[target].flags
+        if not self.runs or flags == self.shown_flags:
+            return None
+        self.shown_flags = flags
+        return self.runs[flags]
 
     @property
     def current(self) -> LessonStep | None:

@@ -60,6 +60,10 @@ class DebuggerView(Horizontal):
             yield MatrixArea(id="matrices")
             yield Inspector(id="inspector")
 
+    def use_session(self, session: Session, panels: Panels) -> None:
+        """Another run (a lesson's step on another network): what is shown next comes from it."""
+        self.session, self.panels = session, panels
+
     @property
     def matrices(self) -> MatrixArea:
         return self.query_one(MatrixArea)

@@ -13,10 +13,11 @@ from backprop_tui.lesson import LessonError, load_lesson, parse_lesson, parse_pi
 from backprop_tui.quiz import judge, parse_shape, parse_values
 from backprop_tui.session_file import SessionError, load_session, save_session
 from backprop_tui.widgets.inspector import Inspector
+from backprop_tui.widgets.phase_list import PhaseList
 from backprop_tui.widgets.matrix_view import MatrixView
 from backprop_tui.widgets.status_line import StatusLine
 from scratchnet import TapeRecorder
-from tests.helpers import build_app, screen_text
+from tests.helpers import build_app, painted, screen_text
 
 SIZE = (160, 48)
 
@@ -352,3 +353,31 @@ def test_unknown_theme_is_a_usage_error(capsys):
 
 def test_recorder_unused_import_guard():
     assert TapeRecorder
+
+
+async def test_the_nonlinear_lesson_trains_the_linear_network_then_moves_to_relu_leaving_that_run_behind():
+    from backprop_tui.screens.training_screen import TrainingScreen
+
+    app = build_app("--lesson", "nonlinear", "--speed", "max", "--epochs", "20")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        linear = app.session
+        await pilot.press("right_square_bracket", "right_square_bracket")  # step 3: train
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, TrainingScreen) and linear.trained_epochs == 20
+        assert linear.config.activations == ("none", "none")
+        await pilot.press("escape", "right_square_bracket")  # step 4: the same data, ReLU between the layers
+        await pilot.pause()
+        assert app.session is not linear and app.session.config.activations == ("relu", "relu")
+        assert app.session.trained_epochs == 1 and app.session.phase.key == "activation.1"
+        assert "▶ Layer 1 · relu" in painted(app.query_one(PhaseList))
+        await pilot.press("right_square_bracket", "right_square_bracket")  # step 6: train the ReLU network
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, TrainingScreen) and app.screen.session is app.session
+        assert app.session.trained_epochs == 20 and linear.trained_epochs == 20
+        assert app.session.accuracies[19] > linear.accuracies[19]
+        await pilot.press("escape", "left_square_bracket", "left_square_bracket", "left_square_bracket")
+        await pilot.pause()
+        assert app.session.config.activations == ("none", "none") and app.tour.step == 2

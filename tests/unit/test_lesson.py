@@ -162,3 +162,55 @@ def test_random_text_parses_or_says_one_line(text):
         assert "\n" not in str(error) and str(error).startswith("l.toml:")
     else:
         assert lesson.steps and all(step.line >= 1 for step in lesson.steps)
+
+
+# --- lessons that change the network ------------------------------------------------------------------
+
+
+def test_the_nonlinear_lesson_opens_on_the_linear_network_and_its_later_steps_add_relu(tmp_path, monkeypatch):
+    from backprop_tui.cli import make_app
+
+    monkeypatch.chdir(tmp_path)
+    app = make_app(["--lesson", "nonlinear"])
+    assert app.tour is not None
+    config = app.session.config
+    assert (config.dataset, config.hidden, config.activations, config.loss) == ("circle", (8, 8), ("none", "none"),
+                                                                                 "cross-entropy")
+    steps = app.tour.lesson.steps
+    runs = [app.tour.run_for(index) for index in range(len(steps))]
+    assert [run.activations for run in runs] == [("none", "none")] * 3 + [("relu", "relu")] * 3
+    assert [step.train for step in steps].count(True) == 2
+    assert any(step.phase == "backward.1.activation" for step in steps)
+
+
+def test_the_learners_flags_go_over_the_lessons_and_a_steps_over_both():
+    from backprop_tui.cli import make_app
+
+    app = make_app(["--lesson", "nonlinear", "--lr", "0.2", "--activation", "tanh"])
+    assert app.tour is not None
+    linear, relu = app.tour.run_for(0), app.tour.run_for(3)
+    assert linear is not None and relu is not None
+    assert linear.learning_rate == relu.learning_rate == 0.2 and linear.dataset == "circle"
+    assert linear.activations == ("tanh", "tanh") and relu.activations == ("relu", "relu")
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ('flags = "--theme light"\n[[step]]\nphase = "forward.1"\nnote = "n"\n',
+     "bad.toml:1:1: flags may only describe the network and its data, not 'theme'"),
+    ('flags = "--lr abc"\n[[step]]\nphase = "forward.1"\nnote = "n"\n',
+     "bad.toml:1:1: flags '--lr abc': argument --lr:"),
+    ('flags = "--lr \'0.1"\n[[step]]\nphase = "forward.1"\nnote = "n"\n', "bad.toml:1:1: flags \"--lr '0.1\": "),
+    ('[[step]]\nphase = "forward.1"\nnote = "n"\n\n[[step]]\nflags = "--activation relu"\nphase = "forward.9"\n'
+     'note = "n"\n', "bad.toml:5:1: step 2 names unknown phase 'forward.9'"),
+    ('[[step]]\nphase = "activation.1"\nnote = "n"\n', "bad.toml:1:1: step 1 names unknown phase 'activation.1'"),
+    ('flags = 3\n[[step]]\nphase = "forward.1"\nnote = "n"\n', "bad.toml:1:1: flags must be a string"),
+    ('[[step]]\nphase = "forward.1"\nnote = "n"\ntrain = "yes"\n', "bad.toml:4:1: step 1: train must be true or false"),
+])
+def test_a_lesson_with_bad_flags_says_where_in_one_line(tmp_path, text, message):
+    from backprop_tui.cli import make_app
+
+    path = tmp_path / "bad.toml"
+    path.write_text(text)
+    with pytest.raises(LessonError) as raised:
+        make_app(["--lesson", str(path)])
+    assert message.replace("bad.toml", str(path)) in str(raised.value) and "\n" not in str(raised.value)
