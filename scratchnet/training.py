@@ -87,6 +87,14 @@ class Iteration:
     """Its gradients, and the parameters after the update."""
     rows: np.ndarray | None = None
     """The rows of X in its batch, in order; None for the full batch."""
+    epoch_loss: float = float("nan")
+    """The loss of its epoch (the parameters the epoch started from, over every training row), known from the
+    epoch's first iteration on: for the full batch it is this iteration's own loss."""
+    test_loss: float | None = None
+    """The held-out rows' loss of its epoch, likewise (None without held-out rows)."""
+    accuracy: float | None = None
+    """With `accuracy=True`: its epoch's share of training rows classified right, likewise."""
+    test_accuracy: float | None = None
 
 
 @dataclass(frozen=True)
@@ -163,16 +171,20 @@ def run_epochs(
             tested = None if held_out is None else _measure(network, *held_out, accuracy)
             order = batches.order(epoch, rows)
             total = 0.0
+            measures: _Measures | None = None
             for iteration in range(iterations):
                 chosen = None if order is None else batches.rows(epoch, iteration, rows, order)
                 X_batch, y_batch = batch(X, y, chosen)
                 before = network.parameters if after_iteration is not None else Parameters()
                 loss = network.step(X_batch, y_batch, learning_rate)
                 total += loss
-                if after_iteration is not None and after_iteration(
-                        Iteration(epoch, iteration, iterations, loss, before, network, chosen)):
-                    run.stopped_at = (epoch, iteration)
-                    return run
+                if after_iteration is not None:
+                    if measures is None:  # once an epoch: every iteration of it sees the same
+                        measures = _epoch_measures(loss, network, measured, tested, accuracy, y, held_out)
+                    if after_iteration(Iteration(epoch, iteration, iterations, loss, before, network, chosen,
+                                                 *measures)):
+                        run.stopped_at = (epoch, iteration)
+                        return run
             logits: np.ndarray | None
             if measured is None:  # full batch: the step's own forward pass is the epoch's data loss
                 epoch_loss, logits = loss, network.logits
@@ -204,6 +216,26 @@ def run_epochs(
                 run.stopped_at = (epoch, iterations - 1)
                 return run
     return run
+
+
+_Measures = tuple[float, float | None, float | None, float | None]
+"""(loss, held-out loss, accuracy, held-out accuracy) of an epoch."""
+
+
+def _epoch_measures(loss: float, network: DenseNetwork, measured: tuple[float, np.ndarray | None] | None,
+                    tested: tuple[float, np.ndarray | None] | None, accuracy: bool, y: np.ndarray,
+                    held_out: HeldOut | None) -> _Measures:
+    """An epoch's measures as its iterations' hook sees them: from the extra pass with batches, from the epoch's
+    first step itself for the full batch (whose forward pass is over every row)."""
+    if measured is None:
+        epoch_loss, share = loss, classified_right(network.logits, y) if accuracy else None
+    else:
+        epoch_loss, logits = measured
+        share = classified_right(logits, y) if accuracy and logits is not None else None
+    test_share = None
+    if accuracy and held_out is not None and tested is not None and tested[1] is not None:
+        test_share = classified_right(tested[1], held_out[1])
+    return epoch_loss, None if tested is None else tested[0], share, test_share
 
 
 def _measure(network: DenseNetwork, X: np.ndarray, y: np.ndarray, keep_prediction: bool) -> tuple[float, np.ndarray | None]:
