@@ -13,8 +13,8 @@ from backprop_tui.lesson import LessonError, load_lesson, parse_lesson, parse_pi
 from backprop_tui.quiz import judge, parse_shape, parse_values
 from backprop_tui.session_file import SessionError, load_session, save_session
 from backprop_tui.widgets.inspector import Inspector
-from backprop_tui.widgets.phase_list import PhaseList
 from backprop_tui.widgets.matrix_view import MatrixView
+from backprop_tui.widgets.phase_list import PhaseList
 from backprop_tui.widgets.status_line import StatusLine
 from scratchnet import TapeRecorder
 from tests.helpers import build_app, painted, screen_text
