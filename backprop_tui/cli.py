@@ -25,6 +25,7 @@ from scratchnet.network import OPTIMIZERS
 if TYPE_CHECKING:
     from backprop_tui.app import BackpropApp
     from backprop_tui.lesson import Lesson
+    from scratchnet.conditions import Condition
 
 EXIT_USAGE = 2
 
@@ -153,6 +154,9 @@ def _shared_flags() -> _Parser:
                           help="L2 on the weights, not the biases: the loss gains (λ/2)·Σ‖W‖² (default 0)")
     dynamics.add_argument("--batch-size", type=_integer(1, "--batch-size"), metavar="B",
                           help="rows per iteration, over a seeded shuffle each epoch (default: all rows, the article)")
+    dynamics.add_argument("--break", dest="breaks", action="append", type=_condition, metavar="CONDITION",
+                          help="stop at the first iteration where it holds, e.g. nan, loss_up, \"norm(dW1) > 10\", "
+                               "\"acc >= 0.9\" (repeatable: any of them)")
     app_flags = shared.add_argument_group("the app")
     app_flags.add_argument("--speed", type=_speed, metavar="N|max",
                            help="training pace in epochs per second (default 25), or max")
@@ -166,6 +170,15 @@ def _shared_flags() -> _Parser:
                            "(shipped: article)")
     app_flags.add_argument("--out", metavar="FOLDER", help="where exports and screenshots go (default: here)")
     return shared
+
+
+def _condition(text: str) -> Condition:
+    from scratchnet.conditions import ConditionError, parse_condition
+
+    try:
+        return parse_condition(text)
+    except ConditionError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def _speed(text: str) -> float | None:

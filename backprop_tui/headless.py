@@ -12,6 +12,7 @@ import json
 import os
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -20,9 +21,11 @@ from backprop_tui.article import ARTICLE_LOSSES, is_article_setup
 from backprop_tui.config import Run, RunConfig, build_run
 from backprop_tui.progress import EpochProgress
 from scratchnet import Tape, TapeRecorder, TrainingRun, diverged, divergence_message, run_epochs, train
-from scratchnet.debugger.names import pretty_name
+from scratchnet.breaking import Breaker, Hit, StopPlace, matrix_names, stop_place
+from scratchnet.conditions import Condition, ConditionError, check_matrices
+from scratchnet.debugger.names import ascii_name, pretty_name
 from scratchnet.debugger.tape import shape_text
-from scratchnet.training import EpochEnd, batch, replay_iterations
+from scratchnet.training import EpochEnd, Iteration, batch, replay_iterations
 
 EXIT_DIVERGED = 3
 EXIT_BROKEN_PIPE = 1
@@ -216,11 +219,89 @@ def train_csv(history: TrainingRun) -> str:
     return "\n".join(lines)
 
 
+@dataclass(frozen=True)
+class Stop:
+    """Where `train --break` stopped: the hit, and the phase of that iteration that made what the condition read."""
+
+    hit: Hit
+    iterations: int
+    place: StopPlace
+    value: float | None
+    """The value of the matrix looked at, at the cell the place names (for nan: the first non-finite one)."""
+
+    @property
+    def sentence(self) -> str:
+        at = f"phase {self.place.phase}"
+        if self.place.matrix is not None:
+            cell = "" if self.place.cell is None else f"[{self.place.cell[0]},{self.place.cell[1]}]"
+            value = "" if self.value is None else f" = {self.value:.6g}"
+            at += f" ({ascii_name(self.place.matrix)}{cell}{value})"
+        if self.hit.non_finite:
+            return (f"the loss is not a finite number at {self.hit.where(self.iterations)} (first in {at}) and no "
+                    "condition held before; --break nan opens the app there")
+        return f"stopped at {self.hit.describe(self.iterations)}, {at}"
+
+    def as_dict(self) -> dict[str, object]:
+        return {"epoch": self.hit.epoch, "iteration": self.hit.iteration, "condition": self.hit.condition,
+                "values": {name: json_loss(value) for name, value in self.hit.values}, "phase": self.place.phase,
+                "matrix": self.place.matrix, "cell": None if self.place.cell is None else list(self.place.cell)}
+
+
+def train_until(run: Run, conditions: list[Condition], epochs: int,
+                after_epoch: Callable[[int], None]) -> tuple[TrainingRun, Stop | None]:
+    """`train` that stops at the first iteration where a condition holds (or the loss turns non-finite): the
+    divergence rule does not end it. A condition reading a matrix this network has not got is a UsageError."""
+    from backprop_tui.cli import UsageError
+
+    X, y = run.dataset.X, run.dataset.y
+    known = matrix_names(run.network, X, y, run.config.learning_rate)
+    texts = [str(condition) for condition in conditions]
+    for condition, text in zip(conditions, texts):
+        try:
+            check_matrices(condition, known, text)
+        except ConditionError as error:
+            raise UsageError(f"--break: {error}") from None
+    breaker = Breaker(conditions, X, y, run.config.learning_rate)
+    stopped: list[Iteration] = []
+
+    def watch(step: Iteration) -> bool:
+        if breaker(step):
+            stopped.append(step)
+            return True
+        return False
+
+    def tell(end: EpochEnd) -> bool:
+        after_epoch(end.epoch + 1)
+        return False
+
+    history = run_epochs(run.network, X, y, run.config.learning_rate, 0, epochs, batches=run.config.batches,
+                         held_out=run.dataset.held_out, accuracy=run.dataset.is_classification,
+                         stop_at_divergence=False, after_iteration=watch, after_epoch=tell)
+    if breaker.hit is None:
+        return history, None
+    hit, step = breaker.hit, stopped[0]
+    tape = breaker.replay(step)
+    held = None if hit.condition is None else conditions[texts.index(hit.condition)]
+    place = stop_place(tape, hit, held)
+    value = None
+    if place.matrix is not None and (matrix := tape.matrix(place.matrix)) is not None:
+        matrix = np.asarray(matrix)
+        if matrix.size > 1 and place.cell is None:
+            place = replace(place, cell=(0, 0))
+        value = float(matrix[place.cell] if place.cell is not None else matrix.reshape(-1)[0])
+    return history, Stop(hit, step.iterations, place, value)
+
+
 def run_train(args: argparse.Namespace, config: RunConfig) -> int:
     run = _built(config)
     classification = run.dataset.is_classification
+    conditions = getattr(args, "breaks", None)
+    stop: Stop | None = None
     with EpochProgress(config.epochs, "training") as progress:
-        history = train_run(run, config.epochs, progress)
+        if conditions:
+            history, stop = train_until(run, conditions, config.epochs, progress)
+        else:
+            history = train_run(run, config.epochs, progress)
     every = getattr(args, "every", 20)
     output_format = getattr(args, "format", "text")
     if output_format == "json":
@@ -237,9 +318,13 @@ def run_train(args: argparse.Namespace, config: RunConfig) -> int:
             document["test_losses"] = [json_loss(loss) for loss in history.test_losses]
             if classification:
                 document["test_accuracy"] = [json_loss(value) for value in history.test_accuracies]
+        if conditions:
+            document["stopped"] = None if stop is None else stop.as_dict()
         print(json.dumps(document, allow_nan=False))
     elif output_format == "csv":
         print(train_csv(history))
+        if stop is not None:
+            print(f"backprop-tui: {stop.sentence}", file=sys.stderr)
     else:
         article = ARTICLE_LOSSES if is_article_setup(run.config) else {}
         columns = _columns(run, history, article)
@@ -247,6 +332,15 @@ def run_train(args: argparse.Namespace, config: RunConfig) -> int:
         for epoch, loss in loss_rows(history.losses, every):
             cells = "".join(f"  {cell(epoch):>{width}}" for _, width, cell in columns)
             print(f"{epoch:>6}  {_loss_text(loss)}{cells}".rstrip())
+        if stop is not None and not stop.hit.non_finite:
+            print(stop.sentence)
+    if conditions:
+        if stop is None:
+            print(f"backprop-tui: no condition held in {len(history.losses)} epochs", file=sys.stderr)
+        elif stop.hit.non_finite:
+            print(f"backprop-tui: {stop.sentence}", file=sys.stderr)
+            return EXIT_DIVERGED
+        return 0
     if history.diverged_at is not None:
         print(f"backprop-tui: {divergence_message(history.diverged_at, history.losses[-1])}", file=sys.stderr)
         return EXIT_DIVERGED

@@ -42,9 +42,12 @@ class Hit:
     def non_finite(self) -> bool:
         return self.condition is None
 
+    def where(self, iterations: int) -> str:
+        return f"epoch {self.epoch}" + (f", batch {self.iteration + 1}/{iterations}" if iterations > 1 else "")
+
     def describe(self, iterations: int) -> str:
         """One line: where, and what was read there."""
-        where = f"epoch {self.epoch}" + (f", batch {self.iteration + 1}/{iterations}" if iterations > 1 else "")
+        where = self.where(iterations)
         if self.condition is None:
             return f"{where}: the loss is not a finite number"
         read = ", ".join(f"{name} = {value:.6g}" for name, value in self.values)
@@ -210,6 +213,16 @@ def _all_finite(step: Iteration) -> bool:
                 if array is not None and not np.isfinite(array).all():
                     return False
     return True
+
+
+def matrix_names(network: DenseNetwork, X: np.ndarray, y: np.ndarray, learning_rate: float) -> set[str]:
+    """Every matrix name an iteration of this network records (what a condition may read), from one recorded step
+    of a copy on two rows: the names depend on the network's operations, not on the data."""
+    copy = network.with_parameters(network.parameters)
+    recorder = TapeRecorder(0)
+    with np.errstate(all="ignore"):
+        copy.step(X[:2], y[:2], learning_rate, record=recorder)
+    return {name for phase in recorder.tape for name in phase.matrix_names}
 
 
 @dataclass(frozen=True)
