@@ -33,10 +33,10 @@ from backprop_tui.follow_mode import FollowMode
 from backprop_tui.messages import BranchRequested, FollowPosition, OpenEpoch, TrainingNews
 from backprop_tui.panels import Panels
 from backprop_tui.quiz import Quiz
-from backprop_tui.session import Session
+from backprop_tui.session import Session, View
 from backprop_tui.themes import HIGH_CONTRAST, MONOCHROME, THEMES, theme_flag
 from backprop_tui.trainer import DEFAULT_SPEED
-from backprop_tui.training import Job, Training
+from backprop_tui.training import Job, Stopped, Training
 from backprop_tui.widgets.debugger_view import DebuggerView
 from backprop_tui.widgets.key_bar import KeyBar
 from backprop_tui.widgets.phase_list import PhaseList
@@ -53,7 +53,8 @@ if TYPE_CHECKING:  # the screens, the lesson and the session files load when fir
 
 DEBUGGER_ACTIONS = frozenset({
     "next_phase", "previous_phase", "first_phase", "last_phase", "lesson_step", "train", "pin", "check_gradient",
-    "toggle_changes", "toggle_quiz", "toggle_zoom", "reset", "export_markdown",
+    "toggle_changes", "toggle_quiz", "toggle_zoom", "reset", "export_markdown", "toggle_breakpoint",
+    "edit_breakpoints", "continue",
 })
 """What moves or changes the debugger's screen: inert while another screen is on top of it."""
 
@@ -73,6 +74,12 @@ class BackpropApp(App[int]):
         Binding("left_square_bracket", "lesson_step(-1)", "Lesson ←", tooltip="Previous lesson step", priority=True,
                 id="lesson-previous"),
         Binding("e", "train", "Train", id="train", tooltip="Run the configured epochs, paced, with a live loss curve"),
+        Binding("C", "continue", "Continue", id="continue",
+                tooltip="Run on until a condition holds (B), or to the next phase breakpoint (b)"),
+        Binding("b", "toggle_breakpoint", "Breakpoint", id="breakpoint",
+                tooltip="A breakpoint on this phase (again: none); C continues to it"),
+        Binding("B", "edit_breakpoints", "Breakpoints", id="edit-breakpoints",
+                tooltip="Add, enable, disable and delete breakpoints and conditions"),
         Binding("w", "pin", "Watch cell", id="watch-cell",
                 tooltip="Pin the selected cell to the watch panel (again: unpin)"),
         Binding("c", "check_gradient", "Grad check", id="check-gradient",
@@ -164,6 +171,8 @@ class BackpropApp(App[int]):
         self._fit_to(self.size.width, self.size.height)
         if self._opening is not None:
             self._opening.open_in(self.session)
+            if self._opening.note:
+                self.notify(self._opening.note, title="Continue", timeout=12)
         if self.tour is not None and self._opening is None:
             self._go_to_lesson_step(0)  # a lesson opens on its first step, not on an empty panel
         else:
@@ -239,7 +248,7 @@ class BackpropApp(App[int]):
         A screen on top (help, the command palette, the training screen) leaves the debugger behind it
         alone, though its keys are priority bindings: only the training screen's own e acts there."""
         if action in DEBUGGER_ACTIONS and len(self.screen_stack) > 1:
-            return action == "train" and self.training_screen is not None
+            return action in ("train", "continue") and self.training_screen is not None
         if action == "toggle_changes":
             return self.session.phase.kind == "update"
         if action == "check_gradient":
@@ -365,6 +374,65 @@ class BackpropApp(App[int]):
         if (divergence := self.training.take_news(self.session)) is not None:
             self.notify(divergence, severity="error", timeout=8)
         self.training_changed.publish(message.now)
+        if (stop := self.training.take_stop()) is not None:
+            self._open_stop(stop)
+
+    # --- breakpoints and continue ----------------------------------------------------------------
+
+    def action_toggle_breakpoint(self) -> None:
+        key = self.session.phase.key
+        if self.session.breakpoints.toggle_phase(key):
+            self.notify(f"Breakpoint on {key}: C continues to it.", timeout=3)
+        self.show_position()
+
+    def action_edit_breakpoints(self) -> None:
+        from backprop_tui.screens.breakpoint_editor import BreakpointEditor
+
+        self.push_screen(BreakpointEditor(self.session.breakpoints, self.session.matrix_names),
+                         lambda _closed: self.show_position())
+
+    def action_continue(self) -> None:
+        """C: a continue that is going stops; else run on until a condition holds, or go to the next phase
+        breakpoint when there are no conditions."""
+        session, training = self.session, self.training
+        if training.continuing and training.thread_running:
+            self.action_stop_training()
+            return
+        conditions = session.breakpoints.conditions()
+        if conditions:
+            if (problem := training.continue_until(session, conditions)) is not None:
+                self.notify(problem, severity="warning")
+                return
+            if self.training_screen is None:
+                from backprop_tui.screens.training_screen import TrainingScreen
+
+                self.push_screen(TrainingScreen(session, training, self.training_changed))
+            self.training_changed.publish(True)
+            return
+        if (place := session.next_break()) is None:
+            self.notify("No breakpoints: b sets one on a phase, B adds a condition (nan, loss_up, norm(dW1) > 10).",
+                        severity="warning")
+            return
+        epoch, iteration, key = place
+        while self.training_screen is not None:
+            self.pop_screen()
+        self._move(lambda: session.go_to_epoch(epoch, key, iteration))
+
+    def _open_stop(self, stop: Stopped) -> None:
+        """The debugger at the iteration a continue stopped at, on the phase that made what the condition read."""
+        while self.training_screen is not None:
+            self.pop_screen()
+        session, place = self.session, stop.place
+
+        def go() -> None:
+            session.go_to_epoch(stop.hit.epoch, place.phase, stop.hit.iteration)
+            if place.matrix is not None:
+                cell = place.cell or (0, 0)
+                session.set_view(View(matrix=place.matrix, cells=((place.matrix, cell),)))
+
+        self._move(go)
+        self.notify(stop.sentence, title="Continue", severity="error" if stop.hit.non_finite else "information",
+                    timeout=10)
 
     def action_pause_training(self) -> None:
         self.training.toggle_pause()

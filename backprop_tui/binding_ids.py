@@ -11,15 +11,16 @@ BINDING_IDS: dict[str, tuple[str, ...]] = {
     "debugger": (
         "next-phase", "previous-phase", "first-phase", "last-phase", "lesson-next", "lesson-previous", "train",
         "watch-cell", "check-gradient", "show-changes", "quiz", "zoom", "reset", "follow", "export-markdown",
-        "screenshot", "save-session", "help", "quit",
+        "screenshot", "save-session", "help", "quit", "breakpoint", "edit-breakpoints", "continue",
     ),
     "phase list": ("phase-list-up", "phase-list-down", "phase-list-open"),
     "matrix": ("cell-left", "cell-right", "cell-up", "cell-down", "first-cell", "last-cell"),
     "training screen": (
         "pause", "stop", "faster", "slower", "max-speed", "log-scale", "open-epoch", "branch", "run-again",
-        "back-to-debugger",
+        "back-to-debugger", "continue-training",
     ),
     "help screen": ("close-help",),
+    "breakpoint editor": ("breakpoint-toggle", "breakpoint-delete", "close-breakpoints"),
 }
 """Binding ids by where the keys act."""
 

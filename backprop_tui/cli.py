@@ -25,6 +25,8 @@ from scratchnet.network import OPTIMIZERS
 if TYPE_CHECKING:
     from backprop_tui.app import BackpropApp
     from backprop_tui.lesson import Lesson
+    from backprop_tui.session import Session
+    from backprop_tui.session_file import Opening
     from scratchnet.conditions import Condition
 
 EXIT_USAGE = 2
@@ -349,6 +351,33 @@ def _lesson_runs(lesson: Lesson, argv: Sequence[str]) -> dict[str, RunConfig]:
     return runs
 
 
+def _break_at_launch(session: Session, conditions: list[Condition]) -> Opening | None:
+    """--break in the app: the conditions join the session's breakpoints, and the run goes on (before the UI, on
+    the fast path) to the first iteration where one holds, to open there; None (the usual opening) if none held
+    within the configured epochs. A condition reading a matrix this network has not got is a UsageError."""
+    from dataclasses import replace
+
+    from backprop_tui.headless import train_until
+    from backprop_tui.progress import EpochProgress
+    from backprop_tui.session_file import Opening
+    from scratchnet.conditions import ConditionError
+
+    for condition in conditions:
+        try:
+            session.breakpoints.add_condition(str(condition), session.matrix_names)
+        except ConditionError as error:
+            raise UsageError(f"--break: {error}") from None
+    run = replace(session.run, network=session.run.network.with_parameters(session.parameters[0]))
+    with EpochProgress(session.config.epochs, "continuing until a condition holds") as progress:
+        _, stop = train_until(run, conditions, session.config.epochs, progress)
+    if stop is None:
+        print(f"backprop-tui: note: no --break condition held in {session.config.epochs} epochs", file=sys.stderr)
+        return None
+    place = stop.place
+    note = f"--break: {stop.sentence}"
+    return Opening(stop.hit.epoch, place.phase, place.matrix, place.cell or (0, 0), (), stop.hit.iteration, note)
+
+
 def make_app(argv: Sequence[str] = ()) -> BackpropApp:
     """The app exactly as `backprop-tui ARGV` would start it, not yet running.
 
@@ -381,7 +410,8 @@ def make_app(argv: Sequence[str] = ()) -> BackpropApp:
         config = merge_flags(saved, {k: v for k, v in given.items() if k in RUN_FLAGS}, session_path)
         check_data(saved, session_path)
         theme = given.get("theme", saved.theme)  # how it looks may differ from room to room: a flag wins
-        opening = Opening(saved.epoch, saved.phase, saved.matrix, saved.cell, saved.pins, saved.iteration)
+        opening = Opening(saved.epoch, saved.phase, saved.matrix, saved.cell, saved.pins, saved.iteration,
+                          breakpoints=saved.breakpoints)
         keys = saved.keys
     elif session_path is not None and not Path(session_path).resolve().parent.is_dir():
         raise UsageError(f"--session {session_path}: its folder does not exist")
@@ -407,6 +437,13 @@ def make_app(argv: Sequence[str] = ()) -> BackpropApp:
 
             raise SessionError(f"{session_path}: [position] iteration {saved.iteration} is past the last batch of an "
                                f"epoch (this run has {session.iterations}, numbered 0–{session.iterations - 1})")
+    if breaks := given.get("breaks"):
+        stopped = _break_at_launch(session, breaks)
+        if stopped is not None and opening is not None:  # where it stopped, with the file's pins and breakpoints
+            from dataclasses import replace
+
+            stopped = replace(stopped, pins=opening.pins, breakpoints=opening.breakpoints)
+        opening = stopped or opening
     return BackpropApp(
         session,
         speed=given.get("speed", DEFAULT_SPEED),

@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from backprop_tui.breakpoints import Breakpoints
 from backprop_tui.config import Run, RunConfig, build_run
 from scratchnet import Batches, Phase, Tape, TapeRecorder, diverged, run_epochs
 from scratchnet.labels import accuracy
@@ -117,6 +118,8 @@ class Session:
         self._views: dict[tuple[int, int, str], View] = {}
         self.pins: list[Pin] = []
         self.branches: list[Branch] = []
+        self.breakpoints = Breakpoints()
+        """Phases to stop at, and conditions to continue until (b, B, C; --break; session files, lessons)."""
         self.diverged_at: int | None = None
         """The first epoch whose loss broke scratchnet's one divergence rule, however it was reached
         (stepping, reopening, training): the count `train` gives."""
@@ -289,6 +292,26 @@ class Session:
             self.test_accuracies[epoch] = result.test_accuracy
         if self.diverged_at is None and diverged(result.loss, self.losses[0]):
             self.diverged_at = epoch
+
+    @property
+    def matrix_names(self) -> set[str]:
+        """Every matrix an iteration of this network records: what a condition may read."""
+        return {name for phase in self.tape for name in phase.matrix_names}
+
+    def next_break(self) -> tuple[int, int, str] | None:
+        """Where continue stops with phase breakpoints alone: the next one after the phase on screen in this
+        iteration, else the first of the next iteration (epoch, iteration, phase); None without any."""
+        phases = set(self.breakpoints.phases())
+        keys = self.tape.keys
+        later = [key for key in keys[self.position.phase + 1:] if key in phases]
+        if later:
+            return self.epoch, self.iteration, later[0]
+        first = next((key for key in keys if key in phases), None)
+        if first is None:
+            return None
+        if self.iteration + 1 < self.iterations:
+            return self.epoch, self.iteration + 1, first
+        return self.epoch + 1, 0, first
 
     def tape_index_of(self, key: str) -> int:
         return self.tape.index(key)

@@ -19,9 +19,11 @@ from typing import TYPE_CHECKING, Any
 
 from backprop_tui.atomic import write_atomic
 from backprop_tui.binding_ids import ALL_BINDING_IDS
+from backprop_tui.breakpoints import Entry
 from backprop_tui.config import MAX_EPOCH, THEME_NAMES, RunConfig
 from backprop_tui.text_file import read_text
 from backprop_tui.toml_writer import dumps, load_toml, locate, where
+from scratchnet.conditions import ConditionError, check_matrices, parse_condition
 from scratchnet.datasets import DATASETS
 from scratchnet.debugger.names import ascii_name, canonical_name
 
@@ -45,7 +47,7 @@ OPTIMIZER_KEYS = {"momentum": ("momentum",), "beta1": ("adam",), "beta2": ("adam
 Cell = tuple[int, int]
 
 _KEYS = {
-    None: ("version", "data", "network", "training", "view", "keys", "position", "pin"),
+    None: ("version", "data", "network", "training", "view", "keys", "position", "pin", "breakpoint"),
     "data": ("source", "dataset", "samples", "noise", "path", "target", "labels", "sha256", "test_fraction"),
     "network": ("hidden", "activations", "loss", "dtype", "seed"),
     "training": ("learning_rate", "epochs", "optimizer", "momentum", "beta1", "beta2", "eps", "weight_decay",
@@ -53,6 +55,7 @@ _KEYS = {
     "view": ("theme",),
     "position": ("epoch", "iteration", "phase", "matrix", "cell"),
     "pin": ("matrix", "cell"),
+    "breakpoint": ("phase", "condition", "enabled"),
 }
 KEY_NAME = re.compile(r"(?:(?:ctrl|shift|alt|meta|super|hyper)\+)*(?:[a-z0-9_]+|[^\s,+]|\+)")
 """A key as Textual names it: one character, or a lowercase name (pagedown, f5, ctrl+s)."""
@@ -87,17 +90,21 @@ class SessionFile:
     """The file this was loaded from, for messages; not part of what a session is."""
     iteration: int = 0
     """The batch of the epoch the position is in, from 0 (with --batch-size; else 0)."""
+    breakpoints: tuple[Entry, ...] = ()
+    """Phases and conditions ([[breakpoint]]), enabled or not; written only when there are some."""
 
 
 def session_file_from(config: RunConfig, theme: str, pins: Iterable[tuple[str, Cell]], epoch: int, phase: str,
                       matrix: str | None, cell: Cell, data_sha256: str | None = None,
-                      keys: Iterable[tuple[str, str]] = (), iteration: int = 0) -> SessionFile:
+                      keys: Iterable[tuple[str, str]] = (), iteration: int = 0,
+                      breakpoints: Iterable[Entry] = ()) -> SessionFile:
     """A SessionFile from the app's state; a CSV's hash is computed when not given."""
     if config.data is not None and data_sha256 is None:
         data_sha256 = sha256_of(config.data)
     pins = tuple((name, (int(row), int(column))) for name, (row, column) in pins)
     return SessionFile(config, data_sha256 if config.data is not None else None, theme, pins, int(epoch), phase,
-                       matrix, (int(cell[0]), int(cell[1])), tuple(keys), iteration=int(iteration))
+                       matrix, (int(cell[0]), int(cell[1])), tuple(keys), iteration=int(iteration),
+                       breakpoints=tuple(breakpoints))
 
 
 def session_file_of(session: Session, theme: str, keys: Mapping[str, str]) -> SessionFile:
@@ -105,7 +112,7 @@ def session_file_of(session: Session, theme: str, keys: Mapping[str, str]) -> Se
     view = session.view
     return session_file_from(session.config, theme, [(pin.name, pin.cell) for pin in session.pins], session.epoch,
                              session.phase.key, view.matrix, view.cell, keys=keys.items(),
-                             iteration=session.iteration)
+                             iteration=session.iteration, breakpoints=session.breakpoints.entries)
 
 
 @dataclass(frozen=True)
@@ -118,10 +125,22 @@ class Opening:
     cell: Cell
     pins: tuple[tuple[str, Cell], ...]
     iteration: int = 0
+    note: str = ""
+    breakpoints: tuple[Entry, ...] = ()
+    """Said once on opening (why it opens here: a --break that held)."""
 
     def validate(self, session: Session, path: str) -> None:
         if self.phase not in session.tape.keys:
             raise SessionError(f"{path}: phase {self.phase!r} does not exist in this network")
+        known = session.matrix_names
+        for entry in self.breakpoints:
+            if entry.kind == "phase" and entry.text not in session.tape.keys:
+                raise SessionError(f"{path}: [[breakpoint]] phase {entry.text!r} does not exist in this network")
+            if entry.kind == "condition":
+                try:
+                    check_matrices(parse_condition(entry.text), known, entry.text)
+                except ConditionError as error:
+                    raise SessionError(f"{path}: [[breakpoint]] condition: {error}") from None
         if self.epoch > MAX_EPOCH:
             raise SessionError(f"{path}: epoch {self.epoch} is beyond what a session can reopen ({MAX_EPOCH:,})")
 
@@ -131,6 +150,8 @@ class Opening:
         from backprop_tui.session import View
 
         session.go_to_epoch(self.epoch, self.phase, iteration=self.iteration)
+        session.breakpoints.entries.extend(entry for entry in self.breakpoints
+                                           if entry not in session.breakpoints.entries)
         for name, cell in self.pins:
             session.pin(name, cell)
         if self.matrix:
@@ -196,6 +217,8 @@ def _document(session: SessionFile, path: Path) -> dict:
         "keys": dict(session.keys) or None,
         "position": position,
         "pin": [{"matrix": ascii_name(name), "cell": list(cell)} for name, cell in session.pins] or None,
+        "breakpoint": [{entry.kind: entry.text, **({} if entry.enabled else {"enabled": False})}
+                       for entry in session.breakpoints] or None,
     }
 
 
@@ -293,7 +316,7 @@ def load_session(path: Path | str) -> SessionFile:
     if iteration < 0:
         raise reader.fail("position", "iteration", f"iteration must be ≥ 0 (got {iteration})")
     return SessionFile(config, sha, theme, _pins(reader), epoch, phase, matrix, cell, _keys(reader), source=name,
-                       iteration=iteration)
+                       iteration=iteration, breakpoints=_breakpoints(reader))
 
 
 def _run_config(reader: _Reader, path: Path) -> tuple[RunConfig, str | None]:
@@ -420,6 +443,34 @@ def _pins(reader: _Reader) -> tuple[tuple[str, Cell], ...]:
         cell = reader.get("pin", "cell", list, required=True, section=pin, occurrence=number)
         pins.append((_matrix_name(reader, "pin", name, number), _cell(reader, "pin", cell, number)))
     return tuple(pins)
+
+
+def _breakpoints(reader: _Reader) -> tuple[Entry, ...]:
+    """[[breakpoint]]: each a phase key or a condition (parsed here; whether its matrices exist is checked against
+    the network when the file opens), and optionally enabled = false."""
+    raw = reader.document.get("breakpoint", [])
+    if not isinstance(raw, list) or not all(isinstance(item, dict) for item in raw):
+        raise reader.fail(None, "breakpoint", "breakpoint must be an array of tables ([[breakpoint]])")
+    entries = []
+    for number, item in enumerate(raw):
+        reader.check_keys("breakpoint", item, _KEYS["breakpoint"], number)
+        enabled = reader.get("breakpoint", "enabled", bool, True, section=item, occurrence=number)
+        if ("phase" in item) == ("condition" in item):
+            raise reader.fail("breakpoint", None, "a [[breakpoint]] has a phase or a condition (one of them)",
+                              occurrence=number)
+        if "phase" in item:
+            phase = reader.get("breakpoint", "phase", str, section=item, occurrence=number)
+            if not PHASE_KEY.fullmatch(phase):
+                raise reader.fail("breakpoint", "phase", f"{phase!r} is not a phase key (like backward.1.weight)",
+                                  occurrence=number)
+            entries.append(Entry("phase", phase, enabled))
+            continue
+        text = reader.get("breakpoint", "condition", str, section=item, occurrence=number)
+        try:
+            entries.append(Entry("condition", str(parse_condition(text)), enabled))
+        except ConditionError as error:
+            raise reader.fail("breakpoint", "condition", str(error), occurrence=number) from None
+    return tuple(entries)
 
 
 def _keys(reader: _Reader) -> tuple[tuple[str, str], ...]:

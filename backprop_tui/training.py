@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from enum import Enum
 from typing import Protocol
 
@@ -18,6 +19,9 @@ from backprop_tui.config import MAX_EPOCH
 from backprop_tui.session import Branch, EpochResult, Session
 from backprop_tui.trainer import DEFAULT_SPEED, Outcome, Trainer
 from scratchnet import divergence_message
+from scratchnet.breaking import Breaker, Hit, StopPlace, stop_place
+from scratchnet.conditions import Condition
+from scratchnet.training import Iteration
 
 Batch = tuple[int, list[EpochResult]]
 """(first epoch, what each of its epochs made), as the trainer hands them over."""
@@ -40,6 +44,30 @@ Launch = Callable[[Job, str], Running]
 """Start a job in a thread, in a named group: "training" (one at a time) or "branch"."""
 
 
+@dataclass(frozen=True)
+class Stopped:
+    """Where a continue stopped: the iteration, and the phase, matrix and cell to open it at."""
+
+    hit: Hit
+    iterations: int
+    place: StopPlace
+
+    @classmethod
+    def at(cls, breaker: Breaker, step: Iteration, conditions: list[Condition]) -> Stopped:
+        """The stopped iteration recorded again (once) to find the phase that made what the condition read."""
+        hit = breaker.hit
+        assert hit is not None
+        held = next((condition for condition in conditions if str(condition) == hit.condition), None)
+        return cls(hit, step.iterations, stop_place(breaker.replay(step), hit, held))
+
+    @property
+    def sentence(self) -> str:
+        where = self.hit.describe(self.iterations)
+        if self.hit.non_finite:
+            return f"Stopped: the loss is not a finite number at {self.hit.where(self.iterations)}."
+        return f"Stopped at {where}."
+
+
 class RunState(Enum):
     NOT_STARTED = "not started (press e)"
     RUNNING = "running"
@@ -47,6 +75,8 @@ class RunState(Enum):
     STOPPED = "stopped"
     DONE = "done"
     DIVERGED = "diverged"
+    CONTINUING = "continuing until a condition holds"
+    HIT = "stopped at a condition"
 
 
 class Training:
@@ -69,6 +99,11 @@ class Training:
         self._ended: Outcome | None = None
         self._branch_losses: list[tuple[Branch, list[float]]] = []
         self._branch_ends: list[tuple[Branch, int]] = []
+        self.continuing = False
+        """The main run is a continue: it checks the session's conditions after every iteration."""
+        self._hit: Stopped | None = None
+        self.stop_here: Stopped | None = None
+        """Where the last continue stopped, for the app to open (taken once: `take_stop`)."""
 
     @property
     def status(self) -> str:
@@ -80,7 +115,7 @@ class Training:
     @property
     def running(self) -> bool:
         """A run is going, or paused."""
-        return self.state in (RunState.RUNNING, RunState.PAUSED)
+        return self.state in (RunState.RUNNING, RunState.PAUSED, RunState.CONTINUING)
 
     @property
     def thread_running(self) -> bool:
@@ -130,6 +165,7 @@ class Training:
         end of a run. Returns a divergence to announce."""
         with self._lock:
             batches, ended, self._epochs, self._ended = self._epochs, self._ended, [], None
+            hit, self._hit = self._hit, None
             branch_losses, branch_ends, self._branch_losses, self._branch_ends = (
                 self._branch_losses, self._branch_ends, [], [])
         for first_epoch, results in batches:
@@ -138,6 +174,17 @@ class Training:
             branch.losses.extend(branch_batch)
         for branch, epoch in branch_ends:
             branch.diverged_at = epoch
+        if ended is not None and self.continuing:
+            self.continuing = False
+            if hit is not None:
+                self.state, self.stop_here = RunState.HIT, hit
+                self.message = hit.sentence
+            elif ended.stopped:
+                self.state, self.message = RunState.STOPPED, ""
+            else:
+                self.state = RunState.DONE
+                self.message = f"No condition held up to epoch {ended.last_epoch}."
+            return None
         return None if ended is None else self._finish(session, ended)
 
     def _finish(self, session: Session, outcome: Outcome) -> str | None:
@@ -150,12 +197,78 @@ class Training:
         self.state, self.stopped_at = (RunState.STOPPED, None) if outcome.stopped else (RunState.DONE, None)
         return None
 
+    # --- continue: the main run, checking the conditions after every iteration ------------------------------------
+
+    def continue_until(self, session: Session, conditions: list[Condition]) -> str | None:
+        """C with conditions set: from the iteration on screen, run on (paced like a training run) until one holds
+        after it, or the loss turns non-finite; the divergence rule gives way. Epochs run reach the session as
+        training's do. Returns why it cannot start, or None."""
+        if self.thread_running:
+            return "A run is going: x stops it first."
+        epoch, iteration = session.epoch, session.iteration
+        config = session.config
+        end = config.epochs if epoch + 1 < config.epochs else epoch + 1 + config.epochs
+        self.state, self.stopped_at, self.message, self.continuing = RunState.CONTINUING, None, "", True
+        self.stop_here = None
+        with self._lock:
+            self._ended, self._hit = None, None
+        if self._launch is not None:
+            self._thread = self._launch(
+                lambda should_stop: self._continue(session, conditions, epoch, iteration, end, should_stop), "training")
+        return None
+
+    def _continue(self, session: Session, conditions: list[Condition], epoch: int, iteration: int, end: int,
+                  should_stop: Callable[[], bool]) -> None:
+        """In its thread: epochs from the one on screen (its iterations up to the one on screen replayed, not
+        checked), each iteration after that checked."""
+        self.thread_done.clear()
+        try:
+            dataset = session.run.dataset
+            learning_rate = session.config.learning_rate
+            breaker = Breaker(conditions, dataset.X, dataset.y, learning_rate,
+                              previous_loss=session.losses[epoch - 1] if epoch > 0 else None)
+            stopped: list[Iteration] = []
+
+            def watch(step: Iteration) -> bool:
+                if (step.epoch, step.iteration) <= (epoch, iteration):
+                    breaker(step)  # it keeps count of the epochs' losses, but nothing before the screen stops it
+                    breaker.hit = None
+                    return False
+                if breaker(step):
+                    stopped.append(step)
+                    return True
+                return False
+
+            def deliver(first_epoch: int, results: list[EpochResult]) -> None:
+                with self._lock:
+                    self._epochs.append((first_epoch, results))
+                self._news(False)
+
+            outcome = self.trainer.run(
+                session.run.network.with_parameters(session.parameters[epoch]), dataset.X, dataset.y, learning_rate,
+                epoch, end, session.losses[0] if session.losses else None, deliver=deliver, should_stop=should_stop,
+                classes=dataset.class_names is not None, batches=session.batches, held_out=session.held_out,
+                breaker=watch)
+            if not should_stop():
+                with self._lock:
+                    self._ended = outcome
+                    if breaker.hit is not None:
+                        self._hit = Stopped.at(breaker, stopped[0], conditions)
+                self._news(True)
+        finally:
+            self.thread_done.set()
+
+    def take_stop(self) -> Stopped | None:
+        """Where a continue stopped, once."""
+        stop, self.stop_here = self.stop_here, None
+        return stop
+
     def toggle_pause(self) -> None:
         if not self.thread_running:
             return
         if self.trainer.paused:
             self.trainer.gate.set()
-            self.state = RunState.RUNNING
+            self.state = RunState.CONTINUING if self.continuing else RunState.RUNNING
         else:
             self.trainer.gate.clear()
             self.state = RunState.PAUSED
@@ -166,7 +279,7 @@ class Training:
             return
         self._thread.cancel()
         self.trainer.gate.set()
-        self.state, self.stopped_at = RunState.STOPPED, known_epochs
+        self.state, self.stopped_at, self.continuing = RunState.STOPPED, known_epochs, False
 
     def change_speed(self, factor: float | None) -> None:
         """Multiply the pace by `factor`; None toggles between max speed and the default."""

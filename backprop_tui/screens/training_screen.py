@@ -82,6 +82,8 @@ class TrainingScreen(Screen):
         Binding("b", "ask_branch", "Branch η", id="branch"),
         Binding("e", "app.train(True)", "Run again", id="run-again",
                 tooltip="Continue a stopped run; once a run has ended, watch it again from epoch 0"),
+        Binding("C", "app.continue", "Continue", id="continue-training",
+                tooltip="Run on until a breakpoint's condition holds; while it runs, C stops it"),
         Binding("escape", "back", "Debugger", id="back-to-debugger"),
     ]
 

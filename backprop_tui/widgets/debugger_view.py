@@ -74,7 +74,7 @@ class DebuggerView(Horizontal):
         session, phase = self.session, self.session.phase
         if (tape := self.panels.cold_tape()) is not None:  # after this frame is painted: the first frame comes sooner
             self.app.call_after_refresh(self.panels.warm, tape)
-        self.query_one(PhaseList).show(session.tape, session.position.phase)
+        self.query_one(PhaseList).show(session.tape, session.position.phase, frozenset(session.breakpoints.phases()))
         self.query_one(EquationPanel).show(phase, dark=dark, hide_result_shape=hiding)
         matrices = self.matrices
         matrices.show([] if hiding else self.panels.results(), self.panels.operands(), session.view, hiding)

@@ -62,6 +62,8 @@ class PhaseList(ScrollView, can_focus=True):
         self._positions: dict[str, int] = {}
         """Phase key → its place in the tape, for painting ▶ ✓ without a search per line."""
         self._current = -1
+        self._breaks: frozenset[str] = frozenset()
+        """Phases with a breakpoint: marked ●."""
         self.highlighted_line = -1
         self._styles: dict[str, Style] = {}
         self._styles_for: tuple[bool, str] | None = None
@@ -75,8 +77,9 @@ class PhaseList(ScrollView, can_focus=True):
     def line_of(self, key: str) -> int:
         return self._rows[key]
 
-    def show(self, tape: Tape, current: int) -> None:
+    def show(self, tape: Tape, current: int, breaks: frozenset[str] = frozenset()) -> None:
         keys = [phase.key for phase in tape]
+        self._breaks = breaks
         if keys != self._keys:
             self._keys = keys
             self._positions = {key: position for position, key in enumerate(keys)}
@@ -87,7 +90,7 @@ class PhaseList(ScrollView, can_focus=True):
                     self._lines.append((None, group))
                 self._lines.append((phase.key, phase.title))
             self._rows = {key: row for row, (key, _) in enumerate(self._lines) if key is not None}
-            self.virtual_size = Size(max(len(title) + 2 for _, title in self._lines), len(self._lines))
+            self.virtual_size = Size(max(len(title) + 4 for _, title in self._lines), len(self._lines))
         self._current = current
         self._set_highlight(self._rows[keys[current]])
 
@@ -149,6 +152,8 @@ class PhaseList(ScrollView, can_focus=True):
                 text, style = "✓ " + title, styles["base"]
             else:
                 text, style = "  " + title, styles["future"]
+            if key in self._breaks:
+                text += " ●"
             if line == self.highlighted_line:
                 style += styles["highlight"]
         return Strip([Segment(text, style)]).crop_extend(0, width, style)

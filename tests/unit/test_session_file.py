@@ -439,3 +439,50 @@ def test_data_flags_against_a_classification_session(tmp_path):
         merge_flags(loaded, {"labels": True})
     save_session(path, replace(session, config=replace(session.config, labels=True)))
     assert merge_flags(load_session(path), {"labels": True}).labels is True
+
+
+# --- breakpoints --------------------------------------------------------------------------------------------------
+
+
+def test_round_trip_of_breakpoints_enabled_or_not_and_a_file_without_them_has_none(tmp_path):
+    from backprop_tui.breakpoints import Entry
+
+    path = tmp_path / "session.toml"
+    entries = (Entry("phase", "backward.1.weight"), Entry("condition", "norm(dW1) > 10 and not nan"),
+               Entry("condition", "loss_up", enabled=False))
+    session = generated_session(breakpoints=entries)
+    save_session(path, session)
+    assert load_session(path) == session
+    written = tomllib.loads(path.read_text(encoding="utf-8"))["breakpoint"]
+    assert written == [{"phase": "backward.1.weight"}, {"condition": "norm(dW1) > 10 and not nan"},
+                       {"condition": "loss_up", "enabled": False}]
+    save_session(path, generated_session())
+    assert "breakpoint" not in path.read_text(encoding="utf-8") and load_session(path).breakpoints == ()
+
+
+@pytest.mark.parametrize(("table", "message"), [
+    ('[[breakpoint]]\ncondition = "norm(dW1 > 3"\n', ":2:1: expected a matrix name and ')'"),
+    ('[[breakpoint]]\ncondition = "__import__(\'os\')"\n', ":2:1: unknown name '__import__'"),
+    ('[[breakpoint]]\nphase = "nowhere"\n', ":2:1: 'nowhere' is not a phase key"),
+    ('[[breakpoint]]\nphase = "loss"\ncondition = "nan"\n', ":1:1: a [[breakpoint]] has a phase or a condition"),
+    ('[[breakpoint]]\ncondition = "nan"\nenabled = "no"\n', ":3:1: "),
+    ('[[breakpoint]]\ncondition = "nan"\nwhen = 3\n', ":3:1: "),
+])
+def test_a_bad_breakpoint_in_a_session_file_says_where(tmp_path, table, message):
+    path = tmp_path / "session.toml"
+    path.write_text(table, encoding="utf-8")
+    with pytest.raises(SessionError) as raised:
+        load_session(path)
+    assert f"{path}{message}" in str(raised.value) and "\n" not in str(raised.value)
+
+
+def test_a_breakpoint_reading_a_matrix_the_network_has_not_got_is_refused_on_opening(tmp_path):
+    from backprop_tui.cli import make_app
+
+    path = tmp_path / "session.toml"
+    path.write_text('[[breakpoint]]\ncondition = "norm(dW7) > 1"\n', encoding="utf-8")
+    with pytest.raises(SessionError, match="no matrix 'dW7'"):
+        make_app(["--session", str(path)])
+    path.write_text('[[breakpoint]]\nphase = "activation.1"\n', encoding="utf-8")
+    with pytest.raises(SessionError, match="phase 'activation.1' does not exist"):
+        make_app(["--session", str(path)])
