@@ -165,7 +165,7 @@ class LossPlot(Vertical):
                         markers=max(2, width // CELLS_PER_MARKER), x_ticks=max(2, width // 10),
                         y_ticks=max(2, height // 3))
         self.frame = frame
-        self.border_title = (self._title + "  · log scale") if self._title and frame.log_scale else self._title
+        self.border_title = (self._title + " · log scale") if self._title and frame.log_scale else self._title
         colours = self._colours(frame)
         self._draw_plot(frame, colours)
         self._caption(self.legend, self._legend_text(frame, colours))
