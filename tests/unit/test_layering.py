@@ -14,7 +14,7 @@ import pytest
 
 from tests.helpers import ROOT
 
-UI_LIBRARIES = ("textual", "rich", "textual_serve")
+UI_LIBRARIES = ("textual", "rich", "textual_serve", "textual_plot", "textual_hires_canvas")
 # The modules of backprop_tui that draw or serve the screen; everything else in it is Textual-free.
 UI_MODULES = ("backprop_tui.app", "backprop_tui.widgets.*", "backprop_tui.screens.*", "backprop_tui.serve.*",
               "backprop_tui.code_highlight", "backprop_tui.commands", "backprop_tui.heatmap", "backprop_tui.messages",
