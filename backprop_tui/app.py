@@ -43,6 +43,7 @@ from backprop_tui.widgets.phase_list import PhaseList
 from backprop_tui.widgets.quiz_panel import QuizPanel
 from backprop_tui.widgets.status_line import StatusLine
 from backprop_tui.widgets.watch_panel import MAX_PINS
+from scratchnet.conditions import Condition, parse_condition
 
 if TYPE_CHECKING:  # the screens, the lesson and the session files load when first used: launch stays quick
     from backprop_tui.config import RunConfig
@@ -323,7 +324,10 @@ class BackpropApp(App[int]):
             self._switch_run(run)
         self.set_reactive(BackpropApp.quiz_mode, self.tour.enter(target, self.session, self.quiz))
         self.show_position()
-        if self.tour.lesson.steps[target].train:
+        step = self.tour.lesson.steps[target]
+        if step.until:
+            self._continue([parse_condition(step.until)])
+        elif step.train:
             self.action_train()
         elif self.training_screen is not None:
             self.pop_screen()
@@ -400,14 +404,7 @@ class BackpropApp(App[int]):
             return
         conditions = session.breakpoints.conditions()
         if conditions:
-            if (problem := training.continue_until(session, conditions)) is not None:
-                self.notify(problem, severity="warning")
-                return
-            if self.training_screen is None:
-                from backprop_tui.screens.training_screen import TrainingScreen
-
-                self.push_screen(TrainingScreen(session, training, self.training_changed))
-            self.training_changed.publish(True)
+            self._continue(conditions)
             return
         if (place := session.next_break()) is None:
             self.notify("No breakpoints: b sets one on a phase, B adds a condition (nan, loss_up, norm(dW1) > 10).",
@@ -417,6 +414,17 @@ class BackpropApp(App[int]):
         while self.training_screen is not None:
             self.pop_screen()
         self._move(lambda: session.go_to_epoch(epoch, key, iteration))
+
+    def _continue(self, conditions: list[Condition]) -> None:
+        """Continue on the training screen until one of `conditions` holds."""
+        if (problem := self.training.continue_until(self.session, conditions)) is not None:
+            self.notify(problem, severity="warning")
+            return
+        if self.training_screen is None:
+            from backprop_tui.screens.training_screen import TrainingScreen
+
+            self.push_screen(TrainingScreen(self.session, self.training, self.training_changed))
+        self.training_changed.publish(True)
 
     def _open_stop(self, stop: Stopped) -> None:
         """The debugger at the iteration a continue stopped at, on the phase that made what the condition read."""

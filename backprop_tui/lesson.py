@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from backprop_tui.session import Session
 
 _PIN = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*'?|dL/dŷ)\s*\[\s*([0-9]+)\s*,\s*([0-9]+)\s*\]\s*")
-STEP_KEYS = ("phase", "epoch", "note", "pin", "quiz", "flags", "train")
+STEP_KEYS = ("phase", "epoch", "note", "pin", "quiz", "flags", "train", "until")
 TOP_KEYS = ("title", "flags", "step")
 
 
@@ -47,6 +47,9 @@ class LessonStep:
     """Run flags of this step's network, over the lesson's (`--activation relu`): a lesson may compare networks."""
     train: bool = False
     """Entering the step opens the training screen and runs the configured epochs."""
+    until: str = ""
+    """A condition: entering the step continues from where the lesson is until it holds, and opens there (its
+    phase and epoch are where it stops, not written)."""
 
 
 @dataclass(frozen=True)
@@ -133,9 +136,22 @@ def _step(raw: dict, index: int, source: str, at: Callable[..., tuple[int, int]]
     for key in raw:
         if key not in STEP_KEYS:
             raise fail(key, f"unknown key {key!r} (steps take {', '.join(STEP_KEYS)})")
-    phase, note = raw.get("phase"), raw.get("note")
+    phase, note, until = raw.get("phase"), raw.get("note"), raw.get("until", "")
+    if not isinstance(until, str):
+        raise fail("until", "until must be a condition in a string, like until = \"nan\"")
+    if until:
+        from scratchnet.conditions import ConditionError, parse_condition
+
+        try:
+            until = str(parse_condition(until))
+        except ConditionError as error:
+            raise fail("until", f"until: {error}") from None
+        if "phase" in raw or "epoch" in raw:
+            raise fail("phase" if "phase" in raw else "epoch",
+                       "a step with until opens where the condition holds: it takes no phase or epoch")
+        phase = "forward.1"
     if not isinstance(phase, str):
-        raise fail("phase", "needs phase = \"forward.1\" (a phase key)")
+        raise fail("phase", "needs phase = \"forward.1\" (a phase key), or until = \"nan\"")
     if not isinstance(note, str) or not note.strip():
         raise fail("note", "needs a note (a sentence or three shown beside the phase)")
     epoch = raw.get("epoch", 0)
@@ -156,7 +172,7 @@ def _step(raw: dict, index: int, source: str, at: Callable[..., tuple[int, int]]
             raise fail("pin", f"pin must look like W2[3,1], dL_dyhat[0,0] or W2_new[1,0] (got {raw['pin']!r})")
     line = at("step", None, index)[0]
     return LessonStep(phase=phase, note=note.strip(), line=line, epoch=epoch, pin=pin, quiz=quiz, flags=flags.strip(),
-                      train=train)
+                      train=train, until=until)
 
 
 def validate_lesson(lesson: Lesson, phase_keys: list[str], matrix_names: set[str], flags: str | None = None) -> None:
@@ -166,6 +182,13 @@ def validate_lesson(lesson: Lesson, phase_keys: list[str], matrix_names: set[str
         if flags is not None and step.flags != flags:
             continue
         place = f"{lesson.source}:{step.line}:1"
+        if step.until:
+            from scratchnet.conditions import ConditionError, check_matrices, parse_condition
+
+            try:
+                check_matrices(parse_condition(step.until), matrix_names, step.until)
+            except ConditionError as error:
+                raise LessonError(f"{place}: step {number} until: {error}") from None
         if step.phase not in phase_keys:
             span = f"{phase_keys[0]} … {phase_keys[-1]}" if phase_keys else "no phases"
             raise LessonError(f"{place}: step {number} names unknown phase {step.phase!r} (this network has {span})")
@@ -220,7 +243,8 @@ class LessonTour:
             session.pin(*step.pin)
         if step.quiz:
             quiz.revealed.discard((step.epoch, step.phase))
-        session.go_to_epoch(step.epoch, step.phase)
+        if not step.until:  # a step that continues until something holds opens where it stops
+            session.go_to_epoch(step.epoch, step.phase)
         return step.quiz or quiz.asked
 
     def why_not(self, delta: int) -> tuple[str, str]:

@@ -12,6 +12,7 @@ the epoch's start, on the fast path (the very steps training takes).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -19,6 +20,7 @@ import numpy as np
 from backprop_tui.breakpoints import Breakpoints
 from backprop_tui.config import Run, RunConfig, build_run
 from scratchnet import Batches, Phase, Tape, TapeRecorder, diverged, run_epochs
+from scratchnet.health import gradient_norms, update_ratios
 from scratchnet.labels import accuracy
 from scratchnet.network import Parameters
 from scratchnet.training import EpochEnd, HeldOut, batch, replay_iterations
@@ -79,10 +81,13 @@ class EpochResult:
     test_loss: float | None = None
     accuracy: float | None = None
     test_accuracy: float | None = None
+    gradient_norms: tuple[float, ...] = ()
+    """‖dWₗ‖ of each trainable layer, from the epoch's last step (its only one for the full batch)."""
 
     @classmethod
     def of(cls, end: EpochEnd) -> EpochResult:
-        return cls(end.loss, end.network.parameters, end.running_loss, end.test_loss, end.accuracy, end.test_accuracy)
+        return cls(end.loss, end.network.parameters, end.running_loss, end.test_loss, end.accuracy, end.test_accuracy,
+                   gradient_norms(end.network))
 
 
 @dataclass(frozen=True)
@@ -111,6 +116,8 @@ class Session:
         """For classes: each known epoch's share of training rows classified right (the parameters it started
         from); an epoch only stepped to in the debugger has none."""
         self.test_accuracies: dict[int, float] = {}
+        self.gradient_norms: dict[int, tuple[float, ...]] = {}
+        """‖dWₗ‖ per trainable layer for each epoch run (its last step's): the gradient health panel's."""
         """For classes with held-out rows: their share classified right, per epoch, like `accuracies`."""
         self.position = Position()
         self._next: tuple[int, int, Parameters] | None = None
@@ -211,7 +218,8 @@ class Session:
         self._next = (epoch, iteration + 1, after) if iteration + 1 < iterations else (epoch + 1, 0, after)
         if epoch == len(self.losses):  # the article's full batch: the step's own loss is the epoch's
             classes = self.run.dataset.class_names is not None
-            self._add_epoch(EpochResult(loss, after, loss, accuracy=accuracy(network.logits, y) if classes else None))
+            self._add_epoch(EpochResult(loss, after, loss, accuracy=accuracy(network.logits, y) if classes else None,
+                                        gradient_norms=gradient_norms(network)))
         for pin in self.pins:
             self._remember(pin, recorder.tape)
         return recorder.tape
@@ -290,8 +298,30 @@ class Session:
             self.accuracies[epoch] = result.accuracy
         if result.test_accuracy is not None:
             self.test_accuracies[epoch] = result.test_accuracy
+        if result.gradient_norms:
+            self.gradient_norms[epoch] = result.gradient_norms
         if self.diverged_at is None and diverged(result.loss, self.losses[0]):
             self.diverged_at = epoch
+
+    def health(self) -> list[tuple[int, tuple[float, ...], tuple[float, ...]]]:
+        """(epoch, ‖dWₗ‖ per layer, ‖ΔWₗ‖/‖Wₗ‖ per layer over the epoch) for every epoch whose both are known."""
+        rows = []
+        for epoch in range(min(len(self.parameters) - 1, len(self.losses))):
+            if (norms := self.gradient_norms.get(epoch)) is not None:
+                rows.append((epoch, norms, update_ratios(self.parameters[epoch], self.parameters[epoch + 1])))
+        return rows
+
+    def loss_warning(self) -> str | None:
+        """Where the loss first turned non-finite, or else first rose, said with what to do about it."""
+        losses = self.losses
+        bad = next((epoch for epoch, loss in enumerate(losses) if not math.isfinite(loss)), None)
+        if bad is not None:
+            return (f"The loss is not a finite number from epoch {bad}: B, add nan, then C stops at the phase that "
+                    "first made one (or start with --break nan).")
+        rose = next((epoch for epoch in range(1, len(losses)) if losses[epoch] > losses[epoch - 1]), None)
+        if rose is not None:
+            return f"The loss rose at epoch {rose}: the condition loss_up (B, or --break loss_up) stops there."
+        return None
 
     @property
     def matrix_names(self) -> set[str]:
@@ -350,6 +380,7 @@ class Session:
         del self.losses[1:]
         self.accuracies = {epoch: share for epoch, share in self.accuracies.items() if epoch == 0}
         self.test_accuracies = {epoch: share for epoch, share in self.test_accuracies.items() if epoch == 0}
+        self.gradient_norms = {epoch: norms for epoch, norms in self.gradient_norms.items() if epoch == 0}
         del self.running_losses[1:]
         del self.test_losses[1:]
         if self.diverged_at is not None and self.diverged_at > 0:

@@ -381,3 +381,20 @@ async def test_the_nonlinear_lesson_trains_the_linear_network_then_moves_to_relu
         await pilot.press("escape", "left_square_bracket", "left_square_bracket", "left_square_bracket")
         await pilot.pause()
         assert app.session.config.activations == ("none", "none") and app.tour.step == 2
+
+
+async def test_the_exploding_lesson_continues_until_nan_and_opens_where_the_first_infinity_was_made():
+    app = build_app("--lesson", "exploding", "--speed", "max")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("right_square_bracket", "right_square_bracket")  # step 3: until nan
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        session = app.session
+        assert app.tour.step == 2 and (session.epoch, session.phase.key, session.view.matrix) == (4, "forward.2", "Z2")
+        assert app.tour.lesson.steps[2].note in str(app.query_one("#lesson").render())
+        await pilot.press("right_square_bracket")  # step 4: η = 0.05 runs to the end without a stop
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.session.config.learning_rate == 0.05 and app.session.trained_epochs == app.session.config.epochs
+        assert "No condition held" in app.training.message

@@ -214,3 +214,30 @@ def test_a_lesson_with_bad_flags_says_where_in_one_line(tmp_path, text, message)
     with pytest.raises(LessonError) as raised:
         make_app(["--lesson", str(path)])
     assert message.replace("bad.toml", str(path)) in str(raised.value) and "\n" not in str(raised.value)
+
+
+def test_a_step_may_continue_until_a_condition_and_then_takes_no_phase(tmp_path):
+    lesson = parse_lesson('[[step]]\nuntil = "NaN or loss_up"\nnote = "n"\n'.replace("NaN", "nan"), "l.toml")
+    assert lesson.steps[0].until == "nan or loss_up"
+    for text, message in [
+        ('[[step]]\nuntil = "norm(dW1 > 1"\nnote = "n"\n', "l.toml:2:1: step 1: until: expected a matrix name"),
+        ('[[step]]\nuntil = "nan"\nphase = "loss"\nnote = "n"\n', "l.toml:3:1: step 1: a step with until opens"),
+        ('[[step]]\nuntil = 3\nnote = "n"\n', "l.toml:2:1: step 1: until must be a condition in a string"),
+    ]:
+        with pytest.raises(LessonError) as raised:
+            parse_lesson(text, "l.toml")
+        assert message in str(raised.value)
+    names = {"dW1", "W1"}
+    with pytest.raises(LessonError, match="l.toml:1:1: step 1 until: this network has no matrix 'dW4'"):
+        validate_lesson(parse_lesson('[[step]]\nuntil = "norm(dW4) > 1"\nnote = "n"\n', "l.toml"), phase_keys(3), names)
+
+
+@pytest.mark.parametrize("name", ["exploding", "vanishing", "nonlinear"])
+def test_the_shipped_lessons_past_the_article_open_and_fit_their_networks(name):
+    from backprop_tui.cli import make_app
+
+    app = make_app(["--lesson", name])
+    assert app.tour is not None and name in shipped_lessons()
+    for step in app.tour.lesson.steps:
+        sentences = [s for s in re.split(r"(?<=[.?!])\s+", step.note) if s]
+        assert 1 <= len(sentences) <= 4 and len(step.note) < 360, step.note
