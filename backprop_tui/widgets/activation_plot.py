@@ -1,0 +1,211 @@
+"""σ over the batch's Z, on an activation phase: where the units sit on the curve, and how many pass no gradient.
+
+The curve is drawn in braille (2 × 4 dots a cell) over [min Z, max Z] of this batch: σ(z) on the forward phase,
+σ'(z) on the backward one (what dZ = G ⊙ σ'(Z) multiplies by). Under it a bar per column counts the entries of Z
+that fall there. Columns whose σ' is at most 0.01 (a ReLU's z ≤ 0, the flat tails of tanh and sigmoid) are held
+back: orange against the theme's blue, dim in the monochrome theme, and always with a dashed axis under them, so
+no meaning rests on hue. Every value comes from `scratchnet.debugger.activation_profile`, which runs the
+activation's own functions; this widget only places them.
+
+On a short screen it keeps the bars and the count (3 lines, no border); on a tiny one it goes with the operand
+column it sits in.
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+import numpy as np
+from textual.content import Content
+from textual.widget import Widget
+
+from backprop_tui.cell_format import format_short
+from backprop_tui.themes import MONOCHROME_THEMES
+from scratchnet.activation import SATURATED
+from scratchnet.debugger.activation_profile import (
+    ActivationAt,
+    ActivationProfile,
+    HeldBack,
+    activation_profile,
+    held_back,
+)
+from scratchnet.debugger.names import pretty_name
+
+BARS = " ▁▂▃▄▅▆▇█"
+CURVE_ROWS = 4
+"""Text rows of the curve: 16 braille dots from the lowest value to the highest."""
+COUNT_ROWS = 2
+HELD_BACK = "#e66101"
+"""The heat map's orange: apart from the theme's blue for every common colour-vision deficiency."""
+BLANK_BRAILLE = chr(0x2800)
+"""Drawn as a space: some fonts show the empty braille cell as faint dots."""
+_DOTS = ((0x01, 0x08), (0x02, 0x10), (0x04, 0x20), (0x40, 0x80))
+"""The braille bit of the dot at (row, column) of a cell's 4 × 2."""
+
+
+def braille(dots: np.ndarray) -> list[str]:
+    """A (4·rows) × (2·cols) mask of dots as rows of braille characters."""
+    rows, cols = dots.shape[0] // 4, dots.shape[1] // 2
+    codes = np.full((rows, cols), 0x2800, dtype=np.int64)
+    for r in range(4):
+        for c in range(2):
+            codes += dots[r::4, c::2][:rows, :cols] * _DOTS[r][c]
+    return ["".join(map(chr, row)).replace(BLANK_BRAILLE, " ") for row in codes]
+
+
+def curve_dots(values: np.ndarray, low: float, high: float, rows: int) -> np.ndarray:
+    """One column of dots per value, each joined to the one before it, so a steep stretch stays a line."""
+    height = 4 * rows
+    level = np.rint((high - values) / (high - low) * (height - 1))
+    level = np.clip(np.nan_to_num(level, nan=height - 1), 0, height - 1).astype(int)
+    dots = np.zeros((height, len(values)), dtype=bool)
+    for x, y in enumerate(level):
+        before = level[x - 1] if x else y
+        if before > y:  # rising: from this dot down to just above the one before
+            dots[y:before, x] = True
+        elif before < y:
+            dots[before + 1:y + 1, x] = True
+        else:
+            dots[y, x] = True
+    return dots
+
+
+def y_range(values: np.ndarray) -> tuple[float, float]:
+    """From the curve's lowest to its highest value, 0 always included; a flat curve gets a height of 1."""
+    finite = values[np.isfinite(values)]
+    low = min(0.0, float(finite.min())) if finite.size else 0.0
+    high = max(0.0, float(finite.max())) if finite.size else 1.0
+    return (low, high) if high > low else (low, low + 1.0)
+
+
+def percent(share: float) -> str:
+    """A share as a person reads it, never rounded to 0% or 100% when it is not."""
+    text = f"{share:.0%}"
+    if 0 < share < 1 and text in ("0%", "100%"):
+        text = f"{share:.1%}"
+        text = {"0.0%": "<0.1%", "100.0%": ">99.9%"}.get(text, text)
+    return text
+
+
+class ActivationPlot(Widget):
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.at: ActivationAt | None = None
+        self.Z: np.ndarray | None = None
+        self.held: HeldBack | None = None
+        """What the count line says: the entries and units held back."""
+        self._profile: tuple[tuple[int, int], ActivationProfile] | None = None
+        self.display = False
+
+    def show(self, at: ActivationAt | None, Z: np.ndarray | None) -> None:
+        """The activation of this phase and the batch's Z it reads; None hides the plot (not an activation
+        phase, or the quiz still asks for its result)."""
+        self.display = at is not None and Z is not None
+        if at is None or Z is None:
+            self.at = self.Z = self.held = self._profile = None
+            return
+        if at == self.at and Z is self.Z:
+            return
+        self.at, self.Z, self._profile = at, Z, None
+        self.held = held_back(at.activation, Z)
+        name, z_name = at.activation.name, pretty_name(at.z_name)
+        self.border_title = f"{name}'(z) over {z_name}" if at.backward else f"{name}(z) over {z_name}"
+        self.border_subtitle = f"{self.held.whole_units} of {self.held.units} units {at.activation.held_back_unit}"
+        self.refresh()
+
+    @property
+    def compact(self) -> bool:
+        """On a short screen: the bars and the count only."""
+        return self.screen.has_class("-short")
+
+    @property
+    def _gutter(self) -> int:
+        return 0 if self.compact else 9
+
+    def profile(self, columns: int) -> ActivationProfile | None:
+        """Twice as many curve points as columns (braille has 2 dots a cell), one bar per column."""
+        if self.at is None or self.Z is None:
+            return None
+        key = (id(self.Z), columns)
+        if self._profile is None or self._profile[0] != key:
+            self._profile = key, activation_profile(self.at.activation, self.Z, 2 * columns, columns)
+        return self._profile[1]
+
+    @property
+    def count_text(self) -> str:
+        """"46% of Z₁ ≤ 0: they pass no gradient back", in the activation's own words."""
+        if self.at is None or self.held is None:
+            return ""
+        return f"{percent(self.held.share)} of {pretty_name(self.at.z_name)} {self.at.activation.held_back}"
+
+    def render(self) -> Content:
+        width = self.content_size.width
+        profile = self.profile(max(1, width - self._gutter))
+        if profile is None or self.at is None:
+            return Content("")
+        monochrome = self.app.theme in MONOCHROME_THEMES
+        live, held = ("bold", "dim") if monochrome else ("$primary", HELD_BACK)
+        lines = [] if self.compact else self._curve(profile, live, held)
+        lines += [self._bars(profile, live, held), self._axis(profile, held)]
+        if self.compact:
+            lines.append(Content(self.count_text).truncate(width, ellipsis=True))
+        else:
+            lines.append(self._labels(profile, width))
+            wrapped = textwrap.wrap(self.count_text, max(1, width)) or [""]
+            if len(wrapped) > COUNT_ROWS:
+                wrapped = [*wrapped[:COUNT_ROWS - 1], " ".join(wrapped[COUNT_ROWS - 1:])]
+            lines += [Content(line).truncate(width, ellipsis=True) for line in wrapped]
+        return Content("\n").join(line.truncate(width) for line in lines)
+
+    def _curve(self, profile: ActivationProfile, live: str, held: str) -> list[Content]:
+        """σ (σ' on the way back) in braille, its highest and lowest values written on the left."""
+        assert self.at is not None
+        values = profile.sigma_prime if self.at.backward else profile.sigma
+        low, high = y_range(values)
+        rows = braille(curve_dots(values, low, high, CURVE_ROWS))
+        column_held = np.asarray((profile.sigma_prime <= SATURATED).reshape(-1, 2).any(axis=1))
+        lines = []
+        for r, row in enumerate(rows):
+            label = format_short(high) if r == 0 else format_short(low) if r == len(rows) - 1 else ""
+            lines.append(Content.assemble(
+                f"{label:>{self._gutter - 2}} {'┤' if label else '│'}",
+                *[(char, held if blocked else live) for char, blocked in zip(row, column_held)]))
+        return lines
+
+    def _bars(self, profile: ActivationProfile, live: str, held: str) -> Content:
+        """How many entries of Z fall in each column's stretch of z; any at all shows."""
+        assert self.at is not None
+        most = max(1, int(profile.counts.max()))
+        bars = [BARS[max(1 if count else 0, int(np.ceil(count / most * 8)))] for count in profile.counts]
+        gutter = f"{pretty_name(self.at.z_name):>{self._gutter - 2}} │" if self._gutter else ""
+        return Content.assemble(gutter, *[(bar, held if blocked else live)
+                                          for bar, blocked in zip(bars, profile.held_back_bins)])
+
+    def _axis(self, profile: ActivationProfile, held: str) -> Content:
+        """The z axis: dashed where σ' ≤ 0.01 (so it reads without colour), ┴ at z = 0."""
+        zero = _zero_column(profile)
+        parts: list[str | tuple[str, str]] = [" " * (self._gutter - 1) + "└" if self._gutter else ""]
+        for column, blocked in enumerate(profile.held_back_bins):
+            mark = "┴" if column == zero else "╌" if blocked else "─"
+            parts.append((mark, held) if blocked else mark)
+        return Content.assemble(*parts)
+
+    def _labels(self, profile: ActivationProfile, width: int) -> Content:
+        """The smallest Z under the axis's start, the largest at its end, 0 under ┴ where there is room."""
+        low, high = format_short(float(profile.z[0])), format_short(float(profile.z[-1]))
+        line = [" "] * width
+        start = max(0, self._gutter - len(low))
+        line[start:start + len(low)] = low
+        line[width - len(high):] = high
+        zero = _zero_column(profile)
+        if zero >= 0 and start + len(low) < self._gutter + zero < width - len(high) - 1:
+            line[self._gutter + zero] = "0"
+        return Content("".join(line)[:width])
+
+
+def _zero_column(profile: ActivationProfile) -> int:
+    """The column whose stretch of z holds 0; −1 when 0 is outside the batch's range."""
+    z = profile.z
+    if not z[0] < 0 < z[-1]:
+        return -1
+    return min(len(profile.counts) - 1, int(np.floor(-z[0] / (z[-1] - z[0]) * len(profile.counts))))
