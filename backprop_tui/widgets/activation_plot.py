@@ -19,6 +19,7 @@ import numpy as np
 from textual.content import Content
 from textual.widget import Widget
 
+from backprop_tui.braille import braille, line_dots, runs
 from backprop_tui.cell_format import format_short
 from backprop_tui.themes import MONOCHROME_THEMES
 from scratchnet.activation import SATURATED
@@ -37,37 +38,13 @@ CURVE_ROWS = 4
 COUNT_ROWS = 2
 HELD_BACK = "#e66101"
 """The heat map's orange: apart from the theme's blue for every common colour-vision deficiency."""
-BLANK_BRAILLE = chr(0x2800)
-"""Drawn as a space: some fonts show the empty braille cell as faint dots."""
-_DOTS = ((0x01, 0x08), (0x02, 0x10), (0x04, 0x20), (0x40, 0x80))
-"""The braille bit of the dot at (row, column) of a cell's 4 × 2."""
-
-
-def braille(dots: np.ndarray) -> list[str]:
-    """A (4·rows) × (2·cols) mask of dots as rows of braille characters."""
-    rows, cols = dots.shape[0] // 4, dots.shape[1] // 2
-    codes = np.full((rows, cols), 0x2800, dtype=np.int64)
-    for r in range(4):
-        for c in range(2):
-            codes += dots[r::4, c::2][:rows, :cols] * _DOTS[r][c]
-    return ["".join(map(chr, row)).replace(BLANK_BRAILLE, " ") for row in codes]
 
 
 def curve_dots(values: np.ndarray, low: float, high: float, rows: int) -> np.ndarray:
-    """One column of dots per value, each joined to the one before it, so a steep stretch stays a line."""
+    """The curve through `values` (one per dot column) as dots, `rows` text rows tall, `high` at the top."""
     height = 4 * rows
     level = np.rint((high - values) / (high - low) * (height - 1))
-    level = np.clip(np.nan_to_num(level, nan=height - 1), 0, height - 1).astype(int)
-    dots = np.zeros((height, len(values)), dtype=bool)
-    for x, y in enumerate(level):
-        before = level[x - 1] if x else y
-        if before > y:  # rising: from this dot down to just above the one before
-            dots[y:before, x] = True
-        elif before < y:
-            dots[before + 1:y + 1, x] = True
-        else:
-            dots[y, x] = True
-    return dots
+    return line_dots(np.clip(np.nan_to_num(level, nan=height - 1), 0, height - 1).astype(int), height)
 
 
 def y_range(values: np.ndarray) -> tuple[float, float]:
@@ -169,7 +146,7 @@ class ActivationPlot(Widget):
             label = format_short(high) if r == 0 else format_short(low) if r == len(rows) - 1 else ""
             lines.append(Content.assemble(
                 f"{label:>{self._gutter - 2}} {'┤' if label else '│'}",
-                *[(char, held if blocked else live) for char, blocked in zip(row, column_held)]))
+                *runs(row, [held if blocked else live for blocked in column_held])))
         return lines
 
     def _bars(self, profile: ActivationProfile, live: str, held: str) -> Content:
@@ -178,8 +155,8 @@ class ActivationPlot(Widget):
         most = max(1, int(profile.counts.max()))
         bars = [BARS[max(1 if count else 0, int(np.ceil(count / most * 8)))] for count in profile.counts]
         gutter = f"{pretty_name(self.at.z_name):>{self._gutter - 2}} │" if self._gutter else ""
-        return Content.assemble(gutter, *[(bar, held if blocked else live)
-                                          for bar, blocked in zip(bars, profile.held_back_bins)])
+        return Content.assemble(gutter, *runs("".join(bars), [held if blocked else live
+                                                              for blocked in profile.held_back_bins]))
 
     def _axis(self, profile: ActivationProfile, held: str) -> Content:
         """The z axis: dashed where σ' ≤ 0.01 (so it reads without colour), ┴ at z = 0."""
