@@ -8,6 +8,7 @@ instance over evenly spaced points, so what is drawn is the function that ran, a
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,6 +17,10 @@ from scratchnet.activation import SATURATED, Activation
 from scratchnet.debugger.tape import Phase
 from scratchnet.network import DenseNetwork
 
+CHUNK = 1 << 18
+"""Entries of Z worked on at a time."""
+FINE_BINS = 2048
+"""Bins Z's entries are counted in, once: a plot's bars, however wide, are read from them."""
 ACTIVATION_KINDS = ("activation", "activation_gradient")
 """The kinds of the phases an activation records: σ on the way forward, σ' on the way back."""
 
@@ -60,18 +65,36 @@ class HeldBack:
 
 @dataclass(frozen=True)
 class ActivationProfile:
-    """The curve over the batch's range of Z, and where its entries fall along it."""
+    """An activation over one batch's Z: its finite range, how its entries spread over it, and those held back.
 
-    z: np.ndarray
-    """Evenly spaced points from the batch's smallest finite Z to its largest."""
-    sigma: np.ndarray
-    """σ(z) at those points."""
-    sigma_prime: np.ndarray
-    """σ'(z) at those points."""
-    counts: np.ndarray
-    """How many finite entries of Z fall in each of the equal bins that split [z[0], z[-1]]."""
-    held_back_bins: np.ndarray
-    """Per bin: whether σ' at its centre is at most SATURATED."""
+    Made in one pass over Z (`activation_profile`); a plot of any width then asks for its curve and its bars,
+    which cost nothing that grows with the batch."""
+
+    activation: type[Activation]
+    low: float
+    """The smallest finite entry of Z (less 1 when Z takes a single value; −1 when none is finite)."""
+    high: float
+    fine_counts: np.ndarray
+    """How many finite entries fall in each of FINE_BINS equal bins that split [low, high]."""
+    held: HeldBack
+
+    def curve(self, points: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(z, σ(z), σ'(z)) at `points` evenly spaced points from low to high."""
+        z = np.linspace(self.low, self.high, max(points, 2))
+        return (z, *sigma_curve(self.activation, z))
+
+    def counts(self, bins: int) -> np.ndarray:
+        """The entries in each of `bins` equal bins over [low, high]: the fine counts' running total read at the
+        bins' edges, shared linearly where an edge cuts a fine bin (a float per bin, summing to every entry)."""
+        total = np.concatenate([[0.0], np.cumsum(self.fine_counts, dtype=np.float64)])
+        fine_edges = np.linspace(0.0, 1.0, len(self.fine_counts) + 1)
+        return np.diff(np.interp(np.linspace(0.0, 1.0, max(bins, 1) + 1), fine_edges, total))
+
+    def held_back_bins(self, bins: int) -> np.ndarray:
+        """Per bin of `bins` equal bins: whether σ' at its centre is at most SATURATED."""
+        edges = np.linspace(self.low, self.high, max(bins, 1) + 1)
+        with np.errstate(all="ignore"):
+            return sigma_curve(self.activation, (edges[:-1] + edges[1:]) / 2)[1] <= SATURATED
 
 
 def sigma_curve(activation: type[Activation], z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -81,27 +104,47 @@ def sigma_curve(activation: type[Activation], z: np.ndarray) -> tuple[np.ndarray
     return sigma, np.asarray(operation.get_local_derivative_wrt_inputs(), dtype=np.float64)
 
 
-def held_back(activation: type[Activation], Z: np.ndarray) -> HeldBack:
-    """How many finite entries of Z, and how many whole units (columns), have σ'(Z) ≤ SATURATED."""
+def _row_blocks(Z: np.ndarray) -> Iterator[np.ndarray]:
+    """Z a block of rows at a time, about CHUNK entries each: the temporaries of a 100,000 × 256 Z stay small."""
+    rows = max(1, CHUNK // max(1, Z.shape[1]))
+    for start in range(0, Z.shape[0], rows):
+        yield Z[start:start + rows]
+
+
+def finite_range(Z: np.ndarray) -> tuple[float, float] | None:
+    """The smallest and largest finite entry of Z; None when it has none."""
+    low, high = np.inf, -np.inf
+    for block in _row_blocks(np.atleast_2d(np.asarray(Z))):
+        finite = np.isfinite(block)
+        low = min(low, float(np.min(block, where=finite, initial=np.inf)))
+        high = max(high, float(np.max(block, where=finite, initial=-np.inf)))
+    return (low, high) if low <= high else None
+
+
+def activation_profile(activation: type[Activation], Z: np.ndarray,
+                       should_stop: Callable[[], bool] | None = None) -> ActivationProfile | None:
+    """Z's finite range (widened by 1 each way when Z takes one value, [−1, 1] when it has none), its finite
+    entries counted in FINE_BINS bins, and the entries and whole units whose σ'(Z) ≤ SATURATED, by the
+    activation's own forward and local derivative on a fresh instance, a block of rows at a time.
+
+    `should_stop` is asked between blocks (a worker's cancellation); None is returned when it says yes."""
     Z = np.atleast_2d(np.asarray(Z))
+    low, high = finite_range(Z) or (-1.0, 1.0)
+    if low == high:
+        low, high = low - 1.0, high + 1.0
+    counts = np.zeros(FINE_BINS, dtype=np.int64)
+    entries, whole = 0, np.ones(Z.shape[1], dtype=bool)
     with np.errstate(all="ignore"):
-        held = (sigma_curve(activation, Z)[1] <= SATURATED) & np.isfinite(Z)
-    return HeldBack(int(np.count_nonzero(held)), Z.size, Z.shape[1],
-                    int(np.count_nonzero(held.all(axis=0))) if Z.shape[0] else 0)
-
-
-def activation_profile(activation: type[Activation], Z: np.ndarray, points: int, bins: int) -> ActivationProfile:
-    """σ and σ' at `points` points over the finite range of Z (widened by 1 each way when Z takes one value, or
-    [−1, 1] when it has none), and its finite entries counted in `bins` bins."""
-    Z = np.asarray(Z)
-    with np.errstate(all="ignore"):
-        finite = Z[np.isfinite(Z)]
-        low, high = (float(finite.min()), float(finite.max())) if finite.size else (-1.0, 1.0)
-        if low == high:
-            low, high = low - 1.0, high + 1.0
-        z = np.linspace(low, high, max(points, 2))
-        sigma, sigma_prime = sigma_curve(activation, z)
-        counts = np.histogram(finite, bins=max(bins, 1), range=(low, high))[0]
-        edges = np.linspace(low, high, max(bins, 1) + 1)
-        held_back_bins = sigma_curve(activation, (edges[:-1] + edges[1:]) / 2)[1] <= SATURATED
-    return ActivationProfile(z, sigma, sigma_prime, counts, held_back_bins)
+        for block in _row_blocks(Z):
+            if should_stop is not None and should_stop():
+                return None
+            is_finite = np.isfinite(block)
+            index = np.floor((block[is_finite] - low) * (FINE_BINS / (high - low))).astype(np.intp)
+            counts += np.bincount(np.clip(index, 0, FINE_BINS - 1), minlength=FINE_BINS)
+            operation = activation()
+            operation.forward(block)
+            held = (operation.get_local_derivative_wrt_inputs() <= SATURATED) & is_finite
+            entries += int(np.count_nonzero(held))
+            whole &= held.all(axis=0)
+    held_back = HeldBack(entries, Z.size, Z.shape[1], int(np.count_nonzero(whole)) if Z.shape[0] else 0)
+    return ActivationProfile(activation, low, high, counts, held_back)

@@ -52,7 +52,7 @@ async def test_the_backward_phase_draws_sigma_prime_and_a_tanh_counts_saturation
     Z = app.session.phase.inputs["Z2"]
     saturated = int(np.count_nonzero(1 - np.tanh(Z) ** 2 <= 0.01))
     assert plot(app).border_title == "tanh'(z) over Z₂"
-    assert plot(app).held.entries == saturated
+    assert plot(app).profile.held.entries == saturated
     assert plot(app).count_text == (f"{percent(saturated / Z.size)} of Z₂ saturated (σ' ≤ 0.01): they pass almost "
                                     "no gradient back")
     top_label = painted(plot(app)).splitlines()[0].split("┤")[0]
@@ -69,15 +69,15 @@ async def test_held_back_columns_are_orange_in_colour_and_dim_and_dashed_in_mono
         axis = next(line for line in lines if "└" in "".join(s.text for s in line))
         assert "╌" in "".join(s.text for s in axis) and "─" in "".join(s.text for s in axis)
         bars = next(line for line in lines if "Z₁ │" in "".join(s.text for s in line))
-        held = [s for s in bars if s.text.strip() and s.text in "▁▂▃▄▅▆▇█" and s.style is not None
-                and (s.style.color == Color.parse(HELD_BACK) or s.style.dim)]
-        live = [s for s in bars if s.text.strip() and s.text in "▁▂▃▄▅▆▇█" and s not in held]
+        styles = [s.style for s in bars for char in s.text if char in "▁▂▃▄▅▆▇█"]
+        held = [style for style in styles if style.color == Color.parse(HELD_BACK) or style.dim]
+        live = [style for style in styles if style not in held]
         assert held and live
         if held_style == "dim":  # brightness, not hue: no bar is coloured at all
-            assert all(s.style.dim for s in held) and not any(s.style.dim for s in live)
-            assert not any(s.style.color == Color.parse(HELD_BACK) for s in bars if s.style)
+            assert all(style.dim for style in held) and not any(style.dim for style in live)
+            assert not any(style.color == Color.parse(HELD_BACK) for style in styles)
         else:
-            assert all(s.style.color == Color.parse(HELD_BACK) for s in held)
+            assert all(style.color == Color.parse(HELD_BACK) for style in held)
 
 
 async def test_a_short_screen_keeps_the_count_and_a_tiny_one_hides_the_plot(launch):
@@ -110,3 +110,21 @@ async def test_the_article_network_never_shows_it(launch):
         app.go_to_phase(key)
         await pilot.pause()
         assert not is_shown(plot(app))
+
+
+async def test_a_large_Z_is_counted_in_a_worker_and_only_its_own_result_is_shown(launch, monkeypatch):
+    from backprop_tui.widgets import activation_plot
+
+    monkeypatch.setattr(activation_plot, "IN_STEP", 100)  # the 200 × 8 Z₁ now counts as large
+    app, pilot = await launch(*ARGV)
+    app.go_to_phase("activation.1")
+    app.go_to_phase("activation.2")  # the first worker is cancelled, or its result arrives for a Z left behind
+    assert plot(app).profile is None and plot(app).count_text == "counting the 800 entries of Z₂…"
+    while any(not worker.is_finished for worker in app.workers):
+        await pilot.pause(0.01)
+    await pilot.pause()
+    Z = app.session.phase.inputs["Z2"]
+    widget = plot(app)
+    assert widget.Z is Z and widget.profile is not None
+    assert widget.profile.held.entries == np.count_nonzero(1 - np.tanh(Z) ** 2 <= 0.01)
+    assert widget.profile.held.size == Z.size and "of Z₂ saturated" in painted(widget)
