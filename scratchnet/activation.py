@@ -22,6 +22,9 @@ from scratchnet.operation import Arrays, ChainOperation, ChainPhases, Place
 
 LEAKY_SLOPE = 0.01
 """PyTorch's default negative slope for LeakyReLU."""
+SATURATED = 0.01
+"""An entry whose σ' is at most this passes (almost) no gradient back: ReLU's 0 and leaky ReLU's 0.01 below 0,
+the flat tails of tanh (|Z| ≳ 3) and sigmoid (|Z| ≳ 4.6)."""
 
 
 class Activation(ChainOperation):
@@ -30,6 +33,11 @@ class Activation(ChainOperation):
     linear = False
     name: ClassVar[str]
     """As the command line and the equations write it: relu, tanh, sigmoid, leaky_relu."""
+    held_back: ClassVar[str]
+    """What is said of the entries whose σ' is at most `SATURATED`, after "37% of Z₁": the ones that pass (almost)
+    no gradient back."""
+    held_back_unit: ClassVar[str]
+    """What a unit is whose every entry is held back, after "2 of 8 units"."""
 
     # Set by forward and backward; absent (AttributeError), never None, until they have run.
     input_matrix: np.ndarray
@@ -68,6 +76,8 @@ class Kinked(Activation):
 
 class ReLU(Kinked):
     name = "relu"
+    held_back = "≤ 0: they pass no gradient back"
+    held_back_unit = "dead (≤ 0 for every sample)"
 
     def forward(self, input_matrix: np.ndarray) -> np.ndarray:
         self.input_matrix = input_matrix
@@ -83,6 +93,8 @@ class ReLU(Kinked):
 
 class LeakyReLU(Kinked):
     name = "leaky_relu"
+    held_back = "≤ 0: they pass only 0.01 of the gradient back"
+    held_back_unit = "≤ 0 for every sample"
 
     def forward(self, input_matrix: np.ndarray) -> np.ndarray:
         self.input_matrix = input_matrix
@@ -97,6 +109,8 @@ class LeakyReLU(Kinked):
 
 class Tanh(Activation):
     name = "tanh"
+    held_back = "saturated (σ' ≤ 0.01): they pass almost no gradient back"
+    held_back_unit = "saturated for every sample"
 
     def forward(self, input_matrix: np.ndarray) -> np.ndarray:
         self.input_matrix = input_matrix
@@ -111,6 +125,8 @@ class Tanh(Activation):
 
 class Sigmoid(Activation):
     name = "sigmoid"
+    held_back = "saturated (σ' ≤ 0.01): they pass almost no gradient back"
+    held_back_unit = "saturated for every sample"
 
     def forward(self, input_matrix: np.ndarray) -> np.ndarray:
         self.input_matrix = input_matrix

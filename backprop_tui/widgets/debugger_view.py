@@ -20,6 +20,7 @@ from backprop_tui.panels import Panels
 from backprop_tui.quiz import Quiz
 from backprop_tui.session import Session
 from backprop_tui.themes import MONOCHROME_THEMES
+from backprop_tui.widgets.activation_plot import ActivationPlot
 from backprop_tui.widgets.equation_panel import EquationPanel
 from backprop_tui.widgets.inspector import Inspector
 from backprop_tui.widgets.lesson_panel import LessonPanel
@@ -29,6 +30,7 @@ from backprop_tui.widgets.phase_list import PhaseList
 from backprop_tui.widgets.quiz_panel import QuizPanel
 from backprop_tui.widgets.watch_panel import WatchPanel
 from scratchnet import Tape
+from scratchnet.debugger.activation_profile import activation_at
 
 if TYPE_CHECKING:  # lessons load only when one is given
     from backprop_tui.lesson import LessonTour
@@ -78,6 +80,8 @@ class DebuggerView(Horizontal):
         self.query_one(EquationPanel).show(phase, dark=dark, hide_result_shape=hiding)
         matrices = self.matrices
         matrices.show([] if hiding else self.panels.results(), self.panels.operands(), session.view, hiding)
+        at = None if hiding else activation_at(session.run.network, phase)  # the curve would give σ(Z) away
+        self.query_one(ActivationPlot).show(at, None if at is None else phase.inputs[at.z_name])
         quiz_panel = self.query_one(QuizPanel)
         quiz_panel.show(quiz_mode, hiding, phase, self.quiz)
         if hiding:

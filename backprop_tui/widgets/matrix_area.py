@@ -1,4 +1,6 @@
-"""The matrix panels of a phase: what it makes (results, on the left) beside what it reads (operands)."""
+"""The matrix panels of a phase: what it makes (results, on the left) beside what it reads (operands).
+
+On an activation phase the operand column starts with the activation's curve over the Z it reads."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from textual.widget import Widget
 
 from backprop_tui.panels import Shown
 from backprop_tui.session import View
+from backprop_tui.widgets.activation_plot import ActivationPlot
 from backprop_tui.widgets.matrix_view import MatrixView
 from scratchnet.debugger.explain import Read
 
@@ -26,6 +29,7 @@ class MatrixArea(Horizontal):
             for slot in range(RESULT_SLOTS):
                 yield MatrixView(id=f"result-{slot}", classes="matrix result")
         with VerticalScroll(id="operands", can_focus=False):
+            yield ActivationPlot(id="activation-plot")
             for slot in range(OPERAND_SLOTS):
                 yield MatrixView(id=f"operand-{slot}", classes="matrix operand")
 
