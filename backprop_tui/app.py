@@ -30,7 +30,7 @@ from textual.worker import Worker, get_current_worker
 from backprop_tui.commands import EpochCommands, PhaseCommands, ThemeCommands
 from backprop_tui.exports import Exports
 from backprop_tui.follow_mode import FollowMode
-from backprop_tui.messages import BranchRequested, FollowPosition, OpenEpoch, TrainingNews
+from backprop_tui.messages import BranchRequested, ExportRequested, FollowPosition, OpenEpoch, TrainingNews
 from backprop_tui.panels import Panels
 from backprop_tui.quiz import Quiz
 from backprop_tui.session import Session, View
@@ -75,12 +75,6 @@ class BackpropApp(App[int]):
         Binding("left_square_bracket", "lesson_step(-1)", "Lesson ←", tooltip="Previous lesson step", priority=True,
                 id="lesson-previous"),
         Binding("e", "train", "Train", id="train", tooltip="Run the configured epochs, paced, with a live loss curve"),
-        Binding("C", "continue", "Continue", id="continue",
-                tooltip="Run on until a condition holds (B), or to the next phase breakpoint (b)"),
-        Binding("b", "toggle_breakpoint", "Breakpoint", id="breakpoint",
-                tooltip="A breakpoint on this phase (again: none); C continues to it"),
-        Binding("B", "edit_breakpoints", "Breakpoints", id="edit-breakpoints",
-                tooltip="Add, enable, disable and delete breakpoints and conditions"),
         Binding("w", "pin", "Watch cell", id="watch-cell",
                 tooltip="Pin the selected cell to the watch panel (again: unpin)"),
         Binding("c", "check_gradient", "Grad check", id="check-gradient",
@@ -94,6 +88,12 @@ class BackpropApp(App[int]):
         Binding("s", "screenshot", "Screenshot", id="screenshot", tooltip="An SVG screenshot, into --out"),
         Binding("ctrl+s", "save_session", "Save session", tooltip="Save the session file (--session)", priority=True,
                 id="save-session"),
+        Binding("C", "continue", "Continue", id="continue",
+                tooltip="Run on until a condition holds (B), or to the next phase breakpoint (b)"),
+        Binding("b", "toggle_breakpoint", "Breakpoint", id="breakpoint",
+                tooltip="A breakpoint on this phase (again: none); C continues to it"),
+        Binding("B", "edit_breakpoints", "Breakpoints", id="edit-breakpoints",
+                tooltip="Add, enable, disable and delete breakpoints and conditions"),
         Binding("question_mark", "help", "Help", id="help"),
         Binding("q", "quit", "Quit", id="quit"),
     ]
@@ -369,7 +369,7 @@ class BackpropApp(App[int]):
         if self.training_screen is None:
             from backprop_tui.screens.training_screen import TrainingScreen
 
-            self.push_screen(TrainingScreen(self.session, self.training, self.training_changed))
+            self.push_screen(TrainingScreen(self.session, self.training, self.training_changed, self._lesson_note()))
         if self.training.train(self.session, again):
             self.show_position()
         self.training_changed.publish(True)
@@ -423,8 +423,13 @@ class BackpropApp(App[int]):
         if self.training_screen is None:
             from backprop_tui.screens.training_screen import TrainingScreen
 
-            self.push_screen(TrainingScreen(self.session, self.training, self.training_changed))
+            self.push_screen(TrainingScreen(self.session, self.training, self.training_changed, self._lesson_note()))
         self.training_changed.publish(True)
+
+    def _lesson_note(self) -> str:
+        """The lesson step that trains or continues, said above the run it starts."""
+        step = None if self.tour is None else self.tour.current
+        return step.note if step is not None and (step.train or step.until) else ""
 
     def _open_stop(self, stop: Stopped) -> None:
         """The debugger at the iteration a continue stopped at, on the phase that made what the condition read."""
@@ -467,6 +472,9 @@ class BackpropApp(App[int]):
         while self.training_screen is not None:
             self.pop_screen()
         self._move(lambda: self.session.go_to_epoch(epoch, iteration=iteration))
+
+    def on_export_requested(self, message: ExportRequested) -> None:
+        self._deliver(message.text, message.name)
 
     def on_branch_requested(self, message: BranchRequested) -> None:
         if (problem := self.training.add_branch(message.text, self.session)) is not None:

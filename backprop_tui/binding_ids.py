@@ -11,13 +11,13 @@ BINDING_IDS: dict[str, tuple[str, ...]] = {
     "debugger": (
         "next-phase", "previous-phase", "first-phase", "last-phase", "lesson-next", "lesson-previous", "train",
         "watch-cell", "check-gradient", "show-changes", "quiz", "zoom", "reset", "follow", "export-markdown",
-        "screenshot", "save-session", "help", "quit", "breakpoint", "edit-breakpoints", "continue",
+        "screenshot", "save-session", "continue", "breakpoint", "edit-breakpoints", "help", "quit",
     ),
     "phase list": ("phase-list-up", "phase-list-down", "phase-list-open"),
     "matrix": ("cell-left", "cell-right", "cell-up", "cell-down", "first-cell", "last-cell"),
     "training screen": (
-        "pause", "stop", "faster", "slower", "max-speed", "log-scale", "open-epoch", "branch", "run-again",
-        "back-to-debugger", "continue-training",
+        "pause", "stop", "faster", "slower", "max-speed", "log-scale", "next-panel", "pictures", "export-plot",
+        "open-epoch", "branch", "run-again", "continue-training", "back-to-debugger",
     ),
     "help screen": ("close-help",),
     "breakpoint editor": ("breakpoint-toggle", "breakpoint-delete", "close-breakpoints"),

@@ -62,3 +62,12 @@ class FollowPosition(Message):
     def __init__(self, position: dict) -> None:
         super().__init__()
         self.position = position
+
+
+class ExportRequested(Message):
+    """Write this text into --out under this name (in a browser: a download): the training screen's plot SVG."""
+
+    def __init__(self, text: str, name: str) -> None:
+        super().__init__()
+        self.text = text
+        self.name = name

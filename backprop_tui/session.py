@@ -312,15 +312,16 @@ class Session:
         return rows
 
     def loss_warning(self) -> str | None:
-        """Where the loss first turned non-finite, or else first rose, said with what to do about it."""
+        """Where the loss first turned non-finite, or that it is rising now (the last epoch's above the one before),
+        said with what to do about it. A rise long past is not news: mini-batches make the loss wobble."""
         losses = self.losses
         bad = next((epoch for epoch, loss in enumerate(losses) if not math.isfinite(loss)), None)
         if bad is not None:
             return (f"The loss is not a finite number from epoch {bad}: B, add nan, then C stops at the phase that "
                     "first made one (or start with --break nan).")
-        rose = next((epoch for epoch in range(1, len(losses)) if losses[epoch] > losses[epoch - 1]), None)
-        if rose is not None:
-            return f"The loss rose at epoch {rose}: the condition loss_up (B, or --break loss_up) stops there."
+        if len(losses) >= 2 and losses[-1] > losses[-2]:
+            return (f"The loss rose at epoch {len(losses) - 1}: the condition loss_up (B, or --break loss_up) stops "
+                    "where it does.")
         return None
 
     @property

@@ -35,6 +35,7 @@ def binding_rows(sections: list[tuple[str, list[BindingType]]], key_display: Cal
 
 def debugger_sections(stepping: list[BindingType]) -> list[tuple[str, list[BindingType]]]:
     """The debugger's help: its own keys (`stepping`, the app's bindings), then each panel's and screen's."""
+    from backprop_tui.screens.breakpoint_editor import BreakpointEditor
     from backprop_tui.screens.training_screen import TrainingScreen
     from backprop_tui.widgets.matrix_view import MatrixView
     from backprop_tui.widgets.phase_list import PhaseList
@@ -45,6 +46,7 @@ def debugger_sections(stepping: list[BindingType]) -> list[tuple[str, list[Bindi
         ("In the phase list", PhaseList.BINDINGS),
         ("In a matrix", MatrixView.BINDINGS),
         ("Training screen (e)", TrainingScreen.BINDINGS),
+        ("Breakpoint editor (B)", BreakpointEditor.BINDINGS),
         ("Anywhere", [Binding("tab", "focus_next", "Next panel"), Binding("shift+tab", "focus_previous", "Previous panel"),
                       Binding("ctrl+p", "command_palette", "Command palette: jump to a phase by name")]),
     ]

@@ -17,9 +17,10 @@ import numpy as np
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Grid, Horizontal, Vertical
 from textual.coordinate import Coordinate
 from textual.screen import Screen
 from textual.signal import Signal
@@ -29,14 +30,20 @@ from backprop_tui.article import ARTICLE_LOSSES, is_article_setup
 from backprop_tui.cell_format import format_short
 from backprop_tui.epoch_batch import parse_epoch_batch
 from backprop_tui.headless import loss_rows
-from backprop_tui.messages import BranchRequested, OpenEpoch
+from backprop_tui.loss_curves import CurveKind, LossSeries
+from backprop_tui.messages import BranchRequested, ExportRequested, OpenEpoch
 from backprop_tui.session import Session
 from backprop_tui.training import Training
 from backprop_tui.widgets.curve import Curve
+from backprop_tui.widgets.health_panel import HealthPanel
 from backprop_tui.widgets.key_bar import KeyBar
+from backprop_tui.widgets.loss_plot import LossPlot
+from backprop_tui.widgets.predicted_vs_true import PredictedVsTrue
+from backprop_tui.widgets.regions import DecisionRegions
 from scratchnet.debugger.collapse import effective_map
 from scratchnet.labels import class_indices, predicted_classes
 from scratchnet.network import Parameters
+from scratchnet.regions import predicted_against_true
 
 TABLE_EVERY = 20
 MAX_BRANCHES = 3
@@ -78,6 +85,11 @@ class TrainingScreen(Screen):
         Binding("minus", "app.training_speed(0.5)", "Slower", id="slower"),
         Binding("m", "app.training_speed(None)", "Max speed", id="max-speed"),
         Binding("L", "log_scale", "Log scale", id="log-scale"),
+        Binding("v", "next_panel", "Next panel", id="next-panel",
+                tooltip="On a small terminal the panels take turns: the loss plot, the picture, the table, …"),
+        Binding("P", "toggle_pictures", "Pictures", id="pictures",
+                tooltip="Plot and regions on or off (off: a sparkline strip and text only)"),
+        Binding("p", "export_plot", "Plot SVG", id="export-plot", tooltip="The loss plot as an SVG, into --out"),
         Binding("o", "ask_epoch", "Open epoch", id="open-epoch"),
         Binding("b", "ask_branch", "Branch η", id="branch"),
         Binding("e", "app.train(True)", "Run again", id="run-again",
@@ -93,12 +105,25 @@ class TrainingScreen(Screen):
     """At max speed every frame drawn takes the GIL from the training thread (a full redraw
     costs tens of milliseconds), so the picture updates less often and the run goes faster."""
 
-    def __init__(self, session: Session, training: Training, changed: Signal[bool]) -> None:
+    PANELS = ("loss-plot", "picture", "loss-table", "learned", "health")
+    """What takes turns in the one panel a small terminal has room for (v)."""
+    PICTURE_HZ = 2
+    """The regions are one forward pass over the panel's grid: redrawn at most this often while a run goes."""
+
+    def __init__(self, session: Session, training: Training, changed: Signal[bool], note: str = "") -> None:
         super().__init__()
         self.session = session
         self.training = training
         self._changed = changed
+        self.note = note
+        """A lesson step's note, shown above the run (the step that opened it)."""
         self.log_scale = False
+        self.pictures = True
+        """The plot and the regions; off, a sparkline strip and the text panels only."""
+        self.shown_panel = 0
+        """Which of PANELS a folded screen shows."""
+        self._picture_at = -1.0
+        self._picture_epoch = -1
         self._dirty = False
         self._learned_epoch = -1
         self._learned_at = 0.0
@@ -120,6 +145,7 @@ class TrainingScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Static(id="train-status")
+        yield Static(self.note, id="train-lesson")
         with Horizontal(id="train-top"):
             with Vertical(id="loss-box"):
                 yield Digits("-", id="loss-digits")
@@ -127,23 +153,38 @@ class TrainingScreen(Screen):
                 yield Static(id="progress-label")
                 yield ProgressBar(id="progress", show_eta=False)
                 yield Static(id="train-message")
-        with Horizontal(id="curves"):
-            for number in range(1 + MAX_BRANCHES):
-                yield Curve("", id=f"curve-{number}")
         yield Input(id="epoch-input", placeholder="open which epoch? a number, then Enter (Esc cancels)"
                     if self.session.iterations == 1 else
                     "open which epoch and batch? e.g. 3 2 (epoch 3, its batch 2), then Enter (Esc cancels)")
         yield Input(id="branch-input", placeholder="branch: η and epochs, e.g. 0.05 125, then Enter")
-        with Horizontal(id="train-bottom"):
-            yield DataTable(id="loss-table", cursor_type="row", zebra_stripes=True)
-            yield Static(id="learned")
+        with Grid(id="train-panels"):
+            yield LossPlot(id="loss-plot", classes="panel")
+            yield Curve("", id="loss-strip")
+            with Vertical(id="picture", classes="panel"):
+                if self._regions_possible:
+                    yield DecisionRegions(id="regions")
+                else:
+                    yield PredictedVsTrue(id="predicted")
+            yield DataTable(id="loss-table", cursor_type="row", zebra_stripes=True, classes="panel")
+            yield Static(id="learned", classes="panel")
+            yield HealthPanel(id="health")
         yield KeyBar(pinned=("back", "help", "quit"))
+
+    @property
+    def _regions_possible(self) -> bool:
+        """Decision regions for a classifier of 2 features; predicted against true for everything else."""
+        dataset = self.session.run.dataset
+        return dataset.class_names is not None and dataset.X.shape[1] == 2
 
     def on_mount(self) -> None:
         self.query_one("#loss-box").border_title = "Loss"
         self.query_one("#progress-box").border_title = "Progress"
         self.query_one("#learned").border_title = "What the network learned"
         self.query_one("#loss-table").border_title = "Loss table  (Enter or click opens an epoch)"
+        self.query_one("#picture").border_title = ("Decision regions (● × ▲: true class)" if self._regions_possible
+                                                   else "Predicted against true (the diagonal: exact)")
+        self.query_one("#train-lesson").display = bool(self.note)
+        self._fold(self.app.size.width, self.app.size.height)
         self.query_one(DataTable).focus()
         self._learned_at = time.monotonic()  # a run just starting shows its map after a second
         self.set_interval(1 / self.REDRAW_HZ, self._redraw_if_dirty)
@@ -167,7 +208,8 @@ class TrainingScreen(Screen):
         # A count of epochs, not an epoch's number: epochs 0 and 1 run are "2/125 epochs run", and a run
         # that diverged at epoch 1 says so in those words, as `train` does.
         stop = "" if session.diverged_at is None else f" · diverged at epoch {session.diverged_at}"
-        self._set_text("#progress-label", f"{done}/{config.epochs} epochs run{self._latest()}{stop}"
+        loss = "" if not losses else f" · loss {format_short(losses[-1])}"
+        self._set_text("#progress-label", f"{done}/{config.epochs} epochs run{loss}{self._latest()}{stop}"
                        f"{self._eta(done, target)}")
         self.query_one(ProgressBar).update(total=target, progress=done)
         self.query_one(Digits).update(digits_text(losses[-1] if losses else None))
@@ -178,6 +220,8 @@ class TrainingScreen(Screen):
             training.running and self._learned_due()
         ):
             self._show_learned()
+        self._show_picture()
+        self.query_one(HealthPanel).show(session.health(), session.loss_warning())
 
     def _latest(self) -> str:
         """The last epoch's other measures, beside its loss in the digits: running and held-out losses, accuracies."""
@@ -204,17 +248,48 @@ class TrainingScreen(Screen):
             self.query_one(selector, Static).update(text, layout=layout)
 
     def _show_curves(self) -> None:
+        """The loss plot (training, running, held-out, the latest branches), or with pictures off a sparkline."""
         session = self.session
-        existing = list(self.query(Curve))
-        for number, curve in enumerate(existing):
-            curve.display = number <= len(session.branches)
-        existing[0].show(session.losses, self.log_scale,
-                         f"Loss per epoch · η = {session.config.learning_rate:g}{_range(session.losses)}")
-        for curve, branch in zip(existing[1:], session.branches[-MAX_BRANCHES:]):
-            label = f"Branch · η = {branch.learning_rate:g}{_range(branch.losses)}"
-            if branch.diverged_at is not None:
-                label += f" · diverged at epoch {branch.diverged_at}"
-            curve.show(branch.losses, self.log_scale, label)
+        title = f"Loss per epoch · η = {session.config.learning_rate:g}{_range(session.losses)}"
+        strip = self.query_one("#loss-strip", Curve)
+        if not self.pictures:
+            strip.show(session.losses, self.log_scale, title)
+            return
+        self.query_one(LossPlot).show(self._series(), self.log_scale, title)
+
+    def _series(self) -> list[LossSeries]:
+        """What the loss plot draws: training, the running loss with batches, held-out, the latest branches."""
+        session = self.session
+        series = [LossSeries(f"training · η = {session.config.learning_rate:g}", session.losses)]
+        if session.iterations > 1:
+            series.append(LossSeries("running (mean of the batches)", session.running_losses, kind=CurveKind.RUNNING))
+        if session.held_out is not None:
+            series.append(LossSeries("held-out", session.test_losses, kind=CurveKind.HELD_OUT))
+        for branch in session.branches[-MAX_BRANCHES:]:
+            label = f"branch · η = {branch.learning_rate:g}" + (
+                f" · diverged at {branch.diverged_at}" if branch.diverged_at is not None else "")
+            series.append(LossSeries(label, branch.losses, kind=CurveKind.BRANCH))
+        return series
+
+    def _show_picture(self) -> None:
+        """The regions (or predicted against true) of the latest parameters, at most PICTURE_HZ while a run goes."""
+        if not self.pictures:
+            return
+        session = self.session
+        epoch = len(session.parameters) - 1
+        now = time.monotonic()
+        if epoch == self._picture_epoch or (self.training.running and now - self._picture_at < 1 / self.PICTURE_HZ):
+            return
+        self._picture_epoch, self._picture_at = epoch, now
+        run, parameters = session.run, session.parameters[-1]
+        if self._regions_possible:
+            names = run.dataset.class_names
+            assert names is not None
+            self.query_one(DecisionRegions).show(run.network, parameters, run.dataset.X, run.dataset.y, names)
+        else:
+            predicted, true = predicted_against_true(run.network, parameters, run.dataset.X, run.dataset.y,
+                                                     run.dataset.target_scaler)
+            self.query_one(PredictedVsTrue).show(predicted, true, "$" if run.dataset.target_unit == "$" else "")
 
     def _columns(self) -> list[tuple[str, Callable[[int], str]]]:
         """The loss table's columns past "Epoch": the loss, then what this run measures besides (the running loss
@@ -357,6 +432,44 @@ class TrainingScreen(Screen):
     def action_log_scale(self) -> None:
         self.log_scale = not self.log_scale
         self.refresh_view()
+
+    # --- layout: from 160×48 down, panels fold ----------------------------------------------------------
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._fold(event.size.width, event.size.height)
+
+    def _fold(self, width: int, height: int) -> None:
+        """Below 150×40 the panels take turns in one place (v); below 60×18 the digits go (the progress line keeps
+        the loss) and a sparkline stands for the plot."""
+        folded = width < 150 or height < 40
+        self.set_class(folded, "-folded").set_class(width < 60 or height < 18, "-tiny")
+        self.set_class(not self.pictures, "-no-pictures")
+        for index, name in enumerate(self.PANELS):
+            self.query_one(f"#{name}").set_class(index == self.shown_panel, "-shown")
+
+    def action_next_panel(self) -> None:
+        self.shown_panel = (self.shown_panel + 1) % len(self.PANELS)
+        if not self.pictures and self.PANELS[self.shown_panel] in ("loss-plot", "picture"):
+            self.shown_panel = self.PANELS.index("loss-table")
+        self._fold(self.app.size.width, self.app.size.height)
+        self.refresh_view()
+
+    def action_toggle_pictures(self) -> None:
+        self.pictures = not self.pictures
+        self._picture_epoch = -1
+        if not self.pictures and self.PANELS[self.shown_panel] in ("loss-plot", "picture"):
+            self.shown_panel = self.PANELS.index("loss-table")
+        self._fold(self.app.size.width, self.app.size.height)
+        self.refresh_view()
+
+    def action_export_plot(self) -> None:
+        """The loss plot as a standalone SVG (real vector lines and ticks, for slides) into --out."""
+        from backprop_tui.plot_svg import loss_svg
+
+        series = self._series()
+        name = f"backprop-loss-epoch{max(len(self.session.losses) - 1, 0)}.svg"
+        title = f"Loss per epoch · {'→'.join(map(str, self.session.run.sizes))}"
+        self.app.post_message(ExportRequested(loss_svg(series, self.log_scale, title=title), name))
 
     def action_ask_epoch(self) -> None:
         self._ask("#epoch-input")

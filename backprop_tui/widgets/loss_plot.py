@@ -260,8 +260,10 @@ def _set_ticks(formatter: _Ticks, axis: Axis, *, fractions: bool) -> None:
 
 def _left_aligned(label: str, margin: int) -> str:
     """textual-plot centres the y label on its tick labels' right edge, which cuts a long one off on the left:
-    spaces before it move it right until it starts at the widget's edge."""
+    spaces before it move it right until it starts at the widget's edge. Spaces after it clear what a label drawn
+    further right before (textual-plot does not): a redraw whose ticks grew narrower left "losss" behind."""
     centre = margin - 2
+    label += " " * 4
     pad = max(0, len(label) - 2 * centre)
     return " " * pad + label
 

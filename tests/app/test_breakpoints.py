@@ -89,17 +89,16 @@ async def test_continue_past_a_divergence_stops_at_the_first_non_finite_value_an
     session = app.session
     assert (session.epoch, session.phase.key, session.view.matrix) == (4, "forward.2", "Z2")
     assert "Stopped at epoch 4: nan" in app.training.message
-    fresh, pilot2 = app, pilot
-    fresh.session.breakpoints.delete(0)
-    fresh.session.breakpoints.add_condition("epoch == 100000")
-    fresh.training.trainer.speed = 5.0
-    await pilot2.press("r", "C")
-    await pilot2.pause()
-    assert fresh.training.continuing and isinstance(fresh.screen, TrainingScreen)
-    await pilot2.press("C")  # C again stops it
-    await fresh.workers.wait_for_complete()
-    await pilot2.pause()
-    assert fresh.training.state is RunState.STOPPED and not fresh.training.continuing
+    session.breakpoints.delete(0)
+    session.breakpoints.add_condition("epoch == 100000")
+    app.training.trainer.gate.clear()  # held at the gate: the continue cannot end before C stops it
+    await pilot.press("r", "C")
+    await pilot.pause()
+    assert app.training.continuing and isinstance(app.screen, TrainingScreen)
+    await pilot.press("C")  # C again stops it
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+    assert app.training.state is RunState.STOPPED and not app.training.continuing
 
 
 async def test_a_session_file_saves_and_reopens_breakpoints(tmp_path):
