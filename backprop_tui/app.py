@@ -55,7 +55,7 @@ if TYPE_CHECKING:  # the screens, the lesson and the session files load when fir
 DEBUGGER_ACTIONS = frozenset({
     "next_phase", "previous_phase", "first_phase", "last_phase", "lesson_step", "train", "pin", "check_gradient",
     "toggle_changes", "toggle_quiz", "toggle_zoom", "reset", "export_markdown", "toggle_breakpoint",
-    "edit_breakpoints", "continue",
+    "edit_breakpoints", "continue", "toggle_health",
 })
 """What moves or changes the debugger's screen: inert while another screen is on top of it."""
 
@@ -94,6 +94,8 @@ class BackpropApp(App[int]):
                 tooltip="A breakpoint on this phase (again: none); C continues to it"),
         Binding("B", "edit_breakpoints", "Breakpoints", id="edit-breakpoints",
                 tooltip="Add, enable, disable and delete breakpoints and conditions"),
+        Binding("H", "toggle_health", "Gradient health", id="gradient-health",
+                tooltip="Per layer and epoch: ‖dW‖ and ‖ΔW‖/‖W‖ on a log scale"),
         Binding("question_mark", "help", "Help", id="help"),
         Binding("q", "quit", "Quit", id="quit"),
     ]
@@ -394,6 +396,9 @@ class BackpropApp(App[int]):
 
         self.push_screen(BreakpointEditor(self.session.breakpoints, self.session.matrix_names),
                          lambda _closed: self.show_position())
+
+    def action_toggle_health(self) -> None:
+        self.debugger.toggle_health()
 
     def action_continue(self) -> None:
         """C: a continue that is going stops; else run on until a condition holds, or go to the next phase

@@ -11,7 +11,8 @@ BINDING_IDS: dict[str, tuple[str, ...]] = {
     "debugger": (
         "next-phase", "previous-phase", "first-phase", "last-phase", "lesson-next", "lesson-previous", "train",
         "watch-cell", "check-gradient", "show-changes", "quiz", "zoom", "reset", "follow", "export-markdown",
-        "screenshot", "save-session", "continue", "breakpoint", "edit-breakpoints", "help", "quit",
+        "screenshot", "save-session", "continue", "breakpoint", "edit-breakpoints", "gradient-health", "help",
+        "quit",
     ),
     "phase list": ("phase-list-up", "phase-list-down", "phase-list-open"),
     "matrix": ("cell-left", "cell-right", "cell-up", "cell-down", "first-cell", "last-cell"),

@@ -22,6 +22,7 @@ from backprop_tui.session import Session
 from backprop_tui.themes import MONOCHROME_THEMES
 from backprop_tui.widgets.activation_plot import ActivationPlot
 from backprop_tui.widgets.equation_panel import EquationPanel
+from backprop_tui.widgets.health_panel import HealthPanel
 from backprop_tui.widgets.inspector import Inspector
 from backprop_tui.widgets.lesson_panel import LessonPanel
 from backprop_tui.widgets.matrix_area import MatrixArea
@@ -61,6 +62,7 @@ class DebuggerView(Horizontal):
             yield QuizPanel(box_at_once=self._quiz_at_once, id="quiz")
             yield MatrixArea(id="matrices")
             yield Inspector(id="inspector")
+            yield HealthPanel(id="debugger-health")
 
     def use_session(self, session: Session, panels: Panels) -> None:
         """Another run (a lesson's step on another network): what is shown next comes from it."""
@@ -91,6 +93,7 @@ class DebuggerView(Horizontal):
             (focus or self.query_one(PhaseList)).focus()
         self.show_inspection()
         self.show_watch()
+        self.show_health()
         self.query_one(LessonPanel).show(self.tour)
 
     def redraw(self) -> None:
@@ -163,6 +166,18 @@ class DebuggerView(Horizontal):
         inspector = self.query_one(Inspector)
         inspector.set_class(self.hiding, "-hidden")  # a class, not .display, so a tiny screen's rule still holds
         inspector.show(None if self.hiding else explanation, origin, *self.panels.check_here())
+
+    def toggle_health(self) -> bool:
+        """H: the gradient health panel under the inspector, or not. Returns whether it shows now."""
+        panel = self.query_one(HealthPanel)
+        panel.display = not panel.display
+        self.show_health()
+        return bool(panel.display)
+
+    def show_health(self) -> None:
+        panel = self.query_one(HealthPanel)
+        if panel.display:
+            panel.show(self.session.health(), self.session.loss_warning())
 
     def show_watch(self) -> None:
         session = self.session

@@ -115,3 +115,24 @@ async def test_a_session_file_saves_and_reopens_breakpoints(tmp_path):
         await pilot.pause()
         assert again.session.breakpoints.entries == list(saved.breakpoints)
         assert "Layer 1 · update ●" in painted(again.query_one(PhaseList))
+
+
+async def test_h_shows_gradient_health_per_layer_and_a_non_finite_loss_is_said_there(launch):
+    app, pilot = await launch("--samples", "200", "--lr", "2", "--epochs", "8", "--speed", "max", size=SIZE)
+    await pilot.press("e")
+    await app.workers.wait_for_complete()
+    await pilot.press("escape", "H")
+    await pilot.pause()
+    panel = app.query_one("#debugger-health")
+    text = " ".join(painted(panel).split())
+    assert panel.display and "‖dW₁‖" in text and "ratio W₃" in text  # the run stopped at the divergence rule
+    assert "The loss rose at epoch 1" in text and text.count("✗") == 1  # the legend's alone
+    app.session.breakpoints.add_condition("nan")
+    await pilot.press("C")  # on past the divergence, to the first non-finite value
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+    text = " ".join(painted(panel).split())
+    assert text.count("✗") > 1 and "The loss is not a finite number from epoch 4" in text
+    await pilot.press("H")
+    await pilot.pause()
+    assert not panel.display

@@ -23,7 +23,8 @@ SEED = int(os.environ.get("SOAK_SEED", "20261128"))
 
 KEYS = ["right", "left", "n", "p", "pagedown", "pageup", "home", "end", "tab", "shift+tab", "h", "j", "k", "l",
         "shift+up", "shift+down", "g", "G", "w", "c", "d", "r", "Q", "z", "question_mark", "escape", "e", "space",
-        "x", "right_square_bracket", "left_square_bracket", "enter", "L", "plus", "minus", "m", "s"]
+        "x", "right_square_bracket", "left_square_bracket", "enter", "L", "plus", "minus", "m", "s", "b", "B", "C",
+        "v", "P", "H"]
 
 
 def tape_hash(tape) -> str:
@@ -47,6 +48,7 @@ CONFIGS = {
     "float32": ["--dtype", "float32"], "diverging": ["--lr", "5"], "extreme-csv": None,
     "quiz": ["--quiz"], "lesson": ["--lesson", "article"],
     "nonlinear-classes": ["--dataset", "spiral", "--hidden", "6:relu,5:tanh", "--lr", "0.5"],
+    "breaking": ["--batch-size", "64", "--lr", "2", "--break", "nan", "--test-fraction", "0.2"],
 }
 
 
