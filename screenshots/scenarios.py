@@ -13,11 +13,14 @@ from dataclasses import dataclass, field
 from textual.pilot import Pilot
 
 from backprop_tui.app import BackpropApp
+from backprop_tui.screens.breakpoint_editor import BreakpointEditor
 from backprop_tui.screens.help_screen import HelpScreen
 from backprop_tui.screens.training_screen import TrainingScreen
 from backprop_tui.widgets.inspector import Inspector
 from backprop_tui.widgets.watch_panel import WatchPanel
 
+SPIRAL = ("--dataset", "spiral", "--hidden", "16:tanh,16:tanh", "--lr", "0.5", "--epochs", "300", "--batch-size",
+          "64", "--test-fraction", "0.2", "--speed", "max")
 WAIT = "wait"  # not a key: wait for the training run, then for the training screen's throttled redraw
 
 
@@ -71,6 +74,24 @@ SCENARIOS = (
              argv=("--dataset", "spiral", "--hidden", "8:relu,8:tanh"), keys=("right",), shows=_on("activation.1")),
     Scenario("training", "The training screen", (160, 48), argv=("--speed", "max"),
              keys=("e", WAIT, "b", *"0.002 125", "enter", WAIT), shows=_training_finished, stable=False),
+    Scenario("spiral_tanh", "A spiral learned with tanh: the loss plot, held-out loss, regions and gradient health",
+             (160, 48), argv=SPIRAL, keys=("e", WAIT), shows=_training_finished),
+    Scenario("training_80x24", "The training screen at 80×24: one panel at a time (v), the loss always in sight",
+             (80, 24), argv=SPIRAL, keys=("e", WAIT, "v"),
+             shows=lambda app: _training_finished(app) and bool(app.screen.query_one("#picture").display)),
+    Scenario("nonlinear_lesson", "--lesson nonlinear: with ReLU the regions bend around the inner class", (160, 48),
+             argv=("--lesson", "nonlinear", "--speed", "max"),
+             keys=("right_square_bracket",) * 2 + (WAIT, "escape") + ("right_square_bracket",) * 3 + (WAIT,),
+             shows=lambda app: _training_finished(app) and app.session.config.activations == ("relu", "relu")),
+    Scenario("nonlinear_lesson_relu", "--lesson nonlinear: the σ' phase of a ReLU layer", (160, 48),
+             argv=("--lesson", "nonlinear", "--speed", "max"),
+             keys=("right_square_bracket",) * 2 + (WAIT, "escape") + ("right_square_bracket",) * 2,
+             shows=_on("backward.1.activation")),
+    Scenario("nan_stop", "--break nan --lr 2: the app opens at the first phase that made an ∞", (160, 48),
+             argv=("--break", "nan", "--lr", "2", "--samples", "200"), shows=_on("forward.2")),
+    Scenario("breakpoint_editor", "B: breakpoints and conditions, a mistake pointed at", (120, 40),
+             keys=("b", "B", *"norm(dW9) > 10", "enter"),
+             shows=lambda app: isinstance(app.screen, BreakpointEditor) and bool(app.screen.problem)),
 )
 
 

@@ -79,7 +79,8 @@ class BreakpointEditor(ModalScreen[None]):
             self.breakpoints.add_condition(text, self.known)
         except ConditionError as error:
             self.problem = error.message
-            problem.update(Text.assemble(f"{error.text}\n", " " * (error.column - 1) + "^ ", error.message))
+            caret = "\u00a0" * (error.column - 1) + "^ "  # no-break spaces: a line's leading spaces are not kept
+            problem.update(Text.assemble(f"{error.text}\n", caret, error.message))
             return
         self.problem = ""
         problem.update("")

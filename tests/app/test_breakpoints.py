@@ -49,7 +49,7 @@ async def test_the_editor_adds_a_condition_points_at_a_mistake_and_toggles_and_d
     editor = app.screen
     assert isinstance(editor, BreakpointEditor) and "no matrix 'dW9'" in editor.problem
     problem = painted(editor.query_one("#breakpoint-problem"))
-    assert "norm(dW9) > 1" in problem and "     ^ this network has no matrix 'dW9'" in problem
+    assert "norm(dW9) > 1" in problem and "\u00a0" * 5 + "^ this network has no matrix 'dW9'" in problem
     assert app.session.breakpoints.entries == []
     await pilot.press(*["backspace"] * 13, *"loss<0.5 or nan", "enter")
     await pilot.pause()
