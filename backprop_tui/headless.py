@@ -21,11 +21,11 @@ from backprop_tui.article import ARTICLE_LOSSES, is_article_setup
 from backprop_tui.config import Run, RunConfig, build_run
 from backprop_tui.progress import EpochProgress
 from scratchnet import Tape, TapeRecorder, TrainingRun, diverged, divergence_message, run_epochs, train
-from scratchnet.breaking import Breaker, Hit, StopPlace, matrix_names, stop_place
+from scratchnet.breaking import Breaker, Hit, StopPlace, matrix_names, run_until, stop_place
 from scratchnet.conditions import Condition, ConditionError, check_matrices
 from scratchnet.debugger.names import ascii_name, pretty_name
 from scratchnet.debugger.tape import shape_text
-from scratchnet.training import EpochEnd, Iteration, batch, replay_iterations
+from scratchnet.training import EpochEnd, batch, replay_iterations
 
 EXIT_DIVERGED = 3
 EXIT_BROKEN_PIPE = 1
@@ -261,25 +261,19 @@ def train_until(run: Run, conditions: list[Condition], epochs: int,
             check_matrices(condition, known, text)
         except ConditionError as error:
             raise UsageError(f"--break: {error}") from None
-    breaker = Breaker(conditions, X, y, run.config.learning_rate)
-    stopped: list[Iteration] = []
-
-    def watch(step: Iteration) -> bool:
-        if breaker(step):
-            stopped.append(step)
-            return True
-        return False
+    breaker = Breaker(conditions, X, y, run.config.learning_rate, batches=run.config.batches,
+                      start_parameters=run.network.parameters)
 
     def tell(end: EpochEnd) -> bool:
         after_epoch(end.epoch + 1)
         return False
 
-    history = run_epochs(run.network, X, y, run.config.learning_rate, 0, epochs, batches=run.config.batches,
-                         held_out=run.dataset.held_out, accuracy=run.dataset.is_classification,
-                         stop_at_divergence=False, after_iteration=watch, after_epoch=tell)
+    history = run_until(run.network, X, y, run.config.learning_rate, 0, epochs, breaker, batches=run.config.batches,
+                        held_out=run.dataset.held_out, accuracy=run.dataset.is_classification, after_epoch=tell)
     if breaker.hit is None:
         return history, None
-    hit, step = breaker.hit, stopped[0]
+    hit, step = breaker.hit, breaker.stopped
+    assert step is not None  # the run started at an epoch's start, so every hit has its iteration
     tape = breaker.replay(step)
     held = None if hit.condition is None else conditions[texts.index(hit.condition)]
     place = stop_place(tape, hit, held)

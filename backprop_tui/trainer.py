@@ -18,7 +18,8 @@ import numpy as np
 from backprop_tui.gil_handoff import quick_handoffs
 from backprop_tui.session import EpochResult
 from scratchnet import DenseNetwork, run_epochs
-from scratchnet.training import FULL_BATCH, Batches, EpochEnd, HeldOut, Iteration
+from scratchnet.breaking import Breaker, run_until
+from scratchnet.training import FULL_BATCH, Batches, EpochEnd, HeldOut
 
 FLUSH_HZ = 30
 """How often at most the UI hears about new epochs."""
@@ -69,14 +70,14 @@ class Trainer:
         classes: bool = False,
         batches: Batches = FULL_BATCH,
         held_out: HeldOut | None = None,
-        breaker: Callable[[Iteration], bool] | None = None,
+        breaker: Breaker | None = None,
     ) -> Outcome:
         """Epochs start … end−1 on `network` (the app's structural copy, holding the parameters epoch `start`
         begins from, with the optimizer's state they carry), paced, paused at the gate, handed over in batches;
         scratchnet's loop does the epochs. `batches` and `held_out`: the run's (`Session.batches`,
         `Session.held_out`), so the epochs are those the debugger steps through. `classes`: measure accuracy
         too (for the full batch from the logits the epoch's own step made; with batches, on the extra pass).
-        `breaker`: a continue's hook after each iteration (True: stop there); the divergence rule then gives way,
+        `breaker`: a continue's conditions (its `hit` says where it stopped); the divergence rule then gives way,
         and the run ends where it stops."""
         results: list[EpochResult] = []
         clock = self._clock
@@ -129,12 +130,14 @@ class Trainer:
         if start < end and not may_go_on(start):
             flush()
             return Outcome(last_epoch, stopped=True)
-        ran = run_epochs(network, X, y, learning_rate, start, end, batches=batches, held_out=held_out,
-                         accuracy=classes, first_loss=first_loss, after_epoch=after_epoch, after_iteration=breaker,
-                         stop_at_divergence=breaker is None)
-        flush()
         if breaker is not None:
+            ran = run_until(network, X, y, learning_rate, start, end, breaker, batches=batches, held_out=held_out,
+                            accuracy=classes, first_loss=first_loss, after_epoch=after_epoch)
+            flush()
             return Outcome(last_epoch, stopped=ran.stopped_at is not None)
+        ran = run_epochs(network, X, y, learning_rate, start, end, batches=batches, held_out=held_out,
+                         accuracy=classes, first_loss=first_loss, after_epoch=after_epoch)
+        flush()
         if ran.diverged_at is not None:
             return Outcome(ran.diverged_at, diverged_at=ran.diverged_at)
         return Outcome(last_epoch, stopped=ran.stopped_at is not None)

@@ -225,19 +225,10 @@ class Training:
         try:
             dataset = session.run.dataset
             learning_rate = session.config.learning_rate
-            breaker = Breaker(conditions, dataset.X, dataset.y, learning_rate,
-                              previous_loss=session.losses[epoch - 1] if epoch > 0 else None)
-            stopped: list[Iteration] = []
-
-            def watch(step: Iteration) -> bool:
-                if (step.epoch, step.iteration) <= (epoch, iteration):
-                    breaker(step)  # it keeps count of the epochs' losses, but nothing before the screen stops it
-                    breaker.hit = None
-                    return False
-                if breaker(step):
-                    stopped.append(step)
-                    return True
-                return False
+            breaker = Breaker(conditions, dataset.X, dataset.y, learning_rate, batches=session.batches,
+                              start_parameters=session.parameters[epoch],
+                              previous_loss=session.losses[epoch - 1] if epoch > 0 else None,
+                              after=(epoch, iteration))
 
             def deliver(first_epoch: int, results: list[EpochResult]) -> None:
                 with self._lock:
@@ -248,12 +239,12 @@ class Training:
                 session.run.network.with_parameters(session.parameters[epoch]), dataset.X, dataset.y, learning_rate,
                 epoch, end, session.losses[0] if session.losses else None, deliver=deliver, should_stop=should_stop,
                 classes=dataset.class_names is not None, batches=session.batches, held_out=session.held_out,
-                breaker=watch)
+                breaker=breaker)
             if not should_stop():
                 with self._lock:
                     self._ended = outcome
-                    if breaker.hit is not None:
-                        self._hit = Stopped.at(breaker, stopped[0], conditions)
+                    if breaker.hit is not None and breaker.stopped is not None:
+                        self._hit = Stopped.at(breaker, breaker.stopped, conditions)
                 self._news(True)
         finally:
             self.thread_done.set()

@@ -14,7 +14,7 @@ the first non-finite loss (`Hit.non_finite`).
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,8 +22,8 @@ import numpy as np
 from scratchnet.conditions import Compare, Condition, Flag, leaves, matrices
 from scratchnet.conditions import evaluate as holds
 from scratchnet.debugger.tape import Tape, TapeRecorder
-from scratchnet.network import DenseNetwork
-from scratchnet.training import Iteration, batch
+from scratchnet.network import DenseNetwork, Parameters
+from scratchnet.training import FULL_BATCH, Batches, EpochEnd, HeldOut, Iteration, TrainingRun, batch, run_epochs
 
 
 @dataclass(frozen=True)
@@ -55,32 +55,121 @@ class Hit:
 
 
 class Breaker:
-    """The hook that stops `run_epochs` at the first iteration where any of `conditions` holds."""
+    """Stops a run at the first iteration after `after` where any of `conditions` holds (or the loss turns
+    non-finite). Give `run_until` to run it, or its two hooks to `run_epochs` yourself.
 
-    def __init__(self, conditions: Sequence[Condition], X: np.ndarray, y: np.ndarray, learning_rate: float,
-                 previous_loss: float | None = None) -> None:
+    Conditions that read only what an epoch measures (`loss`, `acc`, `epoch`, `loss_up`, their `test_` forms) and
+    `nan` cost nothing per iteration: they are checked at each epoch's end, and an epoch in which something turned
+    non-finite is replayed from its start, iteration by iteration, to find the first where it did. Conditions that
+    read a matrix (`norm`, `ratio`) are checked after every iteration."""
+
+    def __init__(self, conditions: Sequence[Condition], X: np.ndarray, y: np.ndarray, learning_rate: float, *,
+                 batches: Batches = FULL_BATCH, start_parameters: Parameters | None = None,
+                 previous_loss: float | None = None, after: tuple[int, int] = (-1, -1)) -> None:
         self.conditions = tuple(conditions)
         self.hit: Hit | None = None
-        self._X, self._y, self._learning_rate = X, y, learning_rate
+        self.stopped: Iteration | None = None
+        """The iteration the hit is in (its `before` and rows replay it)."""
+        self.after = after
+        """(epoch, iteration) up to which nothing stops the run: where a continue starts from."""
+        self._X, self._y, self._learning_rate, self._batches = X, y, learning_rate, batches
+        self._start = start_parameters
+        """The parameters the running epoch started from: what a replay of it starts from."""
         self._previous_loss = previous_loss
         """The loss of the epoch before the one running (for loss_up)."""
         self._epoch: int | None = None
         self._epoch_loss = math.nan
-        self._wanted = [name for condition in self.conditions for name in matrices(condition)]
+        self.per_iteration = any(matrices(condition) for condition in self.conditions)
+        """Whether a condition reads a matrix, so every iteration must be checked as it runs."""
+        self._getters: dict[int, Getter] = {}
 
-    def __call__(self, step: Iteration) -> bool:
+    def getter(self, leaf: Compare | Flag, network: DenseNetwork) -> Getter:
+        """How to read `leaf` (worked out for the first network it is read from: every network a run steps has the
+        same operations)."""
+        key = id(leaf)
+        if key not in self._getters:
+            self._getters[key] = _getter(self, leaf, network)
+        return self._getters[key]
+
+    @property
+    def after_iteration(self) -> Callable[[Iteration], bool] | None:
+        return self.check_iteration if self.per_iteration else None
+
+    def check_iteration(self, step: Iteration) -> bool:
+        """After one iteration: True (and `hit` set) if a condition holds there, or its loss is not finite."""
         if step.epoch != self._epoch:
             if self._epoch is not None:
                 self._previous_loss = self._epoch_loss
             self._epoch, self._epoch_loss = step.epoch, step.epoch_loss
+        if (step.epoch, step.iteration) <= self.after:
+            return False
         reading = _Reading(self, step)
         for condition in self.conditions:
             if holds(condition, reading.value):
-                self.hit = Hit(step.epoch, step.iteration, str(condition), reading.read_for(condition))
-                return True
+                return self._stop(step, Hit(step.epoch, step.iteration, str(condition), reading.read_for(condition)))
         if not math.isfinite(step.loss):
-            self.hit = Hit(step.epoch, step.iteration, None)
-            return True
+            return self._stop(step, Hit(step.epoch, step.iteration, None))
+        return False
+
+    def _stop(self, step: Iteration, hit: Hit) -> bool:
+        self.hit, self.stopped = hit, step
+        return True
+
+    def check_epoch(self, end: EpochEnd) -> bool:
+        """After an epoch: with only epoch-level conditions and nan, the whole epoch's check (a replay of it when
+        something in it turned non-finite). True to stop."""
+        start, self._start = self._start, end.network.parameters
+        if self.per_iteration or self.hit is not None:
+            return self.hit is not None
+        finite = math.isfinite(end.running_loss) and _parameters_finite(end.network)
+        if not finite and start is not None:
+            return self._replay_epoch(end, start)
+        previous, self._previous_loss = self._previous_loss, end.loss
+        first = end.epoch, (self.after[1] + 1 if self.after[0] == end.epoch else 0)
+        iterations = self._batches.count(self._X.shape[0])
+        if first <= self.after or first[1] >= iterations:
+            return False
+        view = _EpochView(end, previous)
+        for condition in self.conditions:
+            if holds(condition, view.value):
+                self.hit = Hit(end.epoch, first[1], str(condition), view.read_for(condition))
+                self.stopped = None if start is None else self._iteration_at(end, start, first[1])
+                return True
+        return False
+
+    def _iteration_at(self, end: EpochEnd, start: Parameters, index: int) -> Iteration:
+        """Iteration `index` of `end`'s epoch, taken again on a copy from the epoch's start (what the stopped
+        iteration's tape is recorded from)."""
+        rows = self._X.shape[0]
+        iterations = self._batches.count(rows)
+        order = self._batches.order(end.epoch, rows)
+        network = end.network.with_parameters(start)
+        with np.errstate(all="ignore"):
+            for iteration in range(index + 1):
+                chosen = self._batches.rows(end.epoch, iteration, rows, order)
+                before = network.parameters
+                loss = network.step(*batch(self._X, self._y, chosen), self._learning_rate)
+        return Iteration(end.epoch, index, iterations, loss, before, network, chosen, end.loss, end.test_loss,
+                         end.accuracy, end.test_accuracy)
+
+    def _replay_epoch(self, end: EpochEnd, start: Parameters) -> bool:
+        """The epoch again from its start, each iteration checked: the first where a condition holds, or the loss
+        is not finite. Nothing found (a `not nan`, say): the run goes on."""
+        self._epoch = None
+        rows = self._X.shape[0]
+        iterations = self._batches.count(rows)
+        order = self._batches.order(end.epoch, rows)
+        network = end.network.with_parameters(start)
+        with np.errstate(all="ignore"):
+            for iteration in range(iterations):
+                chosen = self._batches.rows(end.epoch, iteration, rows, order)
+                before = network.parameters
+                loss = network.step(*batch(self._X, self._y, chosen), self._learning_rate)
+                step = Iteration(end.epoch, iteration, iterations, loss, before, network, chosen, end.loss,
+                                 end.test_loss, end.accuracy, end.test_accuracy)
+                if self.check_iteration(step):
+                    return True
+        self._previous_loss = end.loss
         return False
 
     def replay(self, step: Iteration) -> Tape:
@@ -93,18 +182,61 @@ class Breaker:
         return recorder.tape
 
 
+def run_until(network: DenseNetwork, X: np.ndarray, y: np.ndarray, learning_rate: float, start: int, end: int,
+              breaker: Breaker, *, batches: Batches = FULL_BATCH, held_out: HeldOut | None = None,
+              accuracy: bool = False, first_loss: float | None = None,
+              after_epoch: Callable[[EpochEnd], bool] | None = None) -> TrainingRun:
+    """Epochs start … end−1 until `breaker` stops them (its `hit` says where), the divergence rule set aside."""
+
+    def epoch_end(done: EpochEnd) -> bool:
+        stop = after_epoch(done) if after_epoch is not None else False
+        return breaker.check_epoch(done) or stop
+
+    return run_epochs(network, X, y, learning_rate, start, end, batches=batches, held_out=held_out, accuracy=accuracy,
+                      first_loss=first_loss, stop_at_divergence=False, after_iteration=breaker.after_iteration,
+                      after_epoch=epoch_end)
+
+
+def _parameters_finite(network: DenseNetwork) -> bool:
+    return all(np.isfinite(array).all() for layer in network.layers for array in layer.parameters())
+
+
+class _EpochView:
+    """An epoch's measures as conditions read them at its end (no matrix: only epoch-level conditions come here)."""
+
+    def __init__(self, end: EpochEnd, previous_loss: float | None) -> None:
+        self.end, self.previous_loss = end, previous_loss
+
+    def value(self, leaf: Compare | Flag) -> float | bool | None:
+        end = self.end
+        if isinstance(leaf, Flag):
+            return False if leaf.name == "nan" else self.previous_loss is not None and end.loss > self.previous_loss
+        return {"loss": end.loss, "test_loss": end.test_loss, "acc": end.accuracy, "test_acc": end.test_accuracy,
+                "epoch": float(end.epoch)}[leaf.quantity.kind]
+
+    def read_for(self, condition: Condition) -> tuple[tuple[str, float], ...]:
+        read = {}
+        for leaf in leaves(condition):
+            if isinstance(leaf, Compare) and isinstance(value := self.value(leaf), (int, float)):
+                read[str(leaf.quantity)] = float(value)
+        return tuple(read.items())
+
+
+Getter = Callable[[Iteration], "float | bool | None"]
+
+
 class _Reading:
     """The values one iteration offers the conditions, each read once, when a condition first asks."""
 
     def __init__(self, breaker: Breaker, step: Iteration) -> None:
         self.breaker, self.step = breaker, step
-        self.cache: dict[str, float | bool | None] = {}
+        self.cache: dict[int, float | bool | None] = {}
         self.tape: Tape | None = None
 
     def value(self, leaf: Compare | Flag) -> float | bool | None:
-        key = str(leaf.quantity) if isinstance(leaf, Compare) else leaf.name
+        key = id(leaf)
         if key not in self.cache:
-            self.cache[key] = self._read(leaf)
+            self.cache[key] = self.breaker.getter(leaf, self.step.network)(self.step)
         return self.cache[key]
 
     def read_for(self, condition: Condition) -> tuple[tuple[str, float], ...]:
@@ -116,55 +248,59 @@ class _Reading:
                     read.append((str(leaf.quantity), float(value)))
         return tuple(dict(read).items())
 
-    def _read(self, leaf: Compare | Flag) -> float | bool | None:
-        step = self.step
-        if isinstance(leaf, Flag):
-            if leaf.name == "nan":
-                return not _all_finite(step)
-            previous = self.breaker._previous_loss
-            return previous is not None and step.epoch_loss > previous
-        quantity = leaf.quantity
-        if quantity.kind == "loss":
-            return step.epoch_loss
-        if quantity.kind == "test_loss":
-            return step.test_loss
-        if quantity.kind == "acc":
-            return step.accuracy
-        if quantity.kind == "test_acc":
-            return step.test_accuracy
-        if quantity.kind == "epoch":
-            return float(step.epoch)
-        assert quantity.matrix is not None
-        if quantity.kind == "ratio":
-            return _update_ratio(step, quantity.matrix)
-        return _norm(self._matrix(quantity.matrix))
 
-    def _matrix(self, name: str) -> np.ndarray | None:
-        live = live_matrix(self.step, name)
-        if live is not None:
-            return live
-        if self.tape is None:
-            self.tape = self.breaker.replay(self.step)
-        return self.tape.matrix(name)
+def _getter(breaker: Breaker, leaf: Compare | Flag, network: DenseNetwork) -> Getter:
+    """How to read `leaf` from an iteration of `network`'s structure, worked out once: the per-iteration check
+    then costs a lookup and the value's own arithmetic."""
+    if isinstance(leaf, Flag):
+        if leaf.name == "nan":
+            return lambda step: not _all_finite(step)
+        return lambda step: breaker._previous_loss is not None and step.epoch_loss > breaker._previous_loss
+    quantity = leaf.quantity
+    measures: dict[str, Getter] = {"loss": lambda step: step.epoch_loss, "test_loss": lambda step: step.test_loss,
+                                   "acc": lambda step: step.accuracy, "test_acc": lambda step: step.test_accuracy,
+                                   "epoch": lambda step: float(step.epoch)}
+    if quantity.kind in measures:
+        return measures[quantity.kind]
+    name = quantity.matrix
+    assert name is not None
+    if quantity.kind == "ratio":
+        index = _trainable_index(network, name)
+        if index is None:
+            return lambda step: None
+        position = 0 if name.startswith("W") else 1
+        return lambda step: _ratio(step.before[index][position], step.network.layers[_layer_of(step, index)]
+                                   .parameters()[position])
+    live = _live_getter(network, name)
+    if live is not None:
+        return lambda step: _norm(live(step))
+
+    def from_replay(step: Iteration) -> float | None:
+        tape = breaker.replay(step)
+        return _norm(tape.matrix(name))
+
+    return from_replay
+
+
+def _layer_of(step: Iteration, index: int) -> int:
+    """The position among the network's operations of its `index`-th trainable layer."""
+    return [i for i, layer in enumerate(step.network.layers) if layer.trainable][index]
 
 
 def _norm(matrix: np.ndarray | None) -> float | None:
+    """The Frobenius norm, √Σ a²: NaN or ∞ in the matrix make it NaN or ∞."""
     if matrix is None:
         return None
+    flat = np.ravel(matrix)
     with np.errstate(all="ignore"):
-        return float(np.linalg.norm(matrix))
+        return math.sqrt(float(np.dot(flat, flat))) if flat.size else 0.0
 
 
-def _update_ratio(step: Iteration, name: str) -> float | None:
-    """‖P' − P‖ / ‖P‖ for parameter P (W1, b2) of this update."""
-    index = _trainable_index(step.network, name)
-    if index is None:
-        return None
-    before = step.before[index][0 if name.startswith("W") else 1]
-    after = step.network.parameters[index][0 if name.startswith("W") else 1]
+def _ratio(before: np.ndarray, after: np.ndarray) -> float:
+    """‖P' − P‖ / ‖P‖: how far an update moved a parameter, as a share of its size."""
     with np.errstate(all="ignore"):
-        size = float(np.linalg.norm(before))
-        moved = float(np.linalg.norm(after - before))
+        size, moved = _norm(before), _norm(after - before)
+    assert size is not None and moved is not None
     return moved / size if size > 0 else (math.inf if moved > 0 else 0.0)
 
 
@@ -180,39 +316,40 @@ def _trainable_index(network: DenseNetwork, name: str) -> int | None:
     return trainable.index(number) if number in trainable else None
 
 
-def live_matrix(step: Iteration, name: str) -> np.ndarray | None:
-    """Matrix `name` of this iteration as the fast step left it, or None when it keeps no copy of it: parameters
-    (before and after the update), their gradients, and what each operation made and passed back."""
-    network = step.network
+def _live_getter(network: DenseNetwork, name: str) -> Callable[[Iteration], np.ndarray | None] | None:
+    """Where the fast step leaves matrix `name`, or None when it keeps no copy of it: parameters (before and after
+    the update), their gradients, and what each operation made and passed back."""
     index = _trainable_index(network, name)
     if index is not None:
-        trainable = [layer for layer in network.layers if layer.trainable]
-        layer = trainable[index]
+        layer = [i for i, operation in enumerate(network.layers) if operation.trainable][index]
         weight = name.lstrip("d").startswith("W")
         if name.startswith("d"):
-            return getattr(layer, "weight_gradient" if weight else "bias_gradient", None)
+            attribute = "weight_gradient" if weight else "bias_gradient"
+            return lambda step: getattr(step.network.layers[layer], attribute, None)
+        position = 0 if weight else 1
         if name.endswith("'"):
-            return step.network.parameters[index][0 if weight else 1]
-        return step.before[index][0 if weight else 1]
-    for layer, place in zip(network.layers, network.places()):
+            return lambda step: step.network.layers[layer].parameters()[position]
+        return lambda step: step.before[index][position]
+    for position, place in enumerate(network.places()):
         if place.output == name:
-            return getattr(layer, "output", None)
+            return lambda step: getattr(step.network.layers[position], "output", None)
         if place.gradient_out == name and place.input != "X":  # the fast path need not pass a gradient to the data
-            return getattr(layer, "input_gradient", None)
+            return lambda step: getattr(step.network.layers[position], "input_gradient", None)
     return None
 
 
+def live_matrix(step: Iteration, name: str) -> np.ndarray | None:
+    """Matrix `name` of this iteration as the fast step left it, or None when it keeps no copy of it."""
+    getter = _live_getter(step.network, name)
+    return None if getter is None else getter(step)
+
+
 def _all_finite(step: Iteration) -> bool:
-    """The loss, every gradient and every new parameter finite: what `nan` checks after each iteration."""
+    """The loss and every new parameter finite: what `nan` checks after each iteration. A non-finite gradient
+    always makes its parameter's update non-finite (η > 0), so the gradients need no scan of their own."""
     if not math.isfinite(step.loss):
         return False
-    for layer in step.network.layers:
-        if layer.trainable:
-            for name in ("weight_gradient", "bias_gradient", "weight", "bias"):
-                array = getattr(layer, name, None)
-                if array is not None and not np.isfinite(array).all():
-                    return False
-    return True
+    return all(np.isfinite(array).all() for layer in step.network.layers for array in layer.parameters())
 
 
 def matrix_names(network: DenseNetwork, X: np.ndarray, y: np.ndarray, learning_rate: float) -> set[str]:

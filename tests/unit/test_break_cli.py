@@ -38,7 +38,8 @@ def test_the_divergence_rule_does_not_end_a_run_that_has_conditions(capsys):
     assert code == 3 and "diverged at epoch" in err
     code, out, err = run(capsys, "train", "--samples", "200", "--lr", "0.15", "--break", "epoch == 7", "--every", "1")
     assert code == 0 and out.splitlines()[-1].startswith("stopped at epoch 7: epoch == 7")
-    assert [line.split()[0] for line in out.splitlines()[1:-1]] == [str(epoch) for epoch in range(7)]
+    # an epoch-level condition is checked as its epoch ends: epoch 7's loss is in the table
+    assert [line.split()[0] for line in out.splitlines()[1:-1]] == [str(epoch) for epoch in range(8)]
 
 
 def test_a_non_finite_loss_that_no_condition_asked_for_ends_the_run_with_exit_3(capsys):
@@ -52,8 +53,8 @@ def test_the_first_of_several_conditions_to_hold_stops_it_and_none_holding_runs_
     code, out, _ = run(capsys, "train", "--samples", "200", "--lr", "0.05", "--break", "epoch == 9", "--break", "loss < 1",
                        "--every", "1")
     rows, last = out.splitlines()[1:-1], out.splitlines()[-1]
-    assert code == 0 and last.startswith(f"stopped at epoch {len(rows)}: loss < 1 (loss = 0.") and len(rows) < 9
-    assert all(float(row.split()[1]) >= 1 for row in rows)  # the epochs before it did not hold
+    assert code == 0 and last.startswith(f"stopped at epoch {len(rows) - 1}: loss < 1 (loss = 0.") and len(rows) < 9
+    assert all(float(row.split()[1]) >= 1 for row in rows[:-1]) and float(rows[-1].split()[1]) < 1
     code, out, err = run(capsys, "train", "--samples", "200", "--epochs", "5", "--break", "epoch == 9")
     assert code == 0 and err == "backprop-tui: no condition held in 5 epochs\n"
 

@@ -10,7 +10,7 @@ import pytest
 
 from backprop_tui.config import RunConfig, build_run
 from scratchnet import TapeRecorder
-from scratchnet.breaking import Breaker, stop_place
+from scratchnet.breaking import Breaker, run_until, stop_place
 from scratchnet.conditions import parse_condition
 from scratchnet.seeding import shuffle_order
 from scratchnet.training import batch, run_epochs
@@ -65,12 +65,18 @@ def between(values: list[float], index: int) -> float:
     return (values[index] + max(values[:index], default=values[index] - 1)) / 2
 
 
-def breaker_hit(config: RunConfig, text: str) -> tuple[int, int] | None:
+def breaker_hit(config: RunConfig, text: str, after: tuple[int, int] = (-1, -1)) -> tuple[int, int] | None:
     run = build_run(config)
-    breaker = Breaker([parse_condition(text)], run.dataset.X, run.dataset.y, config.learning_rate)
-    run_epochs(run.network, run.dataset.X, run.dataset.y, config.learning_rate, 0, EPOCHS, batches=config.batches,
-               stop_at_divergence=False, after_iteration=breaker)
-    return None if breaker.hit is None else (breaker.hit.epoch, breaker.hit.iteration)
+    breaker = Breaker([parse_condition(text)], run.dataset.X, run.dataset.y, config.learning_rate,
+                      batches=config.batches, start_parameters=run.network.parameters, after=after)
+    ran = run_until(run.network, run.dataset.X, run.dataset.y, config.learning_rate, 0, EPOCHS, breaker,
+                    batches=config.batches)
+    if breaker.hit is None:
+        return None
+    stopped = breaker.stopped
+    assert stopped is not None and (stopped.epoch, stopped.iteration) == (breaker.hit.epoch, breaker.hit.iteration)
+    assert ran.stopped_at is not None and ran.stopped_at[0] == breaker.hit.epoch
+    return breaker.hit.epoch, breaker.hit.iteration
 
 
 CONFIGS = {
@@ -101,6 +107,9 @@ def test_each_kind_stops_where_the_reference_first_sees_it_hold(name):
     }
     for text, holds in cases.items():
         assert breaker_hit(config, text) == first_hit(trace, holds), text
+    if config.batches.count(60) > 1:  # a continue from the middle of an epoch: the first batch after it that holds
+        assert breaker_hit(config, "epoch >= 2", after=(2, 1)) == (2, 2)
+        assert breaker_hit(config, "epoch >= 2", after=(2, 3)) == (3, 0)
 
 
 def test_nan_and_loss_up_stop_where_a_diverging_run_first_shows_them():
@@ -117,16 +126,16 @@ def test_a_classifier_stops_at_the_accuracy_of_its_epoch():
                        learning_rate=0.5, batch_size=50, test_fraction=0.25)
     run = build_run(config)
     held = run.dataset.held_out
-    breaker = Breaker([parse_condition("acc >= 0.9")], run.dataset.X, run.dataset.y, config.learning_rate)
-    ran = run_epochs(run.network, run.dataset.X, run.dataset.y, config.learning_rate, 0, 200,
-                     batches=config.batches, held_out=held, accuracy=True, stop_at_divergence=False,
-                     after_iteration=breaker)
+    breaker = Breaker([parse_condition("acc >= 0.9")], run.dataset.X, run.dataset.y, config.learning_rate,
+                      batches=config.batches, start_parameters=run.network.parameters)
+    ran = run_until(run.network, run.dataset.X, run.dataset.y, config.learning_rate, 0, 200, breaker,
+                    batches=config.batches, held_out=held, accuracy=True)
     assert breaker.hit is not None and breaker.hit.iteration == 0  # an epoch's accuracy is known at its start
     whole = build_run(config)
     every = run_epochs(whole.network, whole.dataset.X, whole.dataset.y, config.learning_rate, 0, breaker.hit.epoch + 1,
                        batches=config.batches, held_out=whole.dataset.held_out, accuracy=True)
     assert every.accuracies[-1] >= 0.9 and max(every.accuracies[:-1]) < 0.9
-    assert ran.stopped_at == (breaker.hit.epoch, 0)
+    assert ran.stopped_at is not None and ran.stopped_at[0] == breaker.hit.epoch
     assert "acc" in breaker.hit.describe(4) and f"epoch {breaker.hit.epoch}, batch 1/4" in breaker.hit.describe(4)
 
 
@@ -137,7 +146,7 @@ def test_a_matrix_the_fast_path_keeps_no_copy_of_is_read_from_a_replay_with_the_
                       config.learning_rate)
     steps = []
     run_epochs(run.network, run.dataset.X, run.dataset.y, config.learning_rate, 0, 1,
-               after_iteration=lambda step: steps.append(step) or breaker(step))
+               after_iteration=lambda step: steps.append(step) or breaker.check_iteration(step))
     assert breaker.hit is None and len(steps) == 1
     again = build_run(config)
     recorder = TapeRecorder(0)
@@ -151,8 +160,8 @@ def test_nan_opens_at_the_first_phase_that_made_a_non_finite_value_with_that_cel
     config = RunConfig(samples=60, learning_rate=5.0)
     run = build_run(config)
     X, y = run.dataset.X, run.dataset.y
-    breaker = Breaker([parse_condition("nan")], X, y, config.learning_rate)
-    run_epochs(run.network, X, y, config.learning_rate, 0, 50, stop_at_divergence=False, after_iteration=breaker)
+    breaker = Breaker([parse_condition("nan")], X, y, config.learning_rate, start_parameters=run.network.parameters)
+    run_until(run.network, X, y, config.learning_rate, 0, 50, breaker)
     hit = breaker.hit
     assert hit is not None
     start = build_run(config)

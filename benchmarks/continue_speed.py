@@ -1,0 +1,71 @@
+"""Continue against plain training: the cost of checking break conditions after every iteration.
+
+    .venv/bin/python benchmarks/continue_speed.py        # about a minute
+
+The same epochs run three ways, in turns, from the same initial parameters: plain `run_epochs` (what `train` and
+the training screen run), and `run_epochs` with a `Breaker` hook checking conditions that never hold, which is
+what C runs until one does. Conditions read what the fast step already made, so checking costs a few small
+norms and comparisons per iteration. Full batch on 100,000 houses (one iteration an epoch) and batches of 32
+(3,125 iterations an epoch, where the per-iteration cost shows most). Goal: continue at ≥ 0.9× plain speed.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+
+import _timing  # noqa: F401  (one BLAS thread; must come before numpy)
+
+from backprop_tui.config import RunConfig, build_run
+from scratchnet.breaking import Breaker, run_until
+from scratchnet.conditions import parse_condition
+from scratchnet.training import run_epochs
+
+ROUNDS = 5
+EPOCH_LEVEL = ("nan", "loss < 0 or loss_up and epoch == -1", "test_loss < 0")
+MATRIX = ("nan", "norm(dW1) > 1e300 or ratio(W2) > 1e300")
+CASES = {
+    "full batch, 100,000 rows, 20 epochs": (RunConfig(samples=100_000), 20),
+    "batches of 32, 20,000 rows, 3 epochs": (RunConfig(samples=20_000, batch_size=32), 3),
+}
+
+
+def seconds(config: RunConfig, epochs: int, conditions: tuple[str, ...]) -> float:
+    run = build_run(config)
+    X, y = run.dataset.X, run.dataset.y
+    started = time.perf_counter()
+    if conditions:
+        breaker = Breaker([parse_condition(text) for text in conditions], X, y, config.learning_rate,
+                          batches=config.batches, start_parameters=run.network.parameters)
+        ran = run_until(run.network, X, y, config.learning_rate, 0, epochs, breaker, batches=config.batches)
+    else:
+        ran = run_epochs(run.network, X, y, config.learning_rate, 0, epochs, batches=config.batches)
+    elapsed = time.perf_counter() - started
+    assert ran.stopped_at is None and len(ran.losses) == epochs
+    return elapsed
+
+
+def main() -> None:
+    print("\n".join(_timing.machine_lines()))
+    print(f"{ROUNDS} rounds in turns, medians; conditions that never hold:")
+    print(f"  epoch-level: {' | '.join(EPOCH_LEVEL)}  (checked as each epoch ends)")
+    print(f"  with a matrix: {' | '.join(MATRIX)}  (checked after every iteration)")
+    print(f"{'case':<40}{'plain s':>9}{'epoch s':>9}{'matrix s':>9}{'epoch ×':>9}{'matrix ×':>9}")
+    verdicts = []
+    for name, (config, epochs) in CASES.items():
+        plain, epoch_level, matrix = [], [], []
+        seconds(config, 1, ())  # warm-up
+        for _ in range(ROUNDS):
+            plain.append(seconds(config, epochs, ()))
+            epoch_level.append(seconds(config, epochs, EPOCH_LEVEL))
+            matrix.append(seconds(config, epochs, MATRIX))
+        p, e, m = (statistics.median(values) for values in (plain, epoch_level, matrix))
+        print(f"{name:<40}{p:>9.3f}{e:>9.3f}{m:>9.3f}{p / e:>9.2f}{p / m:>9.2f}")
+        verdicts.append((p / e >= 0.9, p / m >= 0.9))
+    print(f"goal: continue ≥ 0.90× plain training: epoch-level conditions "
+          f"{'PASS' if all(v[0] for v in verdicts) else 'FAIL'}; conditions on a matrix "
+          f"{'PASS' if all(v[1] for v in verdicts) else 'FAIL'}")
+
+
+if __name__ == "__main__":
+    main()
