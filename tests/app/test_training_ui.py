@@ -7,6 +7,7 @@ import re
 import numpy as np
 import pytest
 
+from backprop_tui.cell_format import format_short
 from backprop_tui.config import RunConfig, build_run
 from backprop_tui.messages import OpenEpoch
 from backprop_tui.screens.training_screen import TrainingScreen
@@ -315,3 +316,40 @@ async def test_stepping_past_divergence_marks_the_epoch_and_e_reports_where_it_b
         assert app.training.state is RunState.DIVERGED and app.session.diverged_at == expected
         assert f"diverged at epoch {expected} " in app.training.message and epochs_named(app) == {str(expected)}
         assert app.session.trained_epochs == known  # nothing run past it
+
+
+async def test_at_80x24_the_panels_take_turns_and_the_loss_stays_in_sight(launch, tmp_path):
+    app, pilot = await launch("--dataset", "circle", "--samples", "200", "--hidden", "8:relu", "--epochs", "20",
+                              "--speed", "max", "--out", str(tmp_path), size=(80, 24))
+    await pilot.press("e")
+    await finish(app, pilot)
+    screen = app.screen
+    shown = [name for name in TrainingScreen.PANELS if screen.query_one(f"#{name}").display]
+    assert screen.has_class("-folded") and shown == ["loss-plot"]
+    assert f"loss {format_short(app.session.losses[-1])}" in painted(screen.query_one("#progress-label"))
+    for expected in TrainingScreen.PANELS[1:]:
+        await pilot.press("v")
+        await pilot.pause()
+        assert [name for name in TrainingScreen.PANELS if screen.query_one(f"#{name}").display] == [expected]
+    await pilot.press("v", "P")  # back to the plot; pictures off: the sparkline strip, the table in their place
+    await pilot.pause()
+    assert screen.query_one("#loss-strip").display and not screen.query_one("#loss-plot").display
+    assert screen.query_one("#loss-table").display
+    await pilot.resize_terminal(40, 12)
+    await pilot.pause()
+    assert screen.has_class("-tiny") and screen.query_one("#loss-strip").display
+    assert not screen.query_one("#loss-table").display
+
+
+async def test_p_writes_the_loss_plot_as_an_svg_into_out(launch, tmp_path):
+    import xml.etree.ElementTree as ElementTree
+
+    app, pilot = await launch("--samples", "100", "--epochs", "10", "--speed", "max", "--out", str(tmp_path),
+                              size=SIZE)
+    await pilot.press("e")
+    await finish(app, pilot)
+    await pilot.press("p")
+    await pilot.pause()
+    written = list(tmp_path.glob("backprop-loss-epoch9*.svg"))
+    assert len(written) == 1 and ElementTree.parse(written[0]).getroot().tag.endswith("svg")
+    assert "training · η = 0.01" in written[0].read_text(encoding="utf-8")
