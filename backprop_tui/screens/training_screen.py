@@ -40,7 +40,7 @@ from backprop_tui.widgets.key_bar import KeyBar
 from backprop_tui.widgets.loss_plot import LossPlot
 from backprop_tui.widgets.predicted_vs_true import PredictedVsTrue
 from backprop_tui.widgets.regions import DecisionRegions
-from scratchnet.debugger.collapse import effective_map
+from scratchnet.debugger.collapse import effective_map, map_in_units
 from scratchnet.labels import class_indices, predicted_classes
 from scratchnet.network import Parameters
 from scratchnet.regions import predicted_against_true
@@ -380,6 +380,7 @@ class TrainingScreen(Screen):
                 cells.append(format_short(float(true[row])))
             coefficients.add_row(*cells)
         coefficients.add_row("b_eff", format_short(float(bias[0, 0])), *(("0.0000",) if true is not None else ()))
+        units = self._units_table(parameters)
         dollars = dataset.target_unit == "$"
         predictions = Table(box=None, padding=(0, 1))
         for column in ("sample", "ŷ", "y"):
@@ -390,9 +391,33 @@ class TrainingScreen(Screen):
         note = ("Without activations the layers collapse into one linear map, X·W_eff + b_eff: "
                 "three layers learn nothing one layer could not.")
         self.query_one("#learned", Static).update(Group(
-            note, "", Text(f"After {epoch} epochs, in standardized units:", style="italic"), coefficients, "",
+            note, "", Text(f"After {epoch} epochs, in the data's own units, {dataset.target_name} ≈", style="italic"),
+            units, "", Text("In standardized units (what the network sees):", style="italic"), coefficients, "",
             Text("Predictions vs targets" + (" ($):" if dollars else ":"), style="italic"), predictions,
         ))
+
+    def _units_table(self, parameters: Parameters) -> Table:
+        """The collapsed map in the data's units: what each feature's unit is worth in the target's (dollars per
+        square foot), beside the generator's coefficients when the data were generated."""
+        dataset = self.session.run.dataset
+        with np.errstate(all="ignore"):
+            slope, intercept = map_in_units(parameters, dataset.feature_scaler.mean, dataset.feature_scaler.std,
+                                            float(dataset.target_scaler.mean[0]), float(dataset.target_scaler.std[0]))
+        target_unit = dataset.target_unit or dataset.target_name
+        table = Table(box=None, padding=(0, 1))
+        table.add_column("")
+        table.add_column(f"{target_unit} per", justify="right")
+        table.add_column("unit")
+        true = dataset.true_coefficients
+        if true is not None:
+            table.add_column("generator", justify="right")
+        for row, (name, unit) in enumerate(zip(dataset.feature_names, dataset.feature_units)):
+            cells = [f"× {name}", format_short(float(slope[row])), unit or name]
+            if true is not None:
+                cells.append(format_short(float(true[row])))
+            table.add_row(*cells)
+        table.add_row("+ intercept", format_short(intercept), "", *(("",) if true is not None else ()))
+        return table
 
     def _show_learned_nonlinear(self, epoch: int, parameters: Parameters) -> None:
         """With activations or classes there is no single linear map to show: the first samples' predictions

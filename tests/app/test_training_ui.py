@@ -353,3 +353,21 @@ async def test_p_writes_the_loss_plot_as_an_svg_into_out(launch, tmp_path):
     written = list(tmp_path.glob("backprop-loss-epoch9*.svg"))
     assert len(written) == 1 and ElementTree.parse(written[0]).getroot().tag.endswith("svg")
     assert "training · η = 0.01" in written[0].read_text(encoding="utf-8")
+
+
+async def test_what_the_network_learned_is_also_said_in_dollars_per_unit(launch):
+    from scratchnet.debugger.collapse import map_in_units
+
+    app, pilot = await launch("--speed", "max", size=SIZE)
+    await pilot.press("e")
+    await finish(app, pilot)
+    await pilot.pause(0.2)
+    dataset = app.session.run.dataset
+    slope, intercept = map_in_units(app.session.parameters[-1], dataset.feature_scaler.mean,
+                                    dataset.feature_scaler.std, float(dataset.target_scaler.mean[0]),
+                                    float(dataset.target_scaler.std[0]))
+    words = painted(app.screen.query_one("#learned"))
+    assert "in the data's own units, price ≈" in words and "$ per" in words
+    row = next(line for line in words.splitlines() if "× size_sqft" in line)
+    assert format_short(float(slope[0])) in row and "sq ft" in row and "600.0000" in row
+    assert 590 < slope[0] < 610
