@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from scratchnet.divergence import diverged
+from scratchnet.fast import Stepping
 from scratchnet.labels import accuracy as classified_right
 from scratchnet.network import DenseNetwork, Parameters
 from scratchnet.seeding import shuffle_order
@@ -165,6 +166,7 @@ def run_epochs(
     run = TrainingRun()
     rows = X.shape[0]
     iterations = batches.count(rows)
+    stepping = Stepping(network, X, y, fast=after_iteration is None)  # a hook after every iteration: the network's step
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
         for epoch in range(start, end):
             measured = None if iterations == 1 else _measure(network, X, y, accuracy)
@@ -172,19 +174,23 @@ def run_epochs(
             order = batches.order(epoch, rows)
             total = 0.0
             measures: _Measures | None = None
-            for iteration in range(iterations):
-                chosen = None if order is None else batches.rows(epoch, iteration, rows, order)
-                X_batch, y_batch = batch(X, y, chosen)
-                before = network.parameters if after_iteration is not None else Parameters()
-                loss = network.step(X_batch, y_batch, learning_rate)
-                total += loss
-                if after_iteration is not None:
-                    if measures is None:  # once an epoch: every iteration of it sees the same
-                        measures = _epoch_measures(loss, network, measured, tested, accuracy, y, held_out)
-                    if after_iteration(Iteration(epoch, iteration, iterations, loss, before, network, chosen,
-                                                 *measures)):
-                        run.stopped_at = (epoch, iteration)
-                        return run
+            step = stepping.start()
+            try:
+                for iteration in range(iterations):
+                    chosen = None if order is None else batches.rows(epoch, iteration, rows, order)
+                    X_batch, y_batch = batch(X, y, chosen)
+                    before = network.parameters if after_iteration is not None else None
+                    loss = step(X_batch, y_batch, learning_rate)
+                    total += loss
+                    if before is not None and after_iteration is not None:
+                        if measures is None:  # once an epoch: every iteration of it sees the same
+                            measures = _epoch_measures(loss, network, measured, tested, accuracy, y, held_out)
+                        if after_iteration(Iteration(epoch, iteration, iterations, loss, before, network, chosen,
+                                                     *measures)):
+                            run.stopped_at = (epoch, iteration)
+                            return run
+            finally:
+                stepping.settle()
             logits: np.ndarray | None
             if measured is None:  # full batch: the step's own forward pass is the epoch's data loss
                 epoch_loss, logits = loss, network.logits
@@ -251,9 +257,14 @@ def replay_iterations(network: DenseNetwork, X: np.ndarray, y: np.ndarray, learn
     epoch replays, the very steps `run_epochs` takes."""
     rows = X.shape[0]
     order = batches.order(epoch, rows)
+    stepping = Stepping(network, X, y)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
-        for iteration in range(iterations):
-            network.step(*batch(X, y, batches.rows(epoch, iteration, rows, order)), learning_rate)
+        step = stepping.start()
+        try:
+            for iteration in range(iterations):
+                step(*batch(X, y, batches.rows(epoch, iteration, rows, order)), learning_rate)
+        finally:
+            stepping.settle()
 
 
 def train(
