@@ -22,6 +22,11 @@ from scratchnet.operation import ChainOperation
 
 
 class FastOperation(Protocol):
+    output: np.ndarray | None
+    """The buffer its forward pass writes (None: a new array each time)."""
+    reads_output_backward: bool
+    """Whether its backward step reads its own output (tanh and sigmoid write σ' with A)."""
+
     def forward(self, input_matrix: np.ndarray, parameters: list[Pair]) -> np.ndarray: ...
 
     def backward(self, gradient: np.ndarray, parameters: list[Pair]) -> np.ndarray | None:
@@ -32,8 +37,13 @@ class FastOperation(Protocol):
 class Buffers:
     """Makes one operation's buffers: for its batch's rows and dtype, and where it sits in the chain."""
 
-    def __init__(self, rows: int, dtype: np.dtype, *, first: bool, last: bool) -> None:
+    def __init__(self, rows: int, dtype: np.dtype, *, first: bool, last: bool,
+                 free_input: np.ndarray | None = None) -> None:
+        """`free_input`: the buffer the operation's input is in, when nothing reads it once this operation's
+        backward step has used it: the gradient for the operation below goes there, so the epoch touches less
+        memory (the input's buffer is as big as that gradient: ∂L/∂X has X's shape)."""
         self.rows, self.dtype, self.first, self.last = rows, dtype, first, last
+        self.free_input = free_input
 
     def output(self, columns: int) -> np.ndarray | None:
         """The buffer an output goes into, or None (a new array each time) for the last operation's."""
@@ -41,14 +51,19 @@ class Buffers:
 
     def input_gradient(self, columns: int) -> np.ndarray | None:
         """The buffer the gradient for the operation below goes into; None for the first operation (skipped)."""
-        return None if self.first else np.empty((self.rows, columns), self.dtype)
+        if self.first:
+            return None
+        return self.free_input if self.free_input is not None else np.empty((self.rows, columns), self.dtype)
 
     def scratch(self, columns: int, dtype: np.dtype | type | None = None) -> np.ndarray:
         return np.empty((self.rows, columns), self.dtype if dtype is None else dtype)
 
 
 class FastDense:
-    """Z = X·W + b; dW = Xᵀ·G (+ λ·W), db = Σᵢ Gᵢ, dX = G·Wᵀ. dW and db go into the flat gradient's views."""
+    """Z = X·W + b; dW = Xᵀ·G (+ λ·W), db = Σᵢ Gᵢ, dX = G·Wᵀ. dW and db go into the flat gradient's views; dX is
+    made last, so it may go into X's buffer."""
+
+    reads_output_backward = False
 
     def __init__(self, layer: DenseLayer, slot: int, buffers: Buffers, gradients: Pair) -> None:
         n_in, n_out = layer.weight.shape
@@ -80,7 +95,10 @@ class FastDense:
 
 
 class FastActivation:
-    """A = σ(Z) and dZ = G ⊙ σ'(Z); `local_derivative` fills `self.derivative` with σ'(Z) (or A's form of it)."""
+    """A = σ(Z) and dZ = G ⊙ σ'(Z); `local_derivative` fills `self.derivative` with σ'(Z) (or A's form of it)
+    before dZ is made, so dZ may go into Z's buffer."""
+
+    reads_output_backward = False
 
     def __init__(self, columns: int, buffers: Buffers) -> None:
         self.output = buffers.output(columns)
@@ -138,6 +156,7 @@ class FastLeakyReLU(FastActivation):
 
 
 class FastTanh(FastActivation):
+    reads_output_backward = True
     def activate(self, Z: np.ndarray, out: np.ndarray | None) -> np.ndarray:
         return np.tanh(Z, out=out)
 
@@ -147,6 +166,7 @@ class FastTanh(FastActivation):
 
 
 class FastSigmoid(FastActivation):
+    reads_output_backward = True
     def activate(self, Z: np.ndarray, out: np.ndarray | None) -> np.ndarray:  # exp(−logaddexp(0, −Z))
         negated = np.negative(Z, out=self.derivative)  # the derivative's buffer is free until the way back
         np.logaddexp(0, negated, out=negated)
@@ -169,7 +189,9 @@ def fast_operations(operations: list[ChainOperation], rows: int, dtype: np.dtype
     slot = 0
     columns = 0
     for index, operation in enumerate(operations):
-        buffers = Buffers(rows, dtype, first=index == 0, last=index == len(operations) - 1)
+        below = made[-1] if made else None
+        free = below.output if below is not None and not below.reads_output_backward else None
+        buffers = Buffers(rows, dtype, first=index == 0, last=index == len(operations) - 1, free_input=free)
         if isinstance(operation, DenseLayer):
             made.append(FastDense(operation, slot, buffers, gradients[slot]))
             columns = operation.weight.shape[1]
