@@ -1,10 +1,12 @@
 """Whole epochs on the fast path: the one loop that the command line, the session, the app's training
 run and its branches all wrap.
 
-Each epoch is its iterations, each a bare `step`: one over every row (the article's full batch), or, with
-`Batches(size=B)`, ⌈N/B⌉ over a shuffle of the rows that is a pure function of (seed, epoch), the last
-batch smaller when B does not divide N. Hooks see every iteration and every epoch and may stop the run;
-the one divergence rule is applied here and nowhere else. Overflow is expected once a run diverges, so
+Each epoch is its iterations: one over every row (the article's full batch), or, with `Batches(size=B)`,
+⌈N/B⌉ over a shuffle of the rows that is a pure function of (seed, epoch), the last batch smaller when B
+does not divide N. Each iteration runs on the fast path (`scratchnet.fast`: the network's `step` in reused
+buffers, bit for bit), or, when a hook looks at every iteration, as the network's own `step`, so the hook
+sees the gradients it stored. Hooks see every iteration and every epoch and may stop the run; the one
+divergence rule is applied here and nowhere else. Overflow is expected once a run diverges, so
 NumPy's warnings are silenced and the divergence is reported once, by the caller, as a sentence.
 
 The loss of epoch k is the data loss of the parameters epoch k started with, over all its rows: for the
@@ -106,7 +108,8 @@ class EpochEnd:
     loss: float
     """The epoch's loss (the data loss of the parameters it started from, over every training row)."""
     network: DenseNetwork
-    """The parameters after the epoch."""
+    """The parameters after the epoch, and `logits`, its last iteration's prediction (a fast iteration stores
+    nothing in the operations: they hold what their last recorded step stored)."""
     diverged: bool
     """This epoch's loss broke the divergence rule (the run stops after it unless told to go on)."""
     running_loss: float = float("nan")
