@@ -108,8 +108,9 @@ class EpochEnd:
     loss: float
     """The epoch's loss (the data loss of the parameters it started from, over every training row)."""
     network: DenseNetwork
-    """The parameters after the epoch, and `logits`, its last iteration's prediction (a fast iteration stores
-    nothing in the operations: they hold what their last recorded step stored)."""
+    """The parameters after the epoch; `logits`, its last iteration's prediction, and each dense layer's
+    `weight_gradient` and `bias_gradient` from that iteration (the rest the operations keep is from their last
+    recorded step: a fast iteration stores nothing there)."""
     diverged: bool
     """This epoch's loss broke the divergence rule (the run stops after it unless told to go on)."""
     running_loss: float = float("nan")

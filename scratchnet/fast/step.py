@@ -8,8 +8,9 @@ line gives (the tests compare the two over epochs, for every operation); where a
 the article's, `sums.py` and `heads.py` say why it is the same number.
 
 What leaves the fast path is never a buffer: each update makes a new parameter vector, and `settle()` hands
-its W and b views (and the update rule's state) to the network; the logits are a new array each iteration.
-The network's operations keep what their last *recorded* step stored; a fast iteration stores nothing there.
+its W and b views (and the update rule's state, and a copy of the last ∂L/∂W and ∂L/∂b) to the network; the
+logits are a new array each iteration. Everything else the operations keep (their inputs, outputs and the
+gradients they pass on) is what their last *recorded* step stored: a fast iteration stores nothing there.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from scratchnet.fast.chain import FastOperation, fast_operations, has_fast_forms
 from scratchnet.fast.heads import HEADS, FastHead
 from scratchnet.fast.layout import FlatLayout, Pair
 from scratchnet.fast.rules import RULES, FlatRule
+from scratchnet.layer import DenseLayer
 from scratchnet.network import DenseNetwork, Parameters
 
 Step = Callable[[np.ndarray, np.ndarray, float], float]
@@ -51,6 +53,7 @@ class FastStep:
         self.gradient = np.empty(self.layout.size, self.layout.dtype)
         """∂L/∂θ for every parameter, written by the layers' backward steps through per-layer views."""
         self.gradients = self.layout.views(self.gradient)
+        self.dense = [layer for layer in network.layers if isinstance(layer, DenseLayer)]
         self.rule: FlatRule = RULES[type(network.optimizer)](self.layout)
         self.plans: dict[int, Plan] = {}
         self.theta = np.empty(0)
@@ -102,9 +105,13 @@ class FastStep:
         return float(loss)
 
     def settle(self) -> None:
-        """The network holds the parameters, and its update rule the state, that the last iteration made."""
+        """The network holds the parameters, and its update rule the state, that the last iteration made; each
+        dense layer its ∂L/∂W and ∂L/∂b from that iteration (a copy: gradient health reads them per epoch)."""
         if self.moved:
             self.network.set_parameters(Parameters(self.parameters, self.rule.state()))
+            for layer, (weight_gradient, bias_gradient) in zip(self.dense, self.layout.views(self.gradient.copy()),
+                                                                strict=True):
+                layer.weight_gradient, layer.bias_gradient = weight_gradient, bias_gradient
             self.moved = False
 
     def _plan(self, rows: int) -> Plan:

@@ -87,6 +87,10 @@ def assert_fast_equals_recorded(network, X, y, learning_rate, batches, epochs=3)
         assert_same(fast, slow)
     assert_same(network.parameters, twin.parameters)
     assert same_bits(network.logits, twin.logits)
+    for layer, recorded in zip(network.layers, twin.layers, strict=True):  # the last step's dW, db: gradient health
+        if isinstance(layer, DenseLayer):
+            assert same_bits(layer.weight_gradient, recorded.weight_gradient)
+            assert same_bits(layer.bias_gradient, recorded.bias_gradient)
 
 
 # --- today's numbers ---------------------------------------------------------------------------------------------
@@ -241,9 +245,14 @@ def test_what_epochs_hand_out_stays_as_it_was_after_more_epochs(optimizer, size)
     network, X, y = problem((3, 6, 4, 2), ("relu", "none"), "cross-entropy", optimizer, 0.0, "float64", 1500)
     handed: list[tuple[object, list[np.ndarray], np.ndarray, np.ndarray]] = []
 
+    gradients: list[tuple[np.ndarray, np.ndarray]] = []
+
     def keep(end: EpochEnd) -> bool:
         parameters, logits = end.network.parameters, end.network.logits
         handed.append((parameters, frozen(parameters), logits, logits.copy()))
+        dense = [layer for layer in end.network.layers if isinstance(layer, DenseLayer)]
+        gradients.extend((gradient, gradient.copy()) for layer in dense
+                         for gradient in (layer.weight_gradient, layer.bias_gradient))
         return False
 
     ran = run_epochs(network, X, y, 0.05, 0, 4, batches=Batches(size, 0), keep_parameters=True, accuracy=True,
@@ -259,6 +268,7 @@ def test_what_epochs_hand_out_stays_as_it_was_after_more_epochs(optimizer, size)
         assert same_bits(logits, logits_then)
     for (_, _, one, _), (_, _, other, _) in zip(handed, handed[1:]):
         assert not np.shares_memory(one, other)
+    assert all(same_bits(gradient, then) for gradient, then in gradients)
 
 
 def test_what_an_iteration_hook_sees_stays_as_it_was():
