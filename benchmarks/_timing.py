@@ -48,6 +48,16 @@ def import_torch():
     return torch
 
 
+def _torch_version_unloaded() -> str:
+    """torch's version from its installed metadata, without loading it (loading it slows other loops)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return f"{version('torch')} (not loaded in this process)"
+    except PackageNotFoundError:
+        return "not installed"
+
+
 def _cpu_model() -> str:
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -64,7 +74,7 @@ def machine_lines(torch=None) -> list[str]:
         usable = len(os.sched_getaffinity(0))
     except AttributeError:
         usable = os.cpu_count()
-    torch_version = torch.__version__ if torch is not None else "not installed"
+    torch_version = torch.__version__ if torch is not None else _torch_version_unloaded()
     return [
         f"machine: {_cpu_model()} ({u.machine}, processor={platform.processor() or '?'}), "
         f"{os.cpu_count()} logical CPUs ({usable} usable), {u.system} {u.release}",

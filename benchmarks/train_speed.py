@@ -1,28 +1,37 @@
-"""How fast is scratchnet's training loop next to the same math written plainly?
+"""How fast is scratchnet's training loop next to the same math written plainly, and next to PyTorch?
 
-    .venv/bin/python benchmarks/train_speed.py              # the table (about 30 s)
-    .venv/bin/python benchmarks/train_speed.py --profile    # plus where the time goes (about 95 s)
+    .venv/bin/python benchmarks/train_speed.py              # the table (about 90 s)
+    .venv/bin/python benchmarks/train_speed.py --profile    # plus where the fast path's time goes
 
-Workload: the generated house-price data, 100,000 samples, a 4-8-4-1 network,
-60 epochs of full-batch gradient descent, float64, η = 0.01. Three loops do the
-same work per epoch: forward through three dense layers, error, mean squared
-error, dL/dŷ = 2·error/N, then for each layer from last to first dW = Xᵀ·G,
-db = column sum of G (keepdims), G ← G·Wᵀ (the first layer too), and finally
-W ← W − η·dW, b ← b − η·db as new arrays.
+Workload: the generated house prices, 100,000 samples, a 4-8-4-1 network, mean squared error, float64,
+η = 0.01, one thread (OMP/OpenBLAS/MKL_NUM_THREADS=1, torch.set_num_threads(1)):
 
-  scratchnet.train   the project's loop (classes, per-epoch divergence check)
-  NumPy loop         the article's code as straight-line NumPy, no classes
-  PyTorch loop       the same manual math in torch ops on the CPU, no autograd
-                     (skipped when torch is not installed: `pip install -e '.[bench]'`)
+  full batch     60 epochs of full-batch gradient descent (the article's run)
+  batches of 32  3 epochs of 3,125 iterations over scratchnet's shuffles, gradient descent, and Adam
 
-Everything runs on one thread (OMP/OpenBLAS/MKL_NUM_THREADS=1, torch.set_num_threads(1)).
-Only the epoch loops are timed: data, network and tensors are built beforehand,
-and every repetition starts from copies of the same initial parameters. The loops
-take turns (round-robin, rotating who goes first) and the median of each is reported.
+Loops, each doing the same work per epoch:
 
-Goals: scratchnet at most 1.25× the NumPy loop, and faster than PyTorch.
-Exit status: 1 if the three loops do not reach the same loss (the comparison
-would be unfair); with --strict, also 1 if a goal fails.
+  scratchnet     `scratchnet.train`: run_epochs on the fast path (scratchnet/fast)
+  NumPy loop     the article's lines straight-line, no classes (it also makes dX₁, as the article does); for
+                 batches, the same batches (X[rows], y[rows]) and, like scratchnet, each epoch's loss over
+                 every row before it starts and the running loss of its batches
+  PyTorch        idiomatic: nn.Sequential of nn.Linear, nn.MSELoss, autograd, optim.SGD, the same initial
+                 weights and the same batches (skipped when torch is not installed: `pip install -e '.[bench]'`)
+
+Only the epoch loops are timed: data, networks and tensors are built beforehand, and every repetition starts
+from the same initial parameters. The loops take turns (round-robin, rotating who goes first); medians.
+PyTorch runs in a process of its own, beside the NumPy loop again: loaded in the same process it slowed the
+loops that ran after it (README, "Traps we measured"). Its ratios to scratchnet go through the NumPy loop,
+timed in both processes: scratchnet ÷ PyTorch = (scratchnet ÷ NumPy loop) ÷ (PyTorch ÷ NumPy loop).
+
+The memory-traffic floor: the bytes the fast path's operations must read and write at the least (each
+streaming its operands and its result once), over a measured copy bandwidth, both from memory (a 256 MB
+copy) and from the cache (a copy as large as the largest matrix, which is what each operation streams).
+
+Goals (issue #17): full batch ≤ 0.75× the NumPy loop with bit-identical results, ≤ 1.0× PyTorch; batches of
+32 ≤ 1.1× the NumPy loop and below PyTorch; Adam at batch 32 ≤ 1.3× gradient descent at batch 32.
+Exit status: 1 if scratchnet and the NumPy loop do not give the same numbers; with --strict, also 1 if a
+goal fails.
 """
 
 from __future__ import annotations
@@ -30,25 +39,30 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
+import json
 import pstats
+import subprocess
 import sys
 import time
-import timeit
-from collections import defaultdict
 
 import _timing  # noqa: I001  (first: pins BLAS threads before numpy loads)
 import numpy as np
 
 import scratchnet
 from backprop_tui.config import RunConfig, build_run
+from scratchnet.fast import FastStep
+from scratchnet.seeding import shuffle_order
+from scratchnet.training import Batches
 
 SAMPLES = 100_000
 EPOCHS = 60
+BATCH_EPOCHS = 3
+BATCH = 32
+SEED = 0
 LEARNING_RATE = 0.01
 HIDDEN = (8, 4)
-REPEATS = 7
-RATIO_GOAL = 1.25
-LOSS_RTOL = 1e-9
+REPEATS = 5
+GOALS = {"full_numpy": 0.75, "full_torch": 1.0, "batch_numpy": 1.1, "batch_torch": 1.0, "adam_sgd": 1.3}
 
 Parameters = list[tuple[np.ndarray, np.ndarray]]
 
@@ -89,332 +103,321 @@ def numpy_loop(X: np.ndarray, y: np.ndarray, parameters: Parameters, learning_ra
     return losses, [(W1, b1), (W2, b2), (W3, b3)]
 
 
-def torch_loop(torch, X, y, parameters, learning_rate: float, epochs: int):
-    """The same math in torch ops (float64 CPU tensors, no autograd)."""
+def numpy_batch_loop(X: np.ndarray, y: np.ndarray, parameters: Parameters, learning_rate: float, epochs: int,
+                     size: int):
+    """The same lines over batches of `size` rows, scratchnet's shuffles; each epoch's loss over every row first,
+    and the running loss of its batches, as scratchnet's epochs keep them."""
     (W1, b1), (W2, b2), (W3, b3) = parameters
-    losses = []
-    with torch.inference_mode():
+    losses, running = [], []
+    n = X.shape[0]
+    for epoch in range(epochs):
+        losses.append(float(np.mean((np.dot(np.dot(np.dot(X, W1) + b1, W2) + b2, W3) + b3 - y) ** 2)))
+        order = shuffle_order(SEED, epoch, n)
+        total = 0.0
+        for start in range(0, n, size):
+            rows = order[start:start + size]
+            Xb, yb = X[rows], y[rows]
+            Z1 = np.dot(Xb, W1) + b1
+            Z2 = np.dot(Z1, W2) + b2
+            logits = np.dot(Z2, W3) + b3
+            error = logits - yb
+            total += float(np.mean(error**2))
+            G = (2 * error) / error.size
+            dW3, db3, G = np.dot(Z2.T, G), np.sum(G, axis=0, keepdims=True), np.dot(G, W3.T)
+            dW2, db2, G = np.dot(Z1.T, G), np.sum(G, axis=0, keepdims=True), np.dot(G, W2.T)
+            dW1, db1, G = np.dot(Xb.T, G), np.sum(G, axis=0, keepdims=True), np.dot(G, W1.T)
+            W1, b1 = W1 - learning_rate * dW1, b1 - learning_rate * db1
+            W2, b2 = W2 - learning_rate * dW2, b2 - learning_rate * db2
+            W3, b3 = W3 - learning_rate * dW3, b3 - learning_rate * db3
+        running.append(total / -(-n // size))
+    return losses, [(W1, b1), (W2, b2), (W3, b3)]
+
+
+def torch_model(torch, parameters: Parameters):
+    model = torch.nn.Sequential(*(torch.nn.Linear(*W.shape) for W, _ in parameters)).double()
+    with torch.no_grad():
+        for linear, (W, b) in zip(model, parameters, strict=True):
+            linear.weight.copy_(torch.from_numpy(W.T.copy()))
+            linear.bias.copy_(torch.from_numpy(b[0].copy()))
+    return model
+
+
+def torch_full(torch, X, y, parameters: Parameters, learning_rate: float, epochs: int):
+    """Idiomatic PyTorch, full batch: zero_grad, loss, backward, step."""
+    model = torch_model(torch, parameters)
+    optimizer = torch.optim.SGD(model.parameters(), lr=learning_rate)
+    loss_function = torch.nn.MSELoss()
+    inputs, targets = torch.from_numpy(X), torch.from_numpy(y)
+
+    def run():
+        losses = []
         for _ in range(epochs):
-            Z1 = torch.mm(X, W1) + b1
-            Z2 = torch.mm(Z1, W2) + b2
-            logits = torch.mm(Z2, W3) + b3
-            error = logits - y
-            squared_error = error**2
-            loss = squared_error.mean()
+            optimizer.zero_grad()
+            loss = loss_function(model(inputs), targets)
+            loss.backward()
+            optimizer.step()
             losses.append(loss.item())
+        return losses
 
-            G = (2 * error) / error.numel()
-            dW3 = torch.mm(Z2.T, G)
-            db3 = G.sum(dim=0, keepdim=True)
-            G = torch.mm(G, W3.T)
-            dW2 = torch.mm(Z1.T, G)
-            db2 = G.sum(dim=0, keepdim=True)
-            G = torch.mm(G, W2.T)
-            dW1 = torch.mm(X.T, G)
-            db1 = G.sum(dim=0, keepdim=True)
-            G = torch.mm(G, W1.T)
+    return run
 
-            W1 = W1 - learning_rate * dW1
-            b1 = b1 - learning_rate * db1
-            W2 = W2 - learning_rate * dW2
-            b2 = b2 - learning_rate * db2
-            W3 = W3 - learning_rate * dW3
-            b3 = b3 - learning_rate * db3
-    return losses, [(W1.numpy(), b1.numpy()), (W2.numpy(), b2.numpy()), (W3.numpy(), b3.numpy())]
+
+def torch_batches(torch, X, y, parameters: Parameters, learning_rate: float, epochs: int, size: int):
+    """Idiomatic PyTorch over the same batches, with the epoch's loss over every row and the running loss."""
+    model = torch_model(torch, parameters)
+    optimizer = torch.optim.SGD(model.parameters(), lr=learning_rate)
+    loss_function = torch.nn.MSELoss()
+    inputs, targets = torch.from_numpy(X), torch.from_numpy(y)
+    n = X.shape[0]
+
+    def run():
+        losses = []
+        for epoch in range(epochs):
+            with torch.no_grad():
+                losses.append(loss_function(model(inputs), targets).item())
+            order = torch.from_numpy(shuffle_order(SEED, epoch, n))
+            total = 0.0
+            for start in range(0, n, size):
+                rows = order[start:start + size]
+                optimizer.zero_grad()
+                loss = loss_function(model(inputs[rows]), targets[rows])
+                loss.backward()
+                optimizer.step()
+                total += loss.item()
+        return losses
+
+    return run
+
+
+# --------------------------------------------------------------------------- the two processes
+
+
+def workload(samples: int, optimizer: str = "sgd"):
+    run = build_run(RunConfig(samples=samples, hidden=HIDDEN, learning_rate=LEARNING_RATE, optimizer=optimizer))
+    X, y = run.dataset.X, run.dataset.y
+    assert run.sizes == (4, *HIDDEN, 1) and X.dtype == y.dtype == np.float64
+    return run, X, y
 
 
 def copies(parameters: Parameters) -> Parameters:
     return [(W.copy(), b.copy()) for W, b in parameters]
 
 
-# --------------------------------------------------------------------------- benchmark
-
-
-def build(samples: int):
-    run = build_run(RunConfig(samples=samples, hidden=HIDDEN, learning_rate=LEARNING_RATE, dtype="float64"))
-    X, y = run.dataset.X, run.dataset.y
-    assert run.sizes == (4, *HIDDEN, 1), run.sizes
-    assert X.dtype == np.float64 and y.dtype == np.float64
-    return run, X, y
-
-
-def make_cases(run, X, y, torch, epochs: int):
-    network = run.network
-    initial = copies(run.initial_parameters)
-
-    def scratchnet_case():
-        network.set_parameters(copies(initial))
+def ours_case(run, X, y, epochs: int, batches: Batches):
+    def case():
+        network = run.network.with_parameters(run.initial_parameters)  # set up outside the timing
+        assert FastStep.supports(network, X, y), "the fast path does not apply"
 
         def go():
-            result = scratchnet.train(network, X, y, LEARNING_RATE, epochs)
-            assert result.diverged_at is None, f"scratchnet diverged at epoch {result.diverged_at}"
+            result = scratchnet.train(network, X, y, LEARNING_RATE, epochs, batches=batches)
             return result.losses, network.parameters
 
         return go
 
-    def numpy_case():
-        parameters = copies(initial)
-        return lambda: numpy_loop(X, y, parameters, LEARNING_RATE, epochs)
+    return case
 
-    cases = {"scratchnet.train": scratchnet_case, "NumPy loop": numpy_case}
 
-    if torch is not None:
-        tX, ty = torch.from_numpy(X), torch.from_numpy(y)
+def main_round(samples: int, repeats: int):
+    """scratchnet and the NumPy loops, in this process (torch never loads here)."""
+    run, X, y = workload(samples)
+    adam, _, _ = workload(samples, "adam")
+    initial = run.initial_parameters
+    cases = {
+        "full: scratchnet": ours_case(run, X, y, EPOCHS, Batches()),
+        "full: NumPy loop": lambda: (lambda: numpy_loop(X, y, copies(initial), LEARNING_RATE, EPOCHS)),
+        "batch 32, SGD: scratchnet": ours_case(run, X, y, BATCH_EPOCHS, Batches(BATCH, SEED)),
+        "batch 32, SGD: NumPy loop": lambda: (
+            lambda: numpy_batch_loop(X, y, copies(initial), LEARNING_RATE, BATCH_EPOCHS, BATCH)),
+        "batch 32, Adam: scratchnet": ours_case(adam, X, y, BATCH_EPOCHS, Batches(BATCH, SEED)),
+    }
+    return _timing.round_robin(cases, repeats)
 
-        def torch_case():
-            parameters = [(torch.from_numpy(W), torch.from_numpy(b)) for W, b in copies(initial)]
-            return lambda: torch_loop(torch, tX, ty, parameters, LEARNING_RATE, epochs)
 
-        cases["PyTorch loop"] = torch_case
-    return cases
+def torch_round(samples: int, repeats: int) -> int:
+    """In a process of its own: PyTorch beside the NumPy loops; prints the medians as JSON."""
+    torch = _timing.import_torch()
+    if torch is None:
+        print(json.dumps(None))
+        return 0
+    run, X, y = workload(samples)
+    initial = run.initial_parameters
+    cases = {
+        "full: NumPy loop": lambda: (lambda: numpy_loop(X, y, copies(initial), LEARNING_RATE, EPOCHS)[0]),
+        "full: PyTorch": lambda: torch_full(torch, X, y, initial, LEARNING_RATE, EPOCHS),
+        "batch 32: NumPy loop": lambda: (
+            lambda: numpy_batch_loop(X, y, copies(initial), LEARNING_RATE, BATCH_EPOCHS, BATCH)[0]),
+        "batch 32: PyTorch": lambda: torch_batches(torch, X, y, initial, LEARNING_RATE, BATCH_EPOCHS, BATCH),
+    }
+    times, results = _timing.round_robin(cases, repeats)
+    print(json.dumps({"medians": {name: _timing.median(values) for name, values in times.items()},
+                      "losses": {name: list(losses) for name, losses in results.items()},
+                      "lines": _timing.blas_lines(torch)}))
+    return 0
+
+
+# --------------------------------------------------------------------------- the memory-traffic floor
+
+
+def fast_path_traffic(rows: int, sizes: tuple[int, ...], itemsize: int) -> int:
+    """Bytes the fast path's full-batch epoch reads and writes at the least: each of its operations streams its
+    operands and its result once (the parameters, a few hundred bytes, left out)."""
+    n, moved = rows * itemsize, 0
+    for n_in, n_out in zip(sizes, sizes[1:]):  # forward: Z = X·W, then Z += b
+        moved += n * (n_in + n_out) + 2 * n * n_out
+    k = sizes[-1]
+    moved += n * k * (3 + 2 + 1 + 2 + 2)  # error = Z − y, error², its mean, 2·error, /N
+    for number, (n_in, n_out) in reversed(list(enumerate(zip(sizes, sizes[1:])))):
+        moved += n * (n_in + n_out) + n * n_out  # dW = Xᵀ·G, db = Σᵢ Gᵢ
+        if number > 0:
+            moved += n * (n_out + n_in)  # dX = G·Wᵀ (not for the first layer: skipped)
+    return moved
+
+
+def copy_bandwidth(nbytes: int, repeats: int) -> float:
+    """Bytes per second of np.copyto, counting the read and the write; the best of `repeats` copies in a row
+    (no garbage collection between them: walking the heap would push the arrays out of the cache)."""
+    source = np.ones(nbytes // 8)
+    target = np.zeros_like(source)
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        np.copyto(target, source)
+        best = min(best, time.perf_counter() - start)
+    return 2 * source.nbytes / best
+
+
+# --------------------------------------------------------------------------- report
+
+
+def same(a, b) -> bool:
+    losses_a, parameters_a = a
+    losses_b, parameters_b = b
+    return losses_a == losses_b and all(np.array_equal(p, q) for pair_a, pair_b in zip(parameters_a, parameters_b)
+                                        for p, q in zip(pair_a, pair_b, strict=True))
 
 
 def relative(a: float, b: float) -> float:
     return abs(a - b) / max(abs(b), np.finfo(np.float64).tiny)
 
 
-def check_agreement(results: dict, epochs: int) -> bool:
-    """Same final loss to LOSS_RTOL (relative to the NumPy loop), and the same number of epochs."""
-    reference_losses, reference_parameters = results["NumPy loop"]
-    ok = True
-    print(f"final loss (epoch {epochs - 1}, before its update), relative to the NumPy loop; tolerance {LOSS_RTOL:g}:")
-    for name, (losses, parameters) in results.items():
-        if len(losses) != len(reference_losses):
-            print(f"  {name:<18} ran {len(losses)} epochs, expected {len(reference_losses)}  MISMATCH")
-            ok = False
-            continue
-        final_rel = relative(losses[-1], reference_losses[-1])
-        curve_rel = max(relative(a, b) for a, b in zip(losses, reference_losses))
-        param_rel = max(
-            float(np.max(np.abs(p - q) / np.maximum(np.abs(q), 1e-300)))
-            for pair, ref_pair in zip(parameters, reference_parameters)
-            for p, q in zip(pair, ref_pair)
-        )
-        identical = losses == reference_losses and all(
-            np.array_equal(p, q)
-            for pair, ref_pair in zip(parameters, reference_parameters)
-            for p, q in zip(pair, ref_pair)
-        )
-        agrees = np.isfinite(losses[-1]) and final_rel <= LOSS_RTOL
-        ok &= bool(agrees)
-        verdict = "bit-identical" if identical else ("agrees" if agrees else "MISMATCH")
-        print(
-            f"  {name:<18} {losses[-1]:.15g}  rel {final_rel:.1e}  "
-            f"(whole curve ≤ {curve_rel:.1e}, final parameters ≤ {param_rel:.1e})  {verdict}"
-        )
-    return ok
+def verdict(ratio: float | None, goal: float, strict_below: bool = False) -> str:
+    if ratio is None:
+        return "skipped"
+    met = ratio < goal if strict_below else ratio <= goal
+    return "met" if met else "NOT MET"
 
 
-def print_table(times: dict[str, list[float]], epochs: int) -> None:
-    base = _timing.median(times["NumPy loop"])
-    print(f"{'loop':<18} {'median s':>9} {'ms/epoch':>9} {'min–max s':>13} {'× NumPy loop':>13}")
-    for name, values in times.items():
-        med = _timing.median(values)
-        print(
-            f"{name:<18} {med:>9.3f} {1000 * med / epochs:>9.2f} "
-            f"{min(values):>6.3f}–{max(values):<6.3f} {med / base:>12.2f}×"
-        )
+def report(times, results, torch_result, samples: int) -> tuple[bool, bool]:
+    median = {name: _timing.median(values) for name, values in times.items()}
+    per_epoch = {name: 1000 * seconds / (EPOCHS if name.startswith("full") else BATCH_EPOCHS)
+                 for name, seconds in median.items()}
+    print(f"{'loop':<30}{'median s':>10}{'ms/epoch':>10}")
+    for name in median:
+        print(f"{name:<30}{median[name]:>10.3f}{per_epoch[name]:>10.2f}")
 
+    full_identical = same(results["full: scratchnet"], results["full: NumPy loop"])
+    batch_identical = same(results["batch 32, SGD: scratchnet"], results["batch 32, SGD: NumPy loop"])
+    adam_losses = results["batch 32, Adam: scratchnet"][0]
+    print(f"\nfull batch: scratchnet and the NumPy loop {'bit-identical' if full_identical else 'DIFFER'} "
+          f"(every epoch's loss and the final parameters; final loss {results['full: scratchnet'][0][-1]:.15g})")
+    print(f"batch 32: scratchnet and the NumPy loop {'bit-identical' if batch_identical else 'DIFFER'} "
+          f"(every epoch's loss and the final parameters)")
+    print(f"batch 32, Adam: losses {', '.join(f'{loss:.6g}' for loss in adam_losses)}")
 
-def print_goals(times: dict[str, list[float]], torch) -> bool:
-    ours = _timing.median(times["scratchnet.train"])
-    ratio = ours / _timing.median(times["NumPy loop"])
-    passed = ratio <= RATIO_GOAL
-    print(f"goal: scratchnet ≤ {RATIO_GOAL}× the NumPy loop   {ratio:.2f}×  {'PASS' if passed else 'FAIL'}")
-    if torch is None:
-        print("goal: scratchnet faster than PyTorch   SKIPPED (torch not installed)")
-        return passed
-    theirs = _timing.median(times["PyTorch loop"])
-    faster = ours < theirs
-    print(
-        f"goal: scratchnet faster than PyTorch   {ours:.3f} s vs {theirs:.3f} s "
-        f"(PyTorch takes {theirs / ours:.2f}× as long)  {'PASS' if faster else 'FAIL'}"
-    )
-    return passed and faster
+    full_numpy = median["full: scratchnet"] / median["full: NumPy loop"]
+    batch_numpy = median["batch 32, SGD: scratchnet"] / median["batch 32, SGD: NumPy loop"]
+    adam_sgd = median["batch 32, Adam: scratchnet"] / median["batch 32, SGD: scratchnet"]
+    full_torch = batch_torch = None
+    if torch_result is not None:
+        theirs = torch_result["medians"]
+        full_torch_numpy = theirs["full: PyTorch"] / theirs["full: NumPy loop"]
+        batch_torch_numpy = theirs["batch 32: PyTorch"] / theirs["batch 32: NumPy loop"]
+        full_torch, batch_torch = full_numpy / full_torch_numpy, batch_numpy / batch_torch_numpy
+        print("\nPyTorch, in a process of its own, beside the NumPy loops again:")
+        for line in torch_result["lines"]:
+            print(f"  {line}")
+        for name, seconds in theirs.items():
+            epochs = EPOCHS if name.startswith("full") else BATCH_EPOCHS
+            print(f"  {name:<28}{seconds:>10.3f} s{1000 * seconds / epochs:>10.2f} ms/epoch")
+        print(f"  PyTorch ÷ NumPy loop: full batch {full_torch_numpy:.2f}×, batch 32 {batch_torch_numpy:.2f}×")
+        losses = torch_result["losses"]
+        print(f"  final loss, PyTorch against the NumPy loop: full batch rel "
+              f"{relative(losses['full: PyTorch'][-1], losses['full: NumPy loop'][-1]):.1e}, batch 32 rel "
+              f"{relative(losses['batch 32: PyTorch'][-1], losses['batch 32: NumPy loop'][-1]):.1e}")
+
+    sizes = (4, *HIDDEN, 1)
+    traffic = fast_path_traffic(samples, sizes, 8)
+    from_memory = copy_bandwidth(256 * 2**20, 5)
+    from_cache = copy_bandwidth(samples * max(sizes) * 8, 30)
+    ours_ms = per_epoch["full: scratchnet"]
+    memory_floor, cache_floor = 1000 * traffic / from_memory, 1000 * traffic / from_cache
+    print(f"\nmemory traffic of the fast path's full-batch epoch: {traffic / 1e6:.1f} MB read and written at the least")
+    print(f"  copy bandwidth from memory (256 MB): {from_memory / 1e9:.1f} GB/s → floor {memory_floor:.2f} ms/epoch")
+    print(f"  copy bandwidth from the cache ({samples * max(sizes) * 8 / 2**20:.1f} MB): {from_cache / 1e9:.1f} GB/s "
+          f"→ floor {cache_floor:.2f} ms/epoch")
+    print(f"  scratchnet: {ours_ms:.2f} ms/epoch = {ours_ms / memory_floor:.2f}× the memory floor, "
+          f"{ours_ms / cache_floor:.2f}× the cache floor")
+
+    rows = [
+        ("full batch ÷ NumPy loop", full_numpy, GOALS["full_numpy"], False),
+        ("full batch ÷ PyTorch", full_torch, GOALS["full_torch"], False),
+        ("batch 32 ÷ NumPy loop (same batches)", batch_numpy, GOALS["batch_numpy"], False),
+        ("batch 32 ÷ PyTorch (same batches)", batch_torch, GOALS["batch_torch"], True),
+        ("Adam ÷ SGD, batch 32", adam_sgd, GOALS["adam_sgd"], False),
+    ]
+    print(f"\n{'ratio (scratchnet, one run)':<40}{'measured':>10}  {'goal':<8}")
+    met = True
+    for label, ratio, goal, below in rows:
+        shown = "—" if ratio is None else f"{ratio:.2f}×"
+        verdict_text = verdict(ratio, goal, below)
+        met &= verdict_text != "NOT MET"
+        print(f"{label:<40}{shown:>10}  {('< ' if below else '≤ ') + f'{goal:g}×':<8}  {verdict_text}")
+    return full_identical and batch_identical, met
 
 
 # --------------------------------------------------------------------------- profile
 
 
-def profile_scratchnet(run, X, y, epochs: int) -> None:
-    network = run.network
-    network.set_parameters(copies(run.initial_parameters))
+def profile(samples: int) -> None:
+    """cProfile of the fast path at batch 32, and the full-batch step's operations one by one."""
+    run, X, y = workload(samples)
+    network = run.network.with_parameters(run.initial_parameters)
     profiler = cProfile.Profile()
     profiler.enable()
-    scratchnet.train(network, X, y, LEARNING_RATE, epochs)
+    scratchnet.train(network, X, y, LEARNING_RATE, 1, batches=Batches(BATCH, SEED))
     profiler.disable()
     out = io.StringIO()
-    pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(14)
+    pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(12)
+    print("cProfile of one epoch at batch 32, by own time (NumPy's calls count in their callers):")
     lines = out.getvalue().splitlines()
     start = next(i for i, line in enumerate(lines) if "ncalls" in line)
-    print(f"cProfile of scratchnet.train, {epochs} epochs, by own time (tottime):")
-    total = next((line for line in lines if "function calls" in line), "")
-    print("  " + total.strip())
     for line in lines[start:]:
         if line.strip():
             print("  " + line.replace(str(_timing._ROOT) + "/", ""))
 
+    step = FastStep(run.network.with_parameters(run.initial_parameters))
+    step.start()
+    step(X, y, LEARNING_RATE)
+    plan = step.plans[X.shape[0]]
+    print("\nthe full-batch fast step, operation by operation (best of 20):")
 
-def line_timings(X, y, parameters: Parameters, learning_rate: float, epochs: int) -> None:
-    """The NumPy loop (the same operations as scratchnet's step) with a clock between lines."""
-    (W1, b1), (W2, b2), (W3, b3) = parameters
-    spent: dict[str, float] = defaultdict(float)
-    clock = time.perf_counter
+    def best(label: str, action) -> None:
+        seconds = min(_timing.time_once(action)[0] for _ in range(20))
+        print(f"  {label:<36}{1e6 * seconds:>9.1f} µs")
 
-    def tick(label: str, since: float) -> float:
-        now = clock()
-        spent[label] += now - since
-        return now
-
-    for _ in range(epochs):
-        t = clock()
-        Z1 = np.dot(X, W1)
-        t = tick("forward  X·W (3 layers)", t)
-        Z1 = Z1 + b1
-        t = tick("forward  + b (3 layers)", t)
-        Z2 = np.dot(Z1, W2)
-        t = tick("forward  X·W (3 layers)", t)
-        Z2 = Z2 + b2
-        t = tick("forward  + b (3 layers)", t)
-        logits = np.dot(Z2, W3)
-        t = tick("forward  X·W (3 layers)", t)
-        logits = logits + b3
-        t = tick("forward  + b (3 layers)", t)
-        error = logits - y
-        squared_error = error**2
-        loss = float(np.mean(squared_error))
-        G = (2 * error) / error.size
-        t = tick("loss: error, ², mean, 2·error/N", t)
-        for A, W, shape in ((Z2, W3, "N×1"), (Z1, W2, "N×4"), (X, W1, "N×8")):
-            dW = np.dot(A.T, G)
-            t = tick("backward dW = Xᵀ·G (3 layers)", t)
-            db = np.sum(G, axis=0, keepdims=True)
-            t = tick(f"backward db = np.sum(G, axis=0), G {shape}", t)
-            G = np.dot(G, W.T)
-            t = tick("backward G·Wᵀ (3 layers)", t)
-            if W is W3:
-                dW3, db3 = dW, db
-            elif W is W2:
-                dW2, db2 = dW, db
-            else:
-                dW1, db1 = dW, db
-        W1, b1 = W1 - learning_rate * dW1, b1 - learning_rate * db1
-        W2, b2 = W2 - learning_rate * dW2, b2 - learning_rate * db2
-        W3, b3 = W3 - learning_rate * dW3, b3 - learning_rate * db3
-        tick("update (6 small arrays)", t)
-    del loss
-    total = sum(spent.values())
-    print(f"line timings of the same step, {epochs} epochs, total {total:.3f} s:")
-    for label, seconds in sorted(spent.items(), key=lambda item: -item[1]):
-        print(
-            f"  {label:<42} {seconds:7.3f} s  {1000 * seconds / epochs:6.2f} ms/epoch  {100 * seconds / total:5.1f} %"
-        )
-
-
-def _loop_with_column_sum(X, y, parameters: Parameters, learning_rate: float, epochs: int, column_sum):
-    """numpy_loop with its three `np.sum(G, axis=0, keepdims=True)` replaced by `column_sum(G)`."""
-    (W1, b1), (W2, b2), (W3, b3) = parameters
-    losses = []
-    for _ in range(epochs):
-        Z1 = np.dot(X, W1) + b1
-        Z2 = np.dot(Z1, W2) + b2
-        logits = np.dot(Z2, W3) + b3
-        error = logits - y
-        losses.append(float(np.mean(error**2)))
-        G = (2 * error) / error.size
-        dW3, db3, G = np.dot(Z2.T, G), column_sum(G), np.dot(G, W3.T)
-        dW2, db2, G = np.dot(Z1.T, G), column_sum(G), np.dot(G, W2.T)
-        dW1, db1, G = np.dot(X.T, G), column_sum(G), np.dot(G, W1.T)
-        W1, b1 = W1 - learning_rate * dW1, b1 - learning_rate * db1
-        W2, b2 = W2 - learning_rate * dW2, b2 - learning_rate * db2
-        W3, b3 = W3 - learning_rate * dW3, b3 - learning_rate * db3
-    return losses, [(W1, b1), (W2, b2), (W3, b3)]
-
-
-def what_if_loops(run, X, y, epochs: int, repeats: int = 3) -> None:
-    """The whole NumPy loop with the column sum swapped: the saving it would buy, and the cost in bits."""
-    N = X.shape[0]
-    ones = np.ones(N)
-    variants = {
-        "np.sum (as now)": lambda G: np.sum(G, axis=0, keepdims=True),
-        "einsum, np.sum for N×1": lambda G: (
-            np.einsum("ij->j", G)[None, :] if G.shape[1] > 1 else np.sum(G, axis=0, keepdims=True)
-        ),
-        "einsum everywhere": lambda G: np.einsum("ij->j", G)[None, :],
-        "ones @ G": lambda G: (ones @ G)[None, :],
-    }
-    initial = copies(run.initial_parameters)
-    cases = {
-        name: (lambda fn=fn: lambda: _loop_with_column_sum(X, y, copies(initial), LEARNING_RATE, epochs, fn))
-        for name, fn in variants.items()
-    }
-    times, results = _timing.round_robin(cases, repeats)
-    reference_losses, reference_parameters = results["np.sum (as now)"]
-    base = _timing.median(times["np.sum (as now)"])
-    print(f"what-if: the NumPy loop with its column sum replaced ({repeats} round-robin rounds, median):")
-    for name, values in times.items():
-        losses, parameters = results[name]
-        identical = losses == reference_losses and all(
-            np.array_equal(p, q) for pair, ref in zip(parameters, reference_parameters) for p, q in zip(pair, ref)
-        )
-        rel = relative(losses[-1], reference_losses[-1])
-        note = "bit-identical to np.sum" if identical else f"not bit-identical (final loss rel {rel:.1e})"
-        med = _timing.median(values)
-        print(f"  {name:<24} {med:6.3f} s  {1000 * med / epochs:6.2f} ms/epoch  {med / base:5.2f}×  {note}")
-
-
-def column_sum_generality(rows: int) -> None:
-    """Is an alternative bit-identical to np.sum in general, or only on the arrays above?"""
-    rng = np.random.default_rng(12345)
-    ones = np.ones(rows)
-    print(f"bit-identical to np.sum(G, axis=0) on 20 random {rows}×k float64 arrays per k?")
-    for k in (1, 2, 4, 8, 16):
-        einsum_same = ones_same = 0
-        for _ in range(20):
-            G = rng.standard_normal((rows, k)) * 10.0 ** rng.integers(-3, 4) + rng.uniform(-1, 1, k)
-            reference = np.sum(G, axis=0)
-            einsum_same += np.array_equal(np.einsum("ij->j", G), reference)
-            ones_same += np.array_equal(ones @ G, reference)
-        print(f"  k = {k:>2}: einsum {einsum_same:>2}/20, ones @ G {ones_same:>2}/20")
-
-
-def column_sum_alternatives(run, X, y, torch) -> None:
-    """The bias-gradient column sum in isolation, on the G each layer really receives."""
-    network = run.network
-    network.set_parameters(copies(run.initial_parameters))
-    network.step(X, y, LEARNING_RATE)
-    N = X.shape[0]
-    ones = np.ones(N)
-    ones_row = np.ones((1, N))
-    alternatives = {
-        "np.sum(G, axis=0, keepdims=True)": lambda G: np.sum(G, axis=0, keepdims=True),
-        "G.sum(0, keepdims=True)": lambda G: G.sum(0, keepdims=True),
-        "np.add.reduce(G, axis=0, keepdims=True)": lambda G: np.add.reduce(G, axis=0, keepdims=True),
-        "np.ones(N) @ G": lambda G: (np.ones(N) @ G)[None, :],
-        "ones @ G (ones made once)": lambda G: (ones @ G)[None, :],
-        "np.dot(ones_row, G) (1×N made once)": lambda G: np.dot(ones_row, G),
-        "np.einsum('ij->j', G)": lambda G: np.einsum("ij->j", G)[None, :],
-    }
-    if torch is not None:
-        alternatives["torch G.sum(0) (for reference)"] = lambda G: torch.from_numpy(G).sum(0, keepdim=True).numpy()
-
-    print("column sum of G in isolation (per call: median of 5 × ≥0.2 s batches); ✓ = bit-identical to np.sum here:")
-    for layer in reversed(network.layers):
-        G = layer.incoming_gradient
-        reference = np.sum(G, axis=0, keepdims=True)
-        print(f"  G {G.shape[0]}×{G.shape[1]} ({'C' if G.flags.c_contiguous else 'F'}-ordered):")
-        for label, fn in alternatives.items():
-            result = fn(G)
-            timer = timeit.Timer(lambda fn=fn, G=G: fn(G))
-            number, _ = timer.autorange()
-            per_call = _timing.median(timer.repeat(repeat=5, number=number)) / number
-            same = result.shape == reference.shape and np.array_equal(result, reference)
-            if same:
-                note = "✓ bit-identical"
-            else:
-                rel = float(np.max(np.abs(result - reference) / np.maximum(np.abs(reference), 1e-300)))
-                note = f"✗ differs, max rel {rel:.1e}"
-            print(f"    {label:<40} {1e6 * per_call:9.1f} µs   {note}")
+    values = [X]
+    for number, operation in enumerate(plan.forward, 1):
+        value = values[-1]
+        best(f"forward {number} ({type(operation).__name__})", lambda o=operation, v=value: o.forward(v, step.parameters))
+        values.append(operation.forward(value, step.parameters))
+    best("loss", lambda: plan.head.compute_loss(values[-1], y))
+    gradients = [plan.head.backward()]
+    best("loss gradient", plan.head.backward)
+    for number, operation in zip(range(len(plan.backward), 0, -1), plan.backward):
+        best(f"backward {number} ({type(operation).__name__})",
+             lambda o=operation, g=gradients[-1]: o.backward(g, step.parameters))
+        gradients.append(operation.backward(gradients[-1], step.parameters))
+    best("update", lambda: step.rule.update(step.theta, step.gradient, LEARNING_RATE))
 
 
 # --------------------------------------------------------------------------- main
@@ -424,48 +427,35 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=REPEATS, help=f"timed rounds (default {REPEATS})")
     parser.add_argument("--samples", type=int, default=SAMPLES, help=argparse.SUPPRESS)
-    parser.add_argument("--epochs", type=int, default=EPOCHS, help=argparse.SUPPRESS)
-    parser.add_argument("--profile", action="store_true", help="also profile scratchnet and time column-sum variants")
+    parser.add_argument("--profile", action="store_true", help="also show where the fast path's time goes")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a goal fails")
+    parser.add_argument("--torch", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.torch:
+        return torch_round(args.samples, args.repeats)
 
-    torch = _timing.import_torch()
-    for line in _timing.machine_lines(torch) + _timing.blas_lines(torch):
+    for line in _timing.machine_lines() + _timing.blas_lines():
         print(line)
-    print(
-        f"workload: {args.samples:,} samples × 4-{'-'.join(map(str, HIDDEN))}-1 × {args.epochs} epochs, "
-        f"float64, η = {LEARNING_RATE}; {args.repeats} round-robin rounds after 1 warm-up, median reported"
-    )
-    if torch is None:
-        print("PyTorch column skipped: torch is not installed (pip install -e '.[bench]')")
-    print()
-
-    run, X, y = build(args.samples)
-    cases = make_cases(run, X, y, torch, args.epochs)
-    times, results = _timing.round_robin(cases, args.repeats)
-
-    print_table(times, args.epochs)
-    print()
-    agree = check_agreement(results, args.epochs)
-    print()
-    goals = print_goals(times, torch)
-
+    print(f"workload: {args.samples:,} samples × 4-{'-'.join(map(str, HIDDEN))}-1, float64, η = {LEARNING_RATE}; "
+          f"full batch × {EPOCHS} epochs, batches of {BATCH} × {BATCH_EPOCHS} epochs; {args.repeats} round-robin "
+          "rounds after 1 warm-up, medians\n")
+    started = time.perf_counter()
+    times, results = main_round(args.samples, args.repeats)
+    sys.stdout.flush()
+    torch_process = subprocess.run([sys.executable, __file__, "--torch", "--samples", str(args.samples),
+                                    "--repeats", str(args.repeats)], check=True, capture_output=True, text=True)
+    torch_result = json.loads(torch_process.stdout.strip().splitlines()[-1])
+    if torch_result is None:
+        print("PyTorch skipped: torch is not installed (pip install -e '.[bench]')")
+    agree, met = report(times, results, torch_result, args.samples)
     if args.profile:
         print()
-        profile_scratchnet(run, X, y, args.epochs)
-        print()
-        line_timings(X, y, copies(run.initial_parameters), LEARNING_RATE, args.epochs)
-        print()
-        column_sum_alternatives(run, X, y, torch)
-        print()
-        column_sum_generality(args.samples)
-        print()
-        what_if_loops(run, X, y, args.epochs)
-
+        profile(args.samples)
+    print(f"\n({time.perf_counter() - started:.0f} s)")
     if not agree:
-        print("the loops did not reach the same loss: the timings are not comparable", file=sys.stderr)
+        print("scratchnet and the NumPy loop did not give the same numbers", file=sys.stderr)
         return 1
-    return 1 if args.strict and not goals else 0
+    return 1 if args.strict and not met else 0
 
 
 if __name__ == "__main__":

@@ -5,7 +5,8 @@ its own. The article's math: `layer.py`, `loss.py`, `optimizer.py`, `network.py`
 `data.py` (with the classification sets in `datasets.py` and one-hot labels and accuracy in `labels.py`);
 past the article, each operation in its own module: `activation.py`, `softmax.py`, `momentum.py`, `adam.py`,
 `decay.py` (weight decay). What the debugger needs besides (the tape, explanations, the gradient check, statistics)
-is in `scratchnet.debugger`.
+is in `scratchnet.debugger`; whole epochs run on the fast path in `scratchnet.fast`, the same numbers in reused
+buffers.
 """
 
 from scratchnet.adam import Adam

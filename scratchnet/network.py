@@ -1,9 +1,10 @@
 """The article's network: operations in a row, a loss, an update rule.
 
-There is one `step` for both uses. Training calls it bare; the debugger passes a recorder, which only
-*reads* what the step stored, so a recorded iteration and a fast one are the same operations in the
-same order and give identical numbers. The article's network is dense layers, mean squared error and
-gradient descent; other operations plug in where those do (see `scratchnet/operation.py`).
+`step` is the recorded path: the article's lines, each result a new array the operations keep. The debugger
+passes a recorder, which only *reads* what the step stored. Whole epochs with nobody watching run on the
+fast path (`scratchnet/fast`): the same operations in the same order, written into reused buffers, giving
+the same numbers bit for bit (the tests compare the two). The article's network is dense layers, mean squared
+error and gradient descent; other operations plug in where those do (see `scratchnet/operation.py`).
 """
 
 from __future__ import annotations

@@ -1,10 +1,12 @@
 """Whole epochs on the fast path: the one loop that the command line, the session, the app's training
 run and its branches all wrap.
 
-Each epoch is its iterations, each a bare `step`: one over every row (the article's full batch), or, with
-`Batches(size=B)`, ⌈N/B⌉ over a shuffle of the rows that is a pure function of (seed, epoch), the last
-batch smaller when B does not divide N. Hooks see every iteration and every epoch and may stop the run;
-the one divergence rule is applied here and nowhere else. Overflow is expected once a run diverges, so
+Each epoch is its iterations: one over every row (the article's full batch), or, with `Batches(size=B)`,
+⌈N/B⌉ over a shuffle of the rows that is a pure function of (seed, epoch), the last batch smaller when B
+does not divide N. Each iteration runs on the fast path (`scratchnet.fast`: the network's `step` in reused
+buffers, bit for bit), or, when a hook looks at every iteration, as the network's own `step`, so the hook
+sees the gradients it stored. Hooks see every iteration and every epoch and may stop the run; the one
+divergence rule is applied here and nowhere else. Overflow is expected once a run diverges, so
 NumPy's warnings are silenced and the divergence is reported once, by the caller, as a sentence.
 
 The loss of epoch k is the data loss of the parameters epoch k started with, over all its rows: for the
@@ -21,6 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from scratchnet.divergence import diverged
+from scratchnet.fast import Stepping
 from scratchnet.labels import accuracy as classified_right
 from scratchnet.network import DenseNetwork, Parameters
 from scratchnet.seeding import shuffle_order
@@ -105,7 +108,9 @@ class EpochEnd:
     loss: float
     """The epoch's loss (the data loss of the parameters it started from, over every training row)."""
     network: DenseNetwork
-    """The parameters after the epoch."""
+    """The parameters after the epoch; `logits`, its last iteration's prediction, and each dense layer's
+    `weight_gradient` and `bias_gradient` from that iteration (the rest the operations keep is from their last
+    recorded step: a fast iteration stores nothing there)."""
     diverged: bool
     """This epoch's loss broke the divergence rule (the run stops after it unless told to go on)."""
     running_loss: float = float("nan")
@@ -165,6 +170,7 @@ def run_epochs(
     run = TrainingRun()
     rows = X.shape[0]
     iterations = batches.count(rows)
+    stepping = Stepping(network, X, y, fast=after_iteration is None)  # a hook after every iteration: the network's step
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
         for epoch in range(start, end):
             measured = None if iterations == 1 else _measure(network, X, y, accuracy)
@@ -172,19 +178,23 @@ def run_epochs(
             order = batches.order(epoch, rows)
             total = 0.0
             measures: _Measures | None = None
-            for iteration in range(iterations):
-                chosen = None if order is None else batches.rows(epoch, iteration, rows, order)
-                X_batch, y_batch = batch(X, y, chosen)
-                before = network.parameters if after_iteration is not None else Parameters()
-                loss = network.step(X_batch, y_batch, learning_rate)
-                total += loss
-                if after_iteration is not None:
-                    if measures is None:  # once an epoch: every iteration of it sees the same
-                        measures = _epoch_measures(loss, network, measured, tested, accuracy, y, held_out)
-                    if after_iteration(Iteration(epoch, iteration, iterations, loss, before, network, chosen,
-                                                 *measures)):
-                        run.stopped_at = (epoch, iteration)
-                        return run
+            step = stepping.start()
+            try:
+                for iteration in range(iterations):
+                    chosen = None if order is None else batches.rows(epoch, iteration, rows, order)
+                    X_batch, y_batch = batch(X, y, chosen)
+                    before = network.parameters if after_iteration is not None else None
+                    loss = step(X_batch, y_batch, learning_rate)
+                    total += loss
+                    if before is not None and after_iteration is not None:
+                        if measures is None:  # once an epoch: every iteration of it sees the same
+                            measures = _epoch_measures(loss, network, measured, tested, accuracy, y, held_out)
+                        if after_iteration(Iteration(epoch, iteration, iterations, loss, before, network, chosen,
+                                                     *measures)):
+                            run.stopped_at = (epoch, iteration)
+                            return run
+            finally:
+                stepping.settle()
             logits: np.ndarray | None
             if measured is None:  # full batch: the step's own forward pass is the epoch's data loss
                 epoch_loss, logits = loss, network.logits
@@ -251,9 +261,14 @@ def replay_iterations(network: DenseNetwork, X: np.ndarray, y: np.ndarray, learn
     epoch replays, the very steps `run_epochs` takes."""
     rows = X.shape[0]
     order = batches.order(epoch, rows)
+    stepping = Stepping(network, X, y)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
-        for iteration in range(iterations):
-            network.step(*batch(X, y, batches.rows(epoch, iteration, rows, order)), learning_rate)
+        step = stepping.start()
+        try:
+            for iteration in range(iterations):
+                step(*batch(X, y, batches.rows(epoch, iteration, rows, order)), learning_rate)
+        finally:
+            stepping.settle()
 
 
 def train(
