@@ -133,6 +133,7 @@ class BackpropApp(App[int]):
             from backprop_tui.lesson import LessonTour
 
             self.tour = LessonTour(lesson, lesson_runs)
+            self._lesson_breakpoints(session)
         self.follow = FollowMode(os.environ.get("BACKPROP_ROLE"))
         self.training = Training(speed, launch=self._launch, news=lambda now: self.post_message(TrainingNews(now)))
         self.training_changed: Signal[bool] = Signal(self, "training-changed")
@@ -334,6 +335,21 @@ class BackpropApp(App[int]):
         elif self.training_screen is not None:
             self.pop_screen()
 
+    def _lesson_breakpoints(self, session: Session) -> None:
+        """A lesson's breakpoints join the session it opens (checked against that network when it was loaded)."""
+        from backprop_tui.lesson import is_phase_key
+        from scratchnet.conditions import ConditionError
+
+        if self.tour is None:
+            return
+        for entry in self.tour.lesson.breakpoints:
+            if is_phase_key(entry):
+                if entry in session.tape.keys and not session.breakpoints.has_phase(entry):
+                    session.breakpoints.toggle_phase(entry)
+                continue
+            with contextlib.suppress(ConditionError):  # a step's network may lack a matrix the first one had
+                session.breakpoints.add_condition(entry, session.matrix_names)
+
     def _switch_run(self, config: RunConfig) -> None:
         """Another network for a lesson's step: a fresh session on it, the old run's threads stopped and their news
         left behind with the old `Training`, so nothing of one network reaches the other."""
@@ -344,6 +360,7 @@ class BackpropApp(App[int]):
         self.workers.cancel_group(self.debugger, "gradcheck")
         self.session = Session.start(config)
         self.panels = Panels(self.session)
+        self._lesson_breakpoints(self.session)
         speed = self.training.trainer.speed
         self.training = Training(speed, launch=self._launch, news=lambda now: self.post_message(TrainingNews(now)))
         self.debugger.use_session(self.session, self.panels)

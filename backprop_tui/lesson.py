@@ -23,9 +23,11 @@ if TYPE_CHECKING:
     from backprop_tui.quiz import Quiz
     from backprop_tui.session import Session
 
+_PHASE_KEY = re.compile(r"(forward|activation)\.\d+|softmax|error|loss|penalty|loss_gradient|"
+                        r"backward\.\d+\.(activation|weight|bias|input)|update\.\d+")
 _PIN = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*'?|dL/dŷ)\s*\[\s*([0-9]+)\s*,\s*([0-9]+)\s*\]\s*")
 STEP_KEYS = ("phase", "epoch", "note", "pin", "quiz", "flags", "train", "until")
-TOP_KEYS = ("title", "flags", "step")
+TOP_KEYS = ("title", "flags", "breakpoints", "step")
 
 
 class LessonError(ValueError):
@@ -62,6 +64,8 @@ class Lesson:
     """Run flags the lesson starts from (`--dataset circle`), as a learner would type them; the learner's own
     flags go over them, and a step's over both."""
     flags_line: int = 1
+    breakpoints: tuple[str, ...] = ()
+    """Set when the lesson opens: phase keys (stop there) and conditions (continue until), as b and B set them."""
 
 
 def shipped_lessons() -> list[str]:
@@ -124,7 +128,33 @@ def parse_lesson(text: str, source: str) -> Lesson:
     if not isinstance(raw_steps, list) or not all(isinstance(raw, dict) for raw in raw_steps):
         raise LessonError(f"{where(source, at(None, 'step'))}: step must be an array of tables ([[step]])")
     steps = [_step(raw, index, source, at) for index, raw in enumerate(raw_steps)]
-    return Lesson(title, source, tuple(steps), flags.strip(), at(None, "flags")[0])
+    return Lesson(title, source, tuple(steps), flags.strip(), at(None, "flags")[0],
+                  _breakpoints(document.get("breakpoints", []), source, at(None, "breakpoints")))
+
+
+def is_phase_key(text: str) -> bool:
+    """Whether `text` has the form of a phase key (some network's), not of a condition."""
+    return _PHASE_KEY.fullmatch(text) is not None
+
+
+def _breakpoints(raw: object, source: str, position: tuple[int, int]) -> tuple[str, ...]:
+    """`breakpoints = ["backward.1.weight", "nan", "norm(dW1) > 10"]`: phase keys as they are, conditions in normal
+    form (one that cannot be read says where)."""
+    from scratchnet.conditions import ConditionError, parse_condition
+
+    if not isinstance(raw, list) or not all(isinstance(item, str) for item in raw):
+        raise LessonError(f"{where(source, position)}: breakpoints must be a list of strings: phase keys or "
+                          "conditions, like [\"backward.1.weight\", \"nan\"]")
+    entries = []
+    for item in raw:
+        if _PHASE_KEY.fullmatch(item):
+            entries.append(item)
+            continue
+        try:
+            entries.append(str(parse_condition(item)))
+        except ConditionError as error:
+            raise LessonError(f"{where(source, position)}: breakpoints: {error}") from None
+    return tuple(entries)
 
 
 def _step(raw: dict, index: int, source: str, at: Callable[..., tuple[int, int]]) -> LessonStep:
@@ -177,7 +207,20 @@ def _step(raw: dict, index: int, source: str, at: Callable[..., tuple[int, int]]
 
 def validate_lesson(lesson: Lesson, phase_keys: list[str], matrix_names: set[str], flags: str | None = None) -> None:
     """Every step must name a phase of this network, and pin a matrix it really has (canonical names). `flags`: check
-    only the steps with these flags (those that run on this network)."""
+    only the steps with these flags (those that run on this network). The lesson's breakpoints must fit the network
+    it opens on (`flags` None or the first step's)."""
+    if flags is None or (lesson.steps and flags == lesson.steps[0].flags):
+        from scratchnet.conditions import ConditionError, check_matrices, parse_condition
+
+        for entry in lesson.breakpoints:
+            if _PHASE_KEY.fullmatch(entry):
+                if entry not in phase_keys:
+                    raise LessonError(f"{lesson.source}: breakpoints: phase {entry!r} is not one of this network's")
+                continue
+            try:
+                check_matrices(parse_condition(entry), matrix_names, entry)
+            except ConditionError as error:
+                raise LessonError(f"{lesson.source}: breakpoints: {error}") from None
     for number, step in enumerate(lesson.steps, 1):
         if flags is not None and step.flags != flags:
             continue

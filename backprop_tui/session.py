@@ -311,15 +311,16 @@ class Session:
                 rows.append((epoch, norms, update_ratios(self.parameters[epoch], self.parameters[epoch + 1])))
         return rows
 
-    def loss_warning(self) -> str | None:
+    def loss_warning(self, rising: bool = True) -> str | None:
         """Where the loss first turned non-finite, or that it is rising now (the last epoch's above the one before),
-        said with what to do about it. A rise long past is not news: mini-batches make the loss wobble."""
+        said with what to do about it. A rise long past is not news: mini-batches make the loss wobble.
+        `rising` False: only the non-finite loss, which is always news."""
         losses = self.losses
         bad = next((epoch for epoch, loss in enumerate(losses) if not math.isfinite(loss)), None)
         if bad is not None:
             return (f"The loss is not a finite number from epoch {bad}: B, add nan, then C stops at the phase that "
                     "first made one (or start with --break nan).")
-        if len(losses) >= 2 and losses[-1] > losses[-2]:
+        if rising and len(losses) >= 2 and losses[-1] > losses[-2]:
             return (f"The loss rose at epoch {len(losses) - 1}: the condition loss_up (B, or --break loss_up) stops "
                     "where it does.")
         return None

@@ -213,7 +213,7 @@ class TrainingScreen(Screen):
                        f"{self._eta(done, target)}")
         self.query_one(ProgressBar).update(total=target, progress=done)
         self.query_one(Digits).update(digits_text(losses[-1] if losses else None))
-        self._set_text("#train-message", training.message, layout=True)
+        self._set_text("#train-message", training.message or session.loss_warning(rising=False) or "", layout=True)
         self._show_curves()
         self._show_table()
         if not training.running and len(session.parameters) - 1 != self._learned_epoch or (

@@ -241,3 +241,23 @@ def test_the_shipped_lessons_past_the_article_open_and_fit_their_networks(name):
     for step in app.tour.lesson.steps:
         sentences = [s for s in re.split(r"(?<=[.?!])\s+", step.note) if s]
         assert 1 <= len(sentences) <= 4 and len(step.note) < 360, step.note
+
+
+def test_a_lesson_carries_breakpoints_and_a_bad_one_says_so(tmp_path):
+    from backprop_tui.cli import make_app
+
+    path = tmp_path / "l.toml"
+    path.write_text('breakpoints = ["backward.1.weight", "NAN"]\n[[step]]\nphase = "forward.1"\nnote = "n"\n'
+                    .replace("NAN", "norm(dW1)>3 or nan"), encoding="utf-8")
+    lesson = load_lesson(str(path))
+    assert lesson.breakpoints == ("backward.1.weight", "norm(dW1) > 3 or nan")
+    app = make_app(["--lesson", str(path)])
+    assert [(entry.kind, entry.text) for entry in app.session.breakpoints.entries] == [
+        ("phase", "backward.1.weight"), ("condition", "norm(dW1) > 3 or nan")]
+    for text, message in [('breakpoints = "nan"\n', "breakpoints must be a list of strings"),
+                          ('breakpoints = ["loss <"]\n', "breakpoints: expected a number"),
+                          ('breakpoints = ["activation.1"]\n', "phase 'activation.1' is not one of this network's"),
+                          ('breakpoints = ["norm(dW7) > 1"]\n', "no matrix 'dW7'")]:
+        path.write_text(text + '[[step]]\nphase = "forward.1"\nnote = "n"\n', encoding="utf-8")
+        with pytest.raises(LessonError, match=re.escape(message)):
+            make_app(["--lesson", str(path)])
