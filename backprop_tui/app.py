@@ -2,12 +2,13 @@
 
 The app composes the screen, binds the keys, moves the session's position and routes
 messages. It holds no feature's state: the session holds the run and the position, and
-the quiz, the lesson tour, the training run and follow mode are small Textual-free objects
-beside it (`quiz.Quiz`, `lesson.LessonTour`, `training.Training`, `follow_mode.FollowMode`),
-each drawn by its own widget; what the matrix panels and the inspector show is built in
-`panels.Panels`. Workers post typed messages (`messages.py`) and never wait for the UI. The
-app never computes any of the network's math itself: values come from the tape, and
-explanations, changes and gradient checks from `scratchnet`.
+the quiz, the lesson tour, the training run, follow mode and what a served session tells the
+room are small Textual-free objects beside it (`quiz.Quiz`, `lesson.LessonTour`,
+`training.Training`, `follow_mode.FollowMode`, `room_packets.Voice`), each drawn by its own
+widget; what the matrix panels and the inspector show is built in `panels.Panels`. Workers
+post typed messages (`messages.py`) and never wait for the UI. The app never computes any of
+the network's math itself: values come from the tape, and explanations, changes and gradient
+checks from `scratchnet`.
 """
 
 from __future__ import annotations
@@ -30,9 +31,10 @@ from textual.worker import Worker, get_current_worker
 from backprop_tui.commands import EpochCommands, PhaseCommands, ThemeCommands
 from backprop_tui.exports import Exports
 from backprop_tui.follow_mode import FollowMode
-from backprop_tui.messages import BranchRequested, ExportRequested, FollowPosition, OpenEpoch, TrainingNews
+from backprop_tui.messages import BranchRequested, ExportRequested, FollowPosition, OpenEpoch, RoomNews, TrainingNews
 from backprop_tui.panels import Panels
-from backprop_tui.quiz import Quiz
+from backprop_tui.quiz import Quiz, normalized
+from backprop_tui.room_packets import Place, Voice, clean_report
 from backprop_tui.session import Session, View
 from backprop_tui.themes import HIGH_CONTRAST, MONOCHROME, THEMES, theme_flag
 from backprop_tui.trainer import DEFAULT_SPEED
@@ -41,6 +43,7 @@ from backprop_tui.widgets.debugger_view import DebuggerView
 from backprop_tui.widgets.key_bar import KeyBar
 from backprop_tui.widgets.phase_list import PhaseList
 from backprop_tui.widgets.quiz_panel import QuizPanel
+from backprop_tui.widgets.room_panel import RoomPanel
 from backprop_tui.widgets.status_line import StatusLine
 from backprop_tui.widgets.watch_panel import MAX_PINS
 from scratchnet.conditions import Condition, parse_condition
@@ -135,6 +138,7 @@ class BackpropApp(App[int]):
             self.tour = LessonTour(lesson, lesson_runs)
             self._lesson_breakpoints(session)
         self.follow = FollowMode(os.environ.get("BACKPROP_ROLE"))
+        self.voice = Voice(self.follow.role)
         self.training = Training(speed, launch=self._launch, news=lambda now: self.post_message(TrainingNews(now)))
         self.training_changed: Signal[bool] = Signal(self, "training-changed")
         """Published when the training run changes: True to draw it now, False for new epochs (drawn at the
@@ -211,6 +215,7 @@ class BackpropApp(App[int]):
             score=(self.quiz.score[0], self.quiz.score[1]) if self.quiz_mode else None)
         self.debugger.show(quiz_mode=self.quiz_mode, hiding=self.hiding, dark=self.current_theme.dark)
         self._publish_position()
+        self._tell_room_status()
         self.refresh_bindings()  # which keys act depends on the phase (c, d) and the quiz: the key bar asks again
 
     def on_matrix_view_cursor_moved(self) -> None:
@@ -300,7 +305,9 @@ class BackpropApp(App[int]):
     def on_quiz_panel_answered(self, message: QuizPanel.Answered) -> None:
         if not self.hiding:
             return
-        self.quiz.answer(message.answer, self.session.epoch, self.session.phase)
+        verdict = self.quiz.answer(message.answer, self.session.epoch, self.session.phase)
+        if verdict is not None:
+            self._tell_room(self.voice.answer(self._place, normalized(message.answer), verdict.right))
         self.debugger.save_view()
         self.show_position()
 
@@ -572,6 +579,26 @@ class BackpropApp(App[int]):
 
     def watch_following(self, following: bool) -> None:
         self.notify("Following the instructor." if following else "Exploring on your own (f to follow again).")
+        self._tell_room_status()
+
+    # --- reading the room (served): attendees tell the server, the instructor is shown the counts ----------
+
+    @property
+    def _place(self) -> Place:
+        return Place(self.session.epoch, self.session.iteration, self.session.phase.key)
+
+    def _tell_room(self, packet: dict | None) -> None:
+        tell = getattr(self._driver, "tell_room", None)  # the room's driver has it (serve/driver.py)
+        if packet is not None and tell is not None:
+            tell(packet)
+
+    def _tell_room_status(self) -> None:
+        self._tell_room(self.voice.status(self.following, self._place))
+
+    def on_room_news(self, message: RoomNews) -> None:
+        report = clean_report(message.report)
+        if self.follow.publishes and report is not None:
+            self.query_one(RoomPanel).show(report, self.session.tape.keys)
 
     # --- other screens ------------------------------------------------------------------
 

@@ -71,3 +71,14 @@ class ExportRequested(Message):
         super().__init__()
         self.text = text
         self.name = name
+
+
+class RoomNews(Message):
+    """The server's latest report on the room (the instructor's session only): the newest stands for any older."""
+
+    def __init__(self, report: dict) -> None:
+        super().__init__()
+        self.report = report
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, RoomNews)

@@ -97,6 +97,24 @@ def judge(answer: str, result: np.ndarray) -> Verdict:
     return Verdict(right, ("Right: " if right else "Not quite: ") + "; ".join(findings))
 
 
+def normalized(answer: str) -> str:
+    """One way of writing an answer, so the room's tally counts `8x1000`, `8×1000` and `(8, 1000)` as one:
+    shapes as 8×1000, values to 2 decimals, anything unreadable lower-cased with its spaces collapsed."""
+    written = []
+    for part in (part.strip() for part in answer.split(";")):
+        if not part:
+            continue
+        shape = parse_shape(part)
+        values = None if shape is not None else parse_values(part)
+        if shape is not None:
+            written.append("×".join(str(size) for size in shape) if shape else "scalar")
+        elif values is not None:
+            written.append(", ".join(f"{value:.2f}" for value in values))
+        else:
+            written.append(" ".join(part.lower().split()))
+    return "; ".join(written)
+
+
 class Quiz:
     """Quiz mode's record: which results have been revealed, the score, and the last verdict.
 
@@ -120,9 +138,11 @@ class Quiz:
     def is_revealed(self, epoch: int, key: str) -> bool:
         return (epoch, key) in self.revealed
 
-    def answer(self, text: str, epoch: int, phase: Phase) -> None:
-        """Judge a prediction of the phase's result (nothing typed: reveal it without one), then reveal it."""
+    def answer(self, text: str, epoch: int, phase: Phase) -> Verdict | None:
+        """Judge a prediction of the phase's result (nothing typed: reveal it without one), then reveal it.
+        Returns the verdict (None when nothing was typed), which a served session tells the room."""
         answer = text.strip()
+        verdict = None
         if answer:
             verdict = judge(answer, phase.outputs[phase.result_name])
             self.score[1] += 1
@@ -131,6 +151,7 @@ class Quiz:
         else:
             self.feedback = "Revealed without an answer."
         self.revealed.add((epoch, phase.key))
+        return verdict
 
 
 def prompt(phase: Phase, asking: bool) -> str:

@@ -7,21 +7,28 @@ run its check, so a README picture cannot drift away from a tested screen.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from textual.pilot import Pilot
 
 from backprop_tui.app import BackpropApp
+from backprop_tui.messages import RoomNews
 from backprop_tui.screens.breakpoint_editor import BreakpointEditor
 from backprop_tui.screens.help_screen import HelpScreen
 from backprop_tui.screens.training_screen import TrainingScreen
 from backprop_tui.widgets.inspector import Inspector
+from backprop_tui.widgets.room_panel import RoomPanel
 from backprop_tui.widgets.watch_panel import WatchPanel
 
 SPIRAL = ("--dataset", "spiral", "--hidden", "16:tanh,16:tanh", "--lr", "0.5", "--epochs", "300", "--batch-size",
           "64", "--test-fraction", "0.2", "--speed", "max")
 WAIT = "wait"  # not a key: wait for the training run, then for the training screen's throttled redraw
+ROOM = {"type": "backprop_room", "epoch": 0, "iteration": 0, "phase": "forward.2", "attendees": 24, "answered": 19,
+        "right": 12, "wrong": [["8×1000", 4], ["4×8", 2], ["1000×8", 1]], "following": 20, "exploring": 4,
+        "explorers": [["forward.1", 1], ["loss", 1], ["backward.3.weight", 2]]}
+"""What the server might report to the instructor in a room of 24, at the second phase."""
 
 
 def _on(key: str) -> Callable[[BackpropApp], bool]:
@@ -49,6 +56,9 @@ class Scenario:
     keys: tuple[str, ...] = ()
     shows: Callable[[BackpropApp], bool] = field(default=lambda app: True)
     stable: bool = True  # False: drawn for the README but not compared pixel for pixel
+    room: Mapping[str, Any] | None = None
+    """A report from the room server: the app is the instructor's session (as BACKPROP_ROLE would make it) and is
+    handed this packet before the keys are pressed."""
 
 
 SCENARIOS = (
@@ -89,6 +99,9 @@ SCENARIOS = (
              shows=_on("backward.1.activation")),
     Scenario("nan_stop", "--break nan --lr 2: the app opens at the first phase that made an ∞", (160, 48),
              argv=("--break", "nan", "--lr", "2", "--samples", "200"), shows=_on("forward.2")),
+    Scenario("room_panel", "Served, the instructor reads the room: answers to this phase, the common wrong ones, "
+             "where explorers are", (160, 48), argv=("--quiz",), keys=("right",), room=ROOM,
+             shows=lambda app: bool(app.query_one(RoomPanel).display)),
     Scenario("breakpoint_editor", "B: breakpoints and conditions, a mistake pointed at", (120, 40),
              keys=("b", "B", *"norm(dW9) > 10", "enter"),
              shows=lambda app: isinstance(app.screen, BreakpointEditor) and bool(app.screen.problem)),
@@ -99,6 +112,9 @@ async def drive(pilot: Pilot, scenario: Scenario) -> None:
     """Press the scenario's keys, then check that the screen shows what its caption says."""
     app = pilot.app
     assert isinstance(app, BackpropApp)
+    if scenario.room is not None:
+        app.follow.role = "instructor"
+        app.post_message(RoomNews(dict(scenario.room)))
     for key in scenario.keys:
         if key == WAIT:
             await app.workers.wait_for_complete()

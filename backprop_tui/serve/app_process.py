@@ -15,17 +15,20 @@ from typing import Any
 
 from textual_serve.app_service import AppService
 
+from backprop_tui.room_packets import ANSWER, ROOM, STATUS
 from backprop_tui.serve.follow import FollowHub
+from backprop_tui.serve.room_hub import RoomHub
 
 STOP_TIMEOUT = 5.0
 
 
 class RoomAppService(AppService):
-    def __init__(self, argv: Sequence[str], role: str, hub: FollowHub, **kwargs: Any) -> None:
+    def __init__(self, argv: Sequence[str], role: str, hub: FollowHub, room: RoomHub, **kwargs: Any) -> None:
         super().__init__(" ".join(argv), **kwargs)
         self.argv = list(argv)
         self.role = role
         self.hub = hub
+        self.room = room
 
     def _build_environment(self, width: int = 80, height: int = 24) -> dict[str, str]:
         environment = super()._build_environment(width=width, height=height)
@@ -47,13 +50,23 @@ class RoomAppService(AppService):
         return process
 
     async def on_meta(self, data: bytes) -> None:
+        """The room's packets are taken only from the role that may send them: a position from the instructor's
+        session, answers and statuses from an attendee's; a room report is the server's to send, never an app's."""
         try:
             meta = json.loads(data)
         except ValueError:
             return
-        if isinstance(meta, dict) and meta.get("type") == "backprop_position":
+        kind = meta.get("type") if isinstance(meta, dict) else None
+        if kind == "backprop_position":
             if self.role == "instructor":
+                self.room.instructor_moved(meta)
                 await self.hub.publish(meta)
+            return
+        if kind in (ANSWER, STATUS):
+            if self.role == "attendee":
+                self.room.heard(self.app_service_id, meta)
+            return
+        if kind == ROOM or not isinstance(kind, str):
             return
         await super().on_meta(data)
 

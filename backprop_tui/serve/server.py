@@ -7,13 +7,17 @@ What changes from the stock server (see DESIGN.md's traps):
 - a websocket upgrade must come from our own page's Origin;
 - at most --max-sessions app processes at once; more get a clear 503 page;
 - the browser is given a websocket URL it can reach (--public-url, or the LAN address for 0.0.0.0);
-- follow mode: the instructor's session publishes its position, attendees' sessions follow it.
+- follow mode: the instructor's session publishes its position, attendees' sessions follow it;
+- reading the room: attendees' sessions report their quiz answers, the instructor's is shown the counts. An
+  attendee is its browser: a random id in a cookie, so a reload or a second tab does not count twice.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import re
+import secrets
 from collections.abc import Sequence
 from importlib.resources import files
 from pathlib import Path
@@ -28,12 +32,16 @@ from textual_serve.server import Server
 
 from backprop_tui.serve.app_process import RoomAppService
 from backprop_tui.serve.follow import FollowHub
+from backprop_tui.serve.room_hub import RoomHub
 from backprop_tui.serve.security import origin_of, origin_ok, public_url_for, token_ok
 
 log = logging.getLogger("backprop-tui.serve")
 
 TOKEN_COOKIE = "backprop_token"
 INSTRUCTOR_COOKIE = "backprop_instructor"
+ATTENDEE_COOKIE = "backprop_attendee"
+"""A random id per browser, set by our page: what makes a reconnecting attendee the same attendee."""
+ATTENDEE_ID = re.compile(r"[A-Za-z0-9_-]{16,64}")
 STATIC_FILES = {"textual.js": ("js/textual.js", "application/javascript"), "xterm.css": ("css/xterm.css", "text/css")}
 MAX_MESSAGE = 64 * 1024
 """Largest websocket message accepted from a browser (keys and resizes are tiny)."""
@@ -58,6 +66,7 @@ class RoomServer(Server):
         self.max_sessions = max_sessions
         self.services: set[RoomAppService] = set()
         self.hub = FollowHub()
+        self.room = RoomHub(max_sessions)
         self.templates_path = Path(str(files("backprop_tui.serve") / "templates"))
         self.statics_path = Path(str(files("textual_serve") / "static"))
 
@@ -121,6 +130,8 @@ class RoomServer(Server):
         }
         response = aiohttp_jinja2.render_template("index.html", request, context)
         response.headers["Cache-Control"] = "no-store"
+        if _attendee_id(request) is None:
+            response.set_cookie(ATTENDEE_COOKIE, secrets.token_urlsafe(16), httponly=True, samesite="Strict")
         if instructor:
             response.set_cookie(INSTRUCTOR_COOKIE, request.query["instructor"], httponly=True, samesite="Strict")
         return response
@@ -150,7 +161,7 @@ class RoomServer(Server):
         height = _int(request.query.get("height"), 24, 8, 300)
         websocket = web.WebSocketResponse(heartbeat=15, max_msg_size=MAX_MESSAGE)
         service = RoomAppService(
-            self.app_argv, role, self.hub,
+            self.app_argv, role, self.hub, self.room,
             write_bytes=websocket.send_bytes, write_str=websocket.send_str, close=websocket.close,
             download_manager=self.download_manager, debug=self.debug,
         )
@@ -160,7 +171,11 @@ class RoomServer(Server):
             await websocket.prepare(request)
             await service.start(width, height)
             if role == "attendee":
+                browser = _attendee_id(request)  # None: a client that never loaded our page counts on its own
+                self.room.join(key, f"browser:{browser}" if browser else f"session:{key}")
                 await self.hub.join(key, service.send_meta)
+            else:
+                self.room.join_instructor(key, service.send_meta)
             await self._process_messages(websocket, service)
         except asyncio.CancelledError:
             await websocket.close()
@@ -168,6 +183,7 @@ class RoomServer(Server):
             log.warning("session %s ended: %r", key, error)
         finally:
             self.hub.leave(key)
+            self.room.leave(key)
             self.services.discard(service)
             await service.stop()
         return websocket
@@ -211,7 +227,14 @@ class RoomServer(Server):
         return ("?" + "&".join(parts)) if parts else ""
 
     async def on_shutdown(self, app: web.Application) -> None:
+        self.room.close()
         await asyncio.gather(*(service.stop() for service in list(self.services)), return_exceptions=True)
+
+
+def _attendee_id(request: web.Request) -> str | None:
+    """The browser's id from its cookie, if it is one our page could have set."""
+    given = request.cookies.get(ATTENDEE_COOKIE)
+    return given if given is not None and ATTENDEE_ID.fullmatch(given) else None
 
 
 def _int(value: Any, default: int, low: int, high: int) -> int:

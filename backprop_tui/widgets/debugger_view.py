@@ -1,5 +1,6 @@
 """The debugger's panels for one position: the phase list and watched cells on the left; the equation, the
-lesson's note, the quiz, the matrices and the inspector on the right.
+lesson's note, the quiz, the matrices and the inspector in the middle; the room (the instructor's, served) on the
+right.
 
 It draws what the session, the panel contents and the quiz say, and keeps the session's view (focused
 matrix, cells, scrolls) up to date as the cursor and focus move; moving the position is the app's job.
@@ -29,6 +30,7 @@ from backprop_tui.widgets.matrix_area import MatrixArea
 from backprop_tui.widgets.matrix_view import MatrixView
 from backprop_tui.widgets.phase_list import PhaseList
 from backprop_tui.widgets.quiz_panel import QuizPanel
+from backprop_tui.widgets.room_panel import RoomPanel
 from backprop_tui.widgets.watch_panel import WatchPanel
 from scratchnet import Tape
 from scratchnet.debugger.activation_profile import activation_at
@@ -63,6 +65,7 @@ class DebuggerView(Horizontal):
             yield MatrixArea(id="matrices")
             yield Inspector(id="inspector")
             yield HealthPanel(id="debugger-health")
+        yield RoomPanel(id="room")  # hidden until the server reports on the room, which it does to the instructor only
 
     def use_session(self, session: Session, panels: Panels) -> None:
         """Another run (a lesson's step on another network): what is shown next comes from it."""
