@@ -138,10 +138,12 @@ def expansion_text(explanation: Explanation) -> str:
     return explanation.text(operand, lambda value: total)
 
 
-def expansion_latex(explanation: Explanation) -> str | None:
-    """`expansion_text` in LaTeX, digit for digit (None where the operation has not written its words in LaTeX)."""
+def expansion_latex(explanation: Explanation, per_line: int = 0) -> str | None:
+    """`expansion_text` in LaTeX, digit for digit (None where the operation has not written its words in LaTeX);
+    `per_line`: over several lines, that many terms to a line."""
     operand, total = _expansion_formats(explanation)
-    return explanation.latex_text(lambda value: latex_number(operand(value)), lambda value: latex_number(total))
+    return explanation.latex_text(lambda value: latex_number(operand(value)), lambda value: latex_number(total),
+                                  per_line)
 
 
 def _expansion_formats(explanation: Explanation) -> tuple[Callable[[float], str], str]:

@@ -24,6 +24,9 @@ if TYPE_CHECKING:
     from backprop_tui.lesson import Lesson
 
 MAX_TABLE = 8
+TERMS_PER_LINE = 2
+"""A worked cell's terms per line of its LaTeX: display math is not broken into lines by a renderer, and four
+products with a bias run off an A4 page."""
 
 
 def _cell(value: float) -> str:
@@ -60,7 +63,7 @@ def worked_markdown(tape: Tape, phase: Phase, worked: Worked) -> str:
     parts = ["### One cell worked out", "", f"`{first}`", ""]
     for line in rest:
         parts += [line, ""]
-    latex = expansion_latex(explanation)
+    latex = expansion_latex(explanation, per_line=TERMS_PER_LINE)
     if latex is not None:
         parts += [f"$${latex}$$", ""]
     return "\n".join(parts).rstrip() + "\n"

@@ -111,7 +111,7 @@ def _explain_loss(tape: Tape, phase: Phase, name: str, row: int, column: int) ->
     # With several outputs the terms are entries, row-major: name the sample each comes from.
     top = tuple(replace(c, sample=c.sample // outputs) for c in explanation.top)
     latex = LatexWords(r"\mathrm{loss}", r"\frac{1}{N} \sum \mathrm{squared\_error}",
-                       prefix=rf"\frac{{1}}{{{squared.size}}} \left(", suffix=r"\right)")
+                       prefix=rf"\frac{{1}}{{{squared.size}}} (", suffix=")")
     return replace(explanation, prefix=f"(1/{squared.size})·(", suffix=")", top=top, divisor=squared.size, latex=latex)
 
 

@@ -162,7 +162,7 @@ def _explain_loss(tape: Tape, phase: Phase, name: str, row: int, column: int) ->
         sample_loss = phase.outputs["sample_loss"].reshape(-1)
         explanation = batch_sum("loss", "(1/N)·Σᵢ sample_lossᵢ", [sample_loss], total, {"y": Read()})
         latex = LatexWords(r"\mathrm{loss}", r"\frac{1}{N} \sum_i \mathrm{sample\_loss}_i",
-                           prefix=rf"\frac{{1}}{{{sample_loss.size}}} \left(", suffix=r"\right)")
+                           prefix=rf"\frac{{1}}{{{sample_loss.size}}} (", suffix=")")
         return replace(explanation, prefix=f"(1/{sample_loss.size})·(", suffix=")", divisor=sample_loss.size,
                        latex=latex)
     P, y = phase.inputs["P"][row], phase.inputs["y"][row]

@@ -106,24 +106,32 @@ class Explanation:
             body += f" + ({fmt(self.constant).strip()})"
         return f"{self.cell} = {self.formula} = {body} = {(total_fmt or fmt)(self.total).strip()}"
 
-    def latex_text(self, fmt: Callable[[float], str], total_fmt: Callable[[float], str] | None = None) -> str | None:
-        """`text` in LaTeX, with the same terms and layout; `fmt` writes one number in LaTeX. None without `latex`."""
+    def latex_text(self, fmt: Callable[[float], str], total_fmt: Callable[[float], str] | None = None,
+                   per_line: int = 0) -> str | None:
+        """`text` in LaTeX, with the same terms and layout; `fmt` writes one number in LaTeX. None without `latex`.
+        `per_line`: a `split` over lines instead (the cell and formula, the terms `per_line` to a line, the total),
+        for a page: display math does not break lines by itself."""
         words = self.latex
-        if words is None:
+        if words is None or (self.layout is not None and words.layout is None):
             return None
         if self.layout is not None:
-            if words.layout is None:
-                return None
-            body = words.layout([f"({fmt(number)})" for number in self.operands])
+            assert words.layout is not None  # checked above
+            items = [words.layout([f"({fmt(number)})" for number in self.operands])]
         else:
-            pieces = [r" \cdot ".join(f"({fmt(f)})" for f in term.factors) for term in self.terms]
+            sign = "-" if self.joiner.strip() == "−" else "+"
+            items = [r" \cdot ".join(f"({fmt(f)})" for f in term.factors) for term in self.terms]
             if self.n_terms > len(self.terms):
-                pieces.append(r"\dots")
-            joiner = " - " if self.joiner.strip() == "−" else " + "
-            body = words.prefix + joiner.join(pieces) + words.suffix
+                items.append(r"\dots")
+            items = [f"{sign} {item}" if position else item for position, item in enumerate(items)] or [""]
+            items[0], items[-1] = words.prefix + items[0], items[-1] + words.suffix
             if self.constant is not None:
-                body += f" + ({fmt(self.constant)})"
-        return f"{words.cell} = {words.formula} = {body} = {(total_fmt or fmt)(self.total)}"
+                items.append(f"+ ({fmt(self.constant)})")
+        total = (total_fmt or fmt)(self.total)
+        if not per_line:
+            return f"{words.cell} = {words.formula} = {' '.join(items)} = {total}"
+        lines = [" ".join(items[start:start + per_line]) for start in range(0, len(items), per_line)]
+        body = r" \\ &\quad ".join(lines)
+        return rf"\begin{{split}}{words.cell} &= {words.formula} \\ &= {body} \\ &= {total}\end{{split}}"
 
     @property
     def complete(self) -> bool:

@@ -158,7 +158,7 @@ async def test_the_markdown_export_works_out_the_inspected_cell_beside_the_lesso
         await pilot.press("m")
     markdown = (tmp_path / "backprop-epoch0-forward.1.md").read_text()
     assert inspector[0].startswith("Z₁[2,1] = ") and f"`{inspector[0]}`" in markdown
-    assert "$$Z_{1}[2,1] = X[2,:] \\cdot W_{1}[:,1] + b_{1}[1] = " in markdown
+    assert "$$\\begin{split}Z_{1}[2,1] &= X[2,:] \\cdot W_{1}[:,1] + b_{1}[1] \\\\ &= " in markdown
     assert f"> **Lesson step 1/{len(app.tour.lesson.steps)}.** {app.tour.lesson.steps[0].note}" in markdown
 
 

@@ -285,7 +285,8 @@ def test_the_markdown_export_works_out_the_cell_the_inspector_explains_and_a_les
     session.set_view(View("b2'", (("b2'", (0, 3)),)))  # the cursor on b₂'[0,3]
     text, _ = exports.markdown(session)
     assert "### One cell worked out" in text and "`b₂'[0,3] = b₂[0,3] − η·db₂[0,3] = " in text
-    assert "$$b_{2}'[0,3] = b_{2}[0,3] - \\eta \\cdot db_{2}[0,3] = " in text and "Lesson step" not in text
+    assert "$$\\begin{split}b_{2}'[0,3] &= b_{2}[0,3] - \\eta \\cdot db_{2}[0,3] \\\\ &= " in text
+    assert "Lesson step" not in text
     steps = (LessonStep("forward.1", "First.", 1), LessonStep("update.2", "The update.", 4))
     tour = LessonTour(Lesson("L", "l.toml", steps))
     tour.step = 1
