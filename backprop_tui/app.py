@@ -525,7 +525,7 @@ class BackpropApp(App[int]):
         if self.hiding:
             self.notify("Reveal the result first (quiz mode).", severity="warning")
             return
-        self._deliver(*self.exports.markdown(self.session))
+        self._deliver(*self.exports.markdown(self.session, self.tour))
 
     def action_screenshot(self, filename: str | None = None, path: str | None = None) -> None:
         """An SVG named after the epoch and phase, into --out, numbered rather than overwriting an earlier

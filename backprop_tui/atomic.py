@@ -10,7 +10,9 @@ from __future__ import annotations
 import os
 import stat
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import IO
 
 
 def write_atomic(path: Path | str, data: str | bytes) -> Path:
@@ -19,13 +21,19 @@ def write_atomic(path: Path | str, data: str | bytes) -> Path:
     On any failure the old file, if any, is untouched, no temporary file stays, and
     the error is re-raised.
     """
-    path = Path(path)
     payload = data.encode("utf-8") if isinstance(data, str) else bytes(data)
+    return write_atomic_with(path, lambda handle: handle.write(payload))
+
+
+def write_atomic_with(path: Path | str, write: Callable[[IO[bytes]], object]) -> Path:
+    """`write_atomic` for a writer that streams into the open file (NumPy's savez), so a large payload is never held
+    whole in memory first."""
+    path = Path(path)
     mode = _mode_for(path)
     handle = tempfile.NamedTemporaryFile(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False)
     try:
         with handle:
-            handle.write(payload)
+            write(handle)
             handle.flush()
             os.fsync(handle.fileno())
             if hasattr(os, "fchmod"):

@@ -134,11 +134,38 @@ def reproducing_decimals(operands: Sequence[float], combine: Callable[..., Fract
 def expansion_text(explanation: Explanation) -> str:
     """An explanation as the inspector writes it: the total to 4 decimals, and, where every operand is
     written out, the operands with as many decimals as a hand calculation needs to give that total."""
+    operand, total = _expansion_formats(explanation)
+    return explanation.text(operand, lambda value: total)
+
+
+def expansion_latex(explanation: Explanation, per_line: int = 0) -> str | None:
+    """`expansion_text` in LaTeX, digit for digit (None where the operation has not written its words in LaTeX);
+    `per_line`: over several lines, that many terms to a line."""
+    operand, total = _expansion_formats(explanation)
+    return explanation.latex_text(lambda value: latex_number(operand(value)), lambda value: latex_number(total),
+                                  per_line)
+
+
+def _expansion_formats(explanation: Explanation) -> tuple[Callable[[float], str], str]:
+    """How the inspector writes an expansion's operands, and its total."""
     total = format_value(explanation.total).strip()
     decimals = 4
     if explanation.complete and math.isfinite(explanation.total):
         decimals = reproducing_decimals(explanation.operands, explanation.by_hand, total)
-    return explanation.text(partial(_operand, decimals=decimals), lambda value: total)
+    return partial(_operand, decimals=decimals), total
+
+
+def latex_number(text: str) -> str:
+    """A number as a cell writes it, in LaTeX: −1.2e+05 is -1.2 \\times 10^{5}, ∞ is \\infty, NaN upright."""
+    text = text.strip().replace(MINUS, "-").replace(",", "{,}")
+    if text in ("NaN", "nan"):
+        return r"\mathrm{NaN}"
+    if text.endswith("∞"):
+        return text[:-1] + r"\infty"
+    mantissa, _, exponent = text.partition("e")
+    if exponent:
+        return rf"{mantissa} \times 10^{{{int(exponent)}}}"
+    return text
 
 
 def _operand(value: float, decimals: int) -> str:

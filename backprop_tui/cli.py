@@ -169,8 +169,9 @@ def _shared_flags() -> _Parser:
     app_flags.add_argument("--session", metavar="FILE.toml",
                            help="open this session file if it exists; save to it on quit and ctrl+s")
     app_flags.add_argument("--lesson", metavar="NAME|FILE.toml", help="a guided tour: ] and [ move through it "
-                           "(shipped: article)")
-    app_flags.add_argument("--out", metavar="FOLDER", help="where exports and screenshots go (default: here)")
+                           "(shipped: article); with trace, its network, and its notes in the markdown handout")
+    app_flags.add_argument("--out", metavar="FOLDER", help="where exports and screenshots go (default: here); "
+                           "trace --format npz also takes a FILE.npz")
     return shared
 
 
@@ -199,7 +200,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="{trace,train,serve}")
     trace = commands.add_parser("trace", parents=[shared], argument_default=argparse.SUPPRESS,
                                 help="print every phase of one iteration, no UI")
-    trace.add_argument("--format", choices=("text", "json", "markdown"), help="text (default), json or markdown")
+    trace.add_argument("--format", choices=("text", "json", "markdown", "npz"),
+                       help="text (default), json, markdown (a handout) or npz (every matrix into --out: a FILE.npz, "
+                            "or a folder)")
     trace.add_argument("--epoch", type=_integer(0, "--epoch"), metavar="K",
                        help="trace epoch K's iteration (default 0)")
     trace.add_argument("--iteration", type=_integer(0, "--iteration"), metavar="I",
@@ -349,6 +352,22 @@ def _lesson_runs(lesson: Lesson, argv: Sequence[str]) -> dict[str, RunConfig]:
         except UsageError as error:
             raise LessonError(f"{where(lesson.source, (step.line, 1))}: flags {step.flags!r}: {error}") from None
     return runs
+
+
+def _trace_lesson(args: argparse.Namespace, argv: Sequence[str],
+                  config: RunConfig) -> tuple[argparse.Namespace, RunConfig, Lesson, list[int]]:
+    """`trace --lesson`: the network the lesson opens on (as in the app: its first step's), and the steps that open on
+    the traced iteration of that network (the first iteration of their epoch), whose notes the handout shows."""
+    from backprop_tui.lesson import load_lesson, steps_at
+
+    lesson = load_lesson(vars(args)["lesson"])
+    runs = _lesson_runs(lesson, argv)
+    if runs:
+        args, config = parse([*_split(lesson.flags), *argv, *_split(lesson.steps[0].flags)])
+    if getattr(args, "iteration", 0) != 0:
+        return args, config, lesson, []
+    flags = {step_flags for step_flags, run in runs.items() if run == config} if runs else None
+    return args, config, lesson, steps_at(lesson, getattr(args, "epoch", 0), flags)
 
 
 def _break_at_launch(session: Session, conditions: list[Condition]) -> Opening | None:
@@ -502,6 +521,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if command in ("trace", "train"):
             from backprop_tui import headless
 
+            if command == "trace" and "lesson" in vars(args):
+                return headless.run(command, *_trace_lesson(args, argv, config))
             return headless.run(command, args, config)
         if command == "serve":
             return _serve(args, argv)

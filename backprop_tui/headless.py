@@ -1,4 +1,4 @@
-"""`trace` and `train`: the tape and the loss table as text, JSON or Markdown, without a UI.
+"""`trace` and `train`: the tape and the loss table as text, JSON, Markdown or a NumPy .npz file, without a UI.
 
 This module must not import Textual or Rich (a test checks it in a subprocess):
 these commands feed other tools and must start fast. Only a run that goes on for more
@@ -11,8 +11,9 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -26,6 +27,9 @@ from scratchnet.conditions import Condition, ConditionError, check_matrices
 from scratchnet.debugger.names import ascii_name, pretty_name
 from scratchnet.debugger.tape import shape_text
 from scratchnet.training import EpochEnd, batch, replay_iterations
+
+if TYPE_CHECKING:
+    from backprop_tui.lesson import Lesson
 
 EXIT_DIVERGED = 3
 EXIT_BROKEN_PIPE = 1
@@ -141,15 +145,29 @@ def _record(config: RunConfig, epoch: int, iteration: int = 0) -> tuple[Run, Tap
     return run, recorder.tape, None
 
 
-def run_trace(args: argparse.Namespace, config: RunConfig) -> int:
+def run_trace(args: argparse.Namespace, config: RunConfig, lesson: Lesson | None = None,
+              steps: Sequence[int] = ()) -> int:
+    """`lesson`, `steps`: the lesson given with --lesson and its steps that open on this iteration, whose notes the
+    Markdown handout sets beside their phases."""
+    output_format = getattr(args, "format", "text")
+    target = None
+    if output_format == "npz":
+        from backprop_tui import npz_export
+
+        target = npz_export.target_of(getattr(args, "out", None))  # before the run: a bad path costs no training
     epoch = getattr(args, "epoch", 0)
     run, tape, diverged_at = _record(config, epoch, getattr(args, "iteration", 0))
     config = run.config  # the run's own: its loss settled by the data
-    output_format = getattr(args, "format", "text")
+    if lesson is not None and steps:
+        from backprop_tui.lesson import validate_lesson
+
+        validate_lesson(lesson, tape.keys, {name for phase in tape for name in phase.matrix_names}, steps=steps)
     if output_format == "json":
         print(trace_json(config, tape, run.dataset.class_names))
     elif output_format == "markdown":
-        print(handout.tape_markdown(tape))
+        print(handout.tape_markdown(tape, lesson, steps))
+    elif target is not None:
+        print(npz_export.write_npz(tape, target))
     else:
         print(trace_text(tape))
     if diverged_at is not None:
@@ -349,11 +367,13 @@ def purpose_of(command: str, args: argparse.Namespace) -> str:
     return "trace" if output_format == "text" else f"trace-{output_format}"
 
 
-def run(command: str, args: argparse.Namespace, config: RunConfig) -> int:
-    """Raises memory.NotEnoughMemory (one line) before building a run that cannot fit."""
+def run(command: str, args: argparse.Namespace, config: RunConfig, lesson: Lesson | None = None,
+        steps: Sequence[int] = ()) -> int:
+    """Raises memory.NotEnoughMemory (one line) before building a run that cannot fit. `lesson`, `steps`: see
+    `run_trace`."""
     memory.check(config, purpose_of(command, args), epoch=getattr(args, "epoch", 0))
     try:
-        code = run_trace(args, config) if command == "trace" else run_train(args, config)
+        code = run_trace(args, config, lesson, steps) if command == "trace" else run_train(args, config)
         sys.stdout.flush()
     except BrokenPipeError:
         # The reader left early (`trace --format json | head`): stop quietly, and point

@@ -8,7 +8,7 @@ hand, so every problem is one line pointing at the place: `lesson.toml:12:1: …
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
@@ -205,10 +205,11 @@ def _step(raw: dict, index: int, source: str, at: Callable[..., tuple[int, int]]
                       train=train, until=until)
 
 
-def validate_lesson(lesson: Lesson, phase_keys: list[str], matrix_names: set[str], flags: str | None = None) -> None:
+def validate_lesson(lesson: Lesson, phase_keys: list[str], matrix_names: set[str], flags: str | None = None,
+                    steps: Collection[int] | None = None) -> None:
     """Every step must name a phase of this network, and pin a matrix it really has (canonical names). `flags`: check
-    only the steps with these flags (those that run on this network). The lesson's breakpoints must fit the network
-    it opens on (`flags` None or the first step's)."""
+    only the steps with these flags (those that run on this network); `steps`: only these (indices from 0). The
+    lesson's breakpoints must fit the network it opens on (`flags` None or the first step's)."""
     if flags is None or (lesson.steps and flags == lesson.steps[0].flags):
         from scratchnet.conditions import ConditionError, check_matrices, parse_condition
 
@@ -222,7 +223,7 @@ def validate_lesson(lesson: Lesson, phase_keys: list[str], matrix_names: set[str
             except ConditionError as error:
                 raise LessonError(f"{lesson.source}: breakpoints: {error}") from None
     for number, step in enumerate(lesson.steps, 1):
-        if flags is not None and step.flags != flags:
+        if flags is not None and step.flags != flags or steps is not None and number - 1 not in steps:
             continue
         place = f"{lesson.source}:{step.line}:1"
         if step.until:
@@ -237,6 +238,13 @@ def validate_lesson(lesson: Lesson, phase_keys: list[str], matrix_names: set[str
             raise LessonError(f"{place}: step {number} names unknown phase {step.phase!r} (this network has {span})")
         if step.pin is not None and step.pin[0] not in matrix_names:
             raise LessonError(f"{place}: step {number} pins unknown matrix {step.pin[0]!r}")
+
+
+def steps_at(lesson: Lesson, epoch: int, flags: Collection[str] | None = None) -> list[int]:
+    """The steps (indices from 0) that open a phase of epoch `epoch`'s first iteration, as `]` would: not those that
+    continue until a condition holds, which open wherever it does. `flags`: only the steps with one of these flags."""
+    return [index for index, step in enumerate(lesson.steps)
+            if step.epoch == epoch and not step.until and (flags is None or step.flags in flags)]
 
 
 class LessonTour:

@@ -56,7 +56,7 @@ at 69 MB of resident memory in all)."""
 MARGIN = 1.1
 """Allocator overhead and fragmentation: resident memory runs a few percent above the arrays' bytes."""
 
-PURPOSES = ("app", "train", "trace", "trace-json", "trace-markdown")
+PURPOSES = ("app", "train", "trace", "trace-json", "trace-markdown", "trace-npz")
 STATE_COPIES = {"sgd": 0, "momentum": 1, "adam": 2}
 """Copies of the parameters' size an optimizer carries from one update to the next."""
 INDEX_BYTES = 8
@@ -135,6 +135,8 @@ def estimate(config: RunConfig, purpose: str, features: int, outputs: int = 1, e
         fixed += 11 * n_parameters * JSON_BYTES_PER_VALUE  # W and b appear in several phases, dW, db, W', b'
     elif purpose == "trace-markdown":
         steady += widest * 8  # a float32 matrix is widened to float64 before its corner is shown
+    elif purpose == "trace-npz":
+        steady += widest * itemsize  # savez streams each array; one that is not contiguous is copied first
     if config.data is None:
         return Estimate(per_sample=max(GENERATION_BYTES_PER_SAMPLE, steady), fixed=fixed, parameters=parameters)
     return Estimate(per_sample=steady, fixed=fixed, parameters=parameters, load=CSV_BYTES_PER_FILE_BYTE * csv_bytes)

@@ -13,7 +13,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from scratchnet.debugger.explain import Explanation, Read, Term, cell_value
+from scratchnet.debugger.explain import Explanation, LatexWords, Read, Term, cell_value
 from scratchnet.debugger.names import latex_name, pretty_name
 from scratchnet.debugger.source import code_line
 from scratchnet.debugger.tape import Phase, PhaseWriter, Tape, shape_text
@@ -239,6 +239,10 @@ Activation.phases = ActivationPhases()
 
 
 _LAYOUT = {"relu": "max(0, {z})", "leaky_relu": "max(0.01·{z}, {z})", "tanh": "tanh({z})", "sigmoid": "1/(1 + e^−{z})"}
+_LATEX_LAYOUT = {"relu": r"\max(0, {z})", "leaky_relu": r"\max(0.01 \cdot {z}, {z})", "tanh": r"\tanh({z})",
+                 "sigmoid": r"\frac{{1}}{{1 + e^{{-{z}}}}}"}
+_LATEX_FUNCTION = {"relu": r"\operatorname{relu}", "leaky_relu": r"\operatorname{leaky\_relu}", "tanh": r"\tanh",
+                   "sigmoid": r"\operatorname{sigmoid}"}
 
 
 def _explain_forward(tape: Tape, phase: Phase, name: str, row: int, column: int, *, function: str) -> Explanation:
@@ -249,6 +253,9 @@ def _explain_forward(tape: Tape, phase: Phase, name: str, row: int, column: int,
         (Term((z,), sigma(function, z)),), 1, cell_value(phase.outputs[name], row, column),
         reads={z_name: Read(row, column)},
         layout=lambda written: _LAYOUT[function].format(z=written[0]), worked=partial(sigma, function),
+        latex=LatexWords(f"{latex_name(name)}[{row},{column}]",
+                         f"{_LATEX_FUNCTION[function]}({latex_name(z_name)}[{row},{column}])",
+                         layout=lambda written: _LATEX_LAYOUT[function].format(z=written[0])),
     )
 
 
@@ -265,4 +272,6 @@ def _explain_backward(tape: Tape, phase: Phase, name: str, row: int, column: int
         f"{pretty_name(g_name)}[{row},{column}]·σ'({pretty_name(z_name)}[{row},{column}])",
         (Term((g, derivative), g * derivative),), 1, cell_value(phase.outputs[name], row, column),
         reads={g_name: Read(row, column), z_name: Read(row, column), **{n: Read(row, column) for n in a_name}},
+        latex=LatexWords(f"{latex_name(name)}[{row},{column}]",
+                         rf"{latex_name(g_name)}[{row},{column}] \cdot \sigma'({latex_name(z_name)}[{row},{column}])"),
     )

@@ -16,8 +16,8 @@ from functools import partial
 
 import numpy as np
 
-from scratchnet.debugger.explain import Explanation, Read, Term, cell_value
-from scratchnet.debugger.names import M_HAT, S_HAT, pretty_name, subscript
+from scratchnet.debugger.explain import Explanation, LatexWords, Read, Term, cell_value
+from scratchnet.debugger.names import M_HAT, S_HAT, latex_gradient, latex_name, pretty_name, subscript
 from scratchnet.debugger.source import code_line
 from scratchnet.debugger.tape import Phase, PhaseWriter, Tape, shape_text
 from scratchnet.debugger.words import Equation, Words
@@ -133,11 +133,15 @@ def _update(w: float, rate: float, m: float, s: float, eps: float) -> float:
     return w - rate * m / (math.sqrt(s) + eps)
 
 
+def _update_latex(written: Sequence[str]) -> str:
+    return rf"{written[0]} - {written[1]} \cdot \frac{{{written[2]}}}{{\sqrt{{{written[3]}}} + {written[4]}}}"
+
+
 def _explain_adam(tape: Tape, phase: Phase, name: str, row: int, column: int, *, beta1: float, beta2: float,
                   eps: float, step: int) -> Explanation:
     total = cell_value(phase.outputs[name], row, column)
     at = f"[{row},{column}]"
-    cell = f"{pretty_name(name)}{at}"
+    cell, cell_tex = f"{pretty_name(name)}{at}", f"{latex_name(name)}{at}"
     stem = name.rstrip("'")  # W2, mW2, sW2; or m̂W2, ŝW2
     if stem.startswith((M_HAT, S_HAT)):
         first = stem.startswith(M_HAT)
@@ -150,6 +154,8 @@ def _explain_adam(tape: Tape, phase: Phase, name: str, row: int, column: int, *,
             cell, f"{pretty_name(moment)}{at}/(1−{beta}ᵗ)", (Term((value,), value), Term((correction,), correction)),
             2, total, reads={moment: Read(row, column)},
             layout=lambda written: f"{written[0]}/{written[1]}", worked=lambda m, c: m / c,
+            latex=LatexWords(cell_tex, rf"\frac{{{latex_name(moment)}{at}}}{{1 - \beta_{2 - first}^t}}",
+                             layout=lambda written: rf"\frac{{{written[0]}}}{{{written[1]}}}"),
         )
     if stem[0] in "ms" and stem[1:2] in ("W", "b"):
         gradient = "d" + stem[1:]
@@ -159,11 +165,15 @@ def _explain_adam(tape: Tape, phase: Phase, name: str, row: int, column: int, *,
             return Explanation(
                 cell, f"β₁·{pretty_name(stem)}{at} + (1−β₁)·∂L/∂{pretty_name(stem[1:])}{at}",
                 (Term((beta1, old), beta1 * old), Term((1 - beta1, slope), (1 - beta1) * slope)), 2, total,
-                before=old, reads=reads)
+                before=old, reads=reads,
+                latex=LatexWords(cell_tex, rf"\beta_1 \cdot {latex_name(stem)}{at} + (1 - \beta_1) \cdot "
+                                 rf"{latex_gradient(stem[1:])}{at}"))
         return Explanation(
             cell, f"β₂·{pretty_name(stem)}{at} + (1−β₂)·(∂L/∂{pretty_name(stem[1:])}{at})²",
             (Term((beta2, old), beta2 * old), Term((1 - beta2, slope, slope), (1 - beta2) * slope * slope)), 2,
-            total, before=old, reads=reads)
+            total, before=old, reads=reads,
+            latex=LatexWords(cell_tex, rf"\beta_2 \cdot {latex_name(stem)}{at} + (1 - \beta_2) \cdot "
+                             rf"\left({latex_gradient(stem[1:])}{at}\right)^2"))
     hat_m, hat_s = f"{M_HAT}{stem}", f"{S_HAT}{stem}"
     before = float(phase.inputs[stem][row, column])
     m, s = float(phase.outputs[hat_m][row, column]), float(phase.outputs[hat_s][row, column])
@@ -174,4 +184,6 @@ def _explain_adam(tape: Tape, phase: Phase, name: str, row: int, column: int, *,
         reads={stem: Read(row, column), hat_m: Read(row, column), hat_s: Read(row, column)},
         layout=lambda written: f"{written[0]} − {written[1]}·{written[2]}/(√{written[3]} + {written[4]})",
         worked=_update,
+        latex=LatexWords(cell_tex, rf"{latex_name(stem)}{at} - \eta \cdot \frac{{{latex_name(hat_m)}{at}}}"
+                         rf"{{\sqrt{{{latex_name(hat_s)}{at}}} + \epsilon}}", layout=_update_latex),
     )

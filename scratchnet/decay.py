@@ -17,8 +17,8 @@ from typing import ClassVar
 
 import numpy as np
 
-from scratchnet.debugger.explain import Explanation, Read, Term, cell_value
-from scratchnet.debugger.names import pretty_name
+from scratchnet.debugger.explain import Explanation, LatexWords, Read, Term, cell_value
+from scratchnet.debugger.names import latex_name, pretty_name
 from scratchnet.debugger.source import code_line
 from scratchnet.debugger.tape import Phase, PhaseWriter, Tape
 from scratchnet.debugger.words import Equation, Words
@@ -78,12 +78,15 @@ def _explain_penalty(tape: Tape, phase: Phase, name: str, row: int, column: int,
     if name == "total_loss":
         loss, penalty = float(phase.inputs["loss"]), float(phase.outputs["penalty"])
         return Explanation("total_loss", "L + penalty", (Term((loss,), loss), Term((penalty,), penalty)), 2, total,
-                           reads={"loss": Read()})
+                           reads={"loss": Read()}, latex=LatexWords(r"\mathrm{total\_loss}", r"L + \mathrm{penalty}"))
     weights = [weight for weight in phase.inputs if weight != "loss"]
     squares = [float(np.sum(np.asarray(phase.inputs[weight], dtype=np.float64) ** 2)) for weight in weights]
 
     def layout(written: list[str]) -> str:
         return f"{written[0]}/2·(" + " + ".join(written[1:]) + ")"
+
+    def latex_layout(written: list[str]) -> str:
+        return rf"\frac{{{written[0]}}}{{2}} \left(" + " + ".join(written[1:]) + r"\right)"
 
     def worked(*operands: float) -> float:
         return operands[0] / 2 * sum(operands[1:])
@@ -92,4 +95,7 @@ def _explain_penalty(tape: Tape, phase: Phase, name: str, row: int, column: int,
         "penalty", "(λ/2)·(" + " + ".join(f"‖{pretty_name(weight)}‖²" for weight in weights) + ")",
         (Term((strength,), strength), *(Term((square,), square) for square in squares)), 1 + len(weights), total,
         reads={weight: Read() for weight in weights}, layout=layout, worked=worked,
+        latex=LatexWords(r"\mathrm{penalty}", r"\frac{\lambda}{2} \left("
+                         + " + ".join(rf"\lVert {latex_name(weight)} \rVert^2" for weight in weights) + r"\right)",
+                         layout=latex_layout),
     )

@@ -12,8 +12,8 @@ from functools import partial
 
 import numpy as np
 
-from scratchnet.debugger.explain import SHOWN_TERMS, Explanation, Read, Term, batch_sum, cell_value
-from scratchnet.debugger.names import latex_name, pretty_name, subscript
+from scratchnet.debugger.explain import SHOWN_TERMS, Explanation, LatexWords, Read, Term, batch_sum, cell_value
+from scratchnet.debugger.names import latex_gradient, latex_name, pretty_name, subscript
 from scratchnet.debugger.source import code_line
 from scratchnet.debugger.tape import Phase, PhaseWriter, Tape, shape_text
 from scratchnet.debugger.words import Equation, Words
@@ -194,6 +194,8 @@ def _explain_forward(tape: Tape, phase: Phase, name: str, row: int, column: int)
         f"{pretty_name(a_name)}[{row},:]·{pretty_name(w_name)}[:,{column}] + {pretty_name(b_name)}[{column}]",
         terms, A.shape[1], cell_value(phase.outputs[name], row, column), constant=float(b[0, column]),
         reads={a_name: Read(row=row), w_name: Read(column=column), b_name: Read(column=column)},
+        latex=LatexWords(f"{latex_name(name)}[{row},{column}]", rf"{latex_name(a_name)}[{row},:] \cdot "
+                         f"{latex_name(w_name)}[:,{column}] + {latex_name(b_name)}[{column}]"),
     )
 
 
@@ -202,13 +204,16 @@ def _explain_weight(tape: Tape, phase: Phase, name: str, row: int, column: int, 
     a_name, g_name, *decayed = phase.inputs
     A, G = phase.inputs[a_name], phase.inputs[g_name]
     formula = f"Σᵢ {pretty_name(a_name)}[i,{row}]·{pretty_name(g_name)}[i,{column}]"
+    latex_formula = rf"\sum_i {latex_name(a_name)}[i,{row}] \cdot {latex_name(g_name)}[i,{column}]"
     reads = {a_name: Read(column=row), g_name: Read(column=column)}
     if decayed:  # + λ·W[row, column], written as the one number it adds
         (w_name,) = decayed
         formula += f" + λ·{pretty_name(w_name)}[{row},{column}]"
+        latex_formula += rf" + \lambda {latex_name(w_name)}[{row},{column}]"
         reads[w_name] = Read(row, column)
     explanation = batch_sum(f"∂L/∂{pretty_name(name[1:])}[{row},{column}]", formula, [A[:, row], G[:, column]],
                             cell_value(phase.outputs[name], row, column), reads)
+    explanation = replace(explanation, latex=LatexWords(f"{latex_gradient(name[1:])}[{row},{column}]", latex_formula))
     if decayed:
         explanation = replace(explanation, constant=float(weight_decay * phase.inputs[decayed[0]][row, column]))
     return explanation
@@ -216,9 +221,11 @@ def _explain_weight(tape: Tape, phase: Phase, name: str, row: int, column: int, 
 
 def _explain_bias(tape: Tape, phase: Phase, name: str, row: int, column: int) -> Explanation:
     (g_name,) = phase.inputs
-    return batch_sum(f"∂L/∂{pretty_name(name[1:])}[{column}]", f"Σᵢ {pretty_name(g_name)}[i,{column}]",
-                     [phase.inputs[g_name][:, column]], cell_value(phase.outputs[name], row, column),
-                     {g_name: Read(column=column)})
+    explanation = batch_sum(f"∂L/∂{pretty_name(name[1:])}[{column}]", f"Σᵢ {pretty_name(g_name)}[i,{column}]",
+                            [phase.inputs[g_name][:, column]], cell_value(phase.outputs[name], row, column),
+                            {g_name: Read(column=column)})
+    return replace(explanation, latex=LatexWords(f"{latex_gradient(name[1:])}[{column}]",
+                                                 rf"\sum_i {latex_name(g_name)}[i,{column}]"))
 
 
 def _explain_input(tape: Tape, phase: Phase, name: str, row: int, column: int) -> Explanation:
@@ -230,4 +237,6 @@ def _explain_input(tape: Tape, phase: Phase, name: str, row: int, column: int) -
         f"{pretty_name(name)}[{row},{column}]", f"{pretty_name(g_name)}[{row},:]·{pretty_name(w_name)}[{column},:]",
         terms, G.shape[1], cell_value(phase.outputs[name], row, column),
         reads={g_name: Read(row=row), w_name: Read(row=column)},
+        latex=LatexWords(f"{latex_name(name)}[{row},{column}]",
+                         rf"{latex_name(g_name)}[{row},:] \cdot {latex_name(w_name)}[{column},:]"),
     )

@@ -10,7 +10,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from scratchnet.debugger.explain import Explanation, Read, Term, batch_sum, cell_value
+from scratchnet.debugger.explain import Explanation, LatexWords, Read, Term, batch_sum, cell_value
 from scratchnet.debugger.source import code_line
 from scratchnet.debugger.tape import Phase, PhaseWriter, Tape, shape_text
 from scratchnet.debugger.words import Equation, Words
@@ -93,6 +93,7 @@ def _explain_error(tape: Tape, phase: Phase, name: str, row: int, column: int) -
         f"error[{row},{column}]", f"ŷ[{row},{column}] − y[{row},{column}]",
         (Term((y_hat,), y_hat), Term((y,), y)), 2, cell_value(phase.outputs[name], row, column), joiner=" − ",
         reads={prediction: Read(row, column), "y": Read(row, column)},
+        latex=LatexWords(rf"\mathrm{{error}}[{row},{column}]", rf"\hat y[{row},{column}] - y[{row},{column}]"),
     )
 
 
@@ -101,13 +102,17 @@ def _explain_loss(tape: Tape, phase: Phase, name: str, row: int, column: int) ->
     if name == "squared_error":
         e = float(phase.inputs["error"][row, column])
         return Explanation(f"squared_error[{row},{column}]", f"error[{row},{column}]²", (Term((e, e), e * e),), 1,
-                           total, reads={"error": Read(row, column)})
+                           total, reads={"error": Read(row, column)},
+                           latex=LatexWords(rf"\mathrm{{squared\_error}}[{row},{column}]",
+                                            rf"\mathrm{{error}}[{row},{column}]^2"))
     squared = phase.outputs["squared_error"].reshape(-1)
     explanation = batch_sum("loss", "(1/N)·Σ squared_error", [squared], total, {"error": Read()})
     outputs = phase.outputs["squared_error"].shape[1]
     # With several outputs the terms are entries, row-major: name the sample each comes from.
     top = tuple(replace(c, sample=c.sample // outputs) for c in explanation.top)
-    return replace(explanation, prefix=f"(1/{squared.size})·(", suffix=")", top=top, divisor=squared.size)
+    latex = LatexWords(r"\mathrm{loss}", r"\frac{1}{N} \sum \mathrm{squared\_error}",
+                       prefix=rf"\frac{{1}}{{{squared.size}}} (", suffix=")")
+    return replace(explanation, prefix=f"(1/{squared.size})·(", suffix=")", top=top, divisor=squared.size, latex=latex)
 
 
 def _explain_gradient(tape: Tape, phase: Phase, name: str, row: int, column: int) -> Explanation:
@@ -115,4 +120,6 @@ def _explain_gradient(tape: Tape, phase: Phase, name: str, row: int, column: int
     e = float(error[row, column])
     return Explanation(f"∂L/∂ŷ[{row},{column}]", f"2·error[{row},{column}]/N", (Term((2.0, e), 2.0 * e),), 1,
                        cell_value(phase.outputs[name], row, column), suffix=f"/{error.size}",
-                       reads={"error": Read(row, column)}, divisor=error.size)
+                       reads={"error": Read(row, column)}, divisor=error.size,
+                       latex=LatexWords(rf"\frac{{\partial L}}{{\partial \hat y}}[{row},{column}]",
+                                        rf"2 \cdot \mathrm{{error}}[{row},{column}]/N", suffix=f"/{error.size}"))

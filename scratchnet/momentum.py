@@ -14,8 +14,8 @@ from functools import partial
 
 import numpy as np
 
-from scratchnet.debugger.explain import Explanation, Read, Term, cell_value
-from scratchnet.debugger.names import pretty_name, subscript
+from scratchnet.debugger.explain import Explanation, LatexWords, Read, Term, cell_value
+from scratchnet.debugger.names import latex_gradient, latex_name, pretty_name, subscript
 from scratchnet.debugger.source import code_line
 from scratchnet.debugger.tape import Phase, PhaseWriter, Tape, shape_text
 from scratchnet.debugger.words import Equation, Words
@@ -111,6 +111,8 @@ def _explain_momentum(tape: Tape, phase: Phase, name: str, row: int, column: int
             f"{pretty_name(name)}{at}", f"μ·{pretty_name(stem)}{at} + ∂L/∂{pretty_name(stem[1:])}{at}",
             (Term((momentum, old), momentum * old), Term((slope,), slope)), 2, total, before=old,
             reads={stem: Read(row, column), gradient: Read(row, column)},
+            latex=LatexWords(f"{latex_name(name)}{at}",
+                             rf"\mu \cdot {latex_name(stem)}{at} + {latex_gradient(stem[1:])}{at}"),
         )
     velocity = f"v{stem}'"
     before, speed = float(phase.inputs[stem][row, column]), float(phase.outputs[velocity][row, column])
@@ -119,4 +121,5 @@ def _explain_momentum(tape: Tape, phase: Phase, name: str, row: int, column: int
         f"{pretty_name(name)}{at}", f"{pretty_name(stem)}{at} − η·{pretty_name(velocity)}{at}",
         (Term((before,), before), Term((rate, speed), rate * speed)), 2, total, joiner=" − ", before=before,
         reads={stem: Read(row, column), velocity: Read(row, column)},
+        latex=LatexWords(f"{latex_name(name)}{at}", rf"{latex_name(stem)}{at} - \eta \cdot {latex_name(velocity)}{at}"),
     )

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from scratchnet.debugger.explain import Explanation, Read, Term, cell_value
-from scratchnet.debugger.names import pretty_name, subscript
+from scratchnet.debugger.explain import Explanation, LatexWords, Read, Term, cell_value
+from scratchnet.debugger.names import latex_name, pretty_name, subscript
 from scratchnet.debugger.source import code_line
 from scratchnet.debugger.tape import Phase, PhaseWriter, Tape, shape_text
 from scratchnet.debugger.words import Equation, Words
@@ -64,4 +64,6 @@ def _explain_update(tape: Tape, phase: Phase, name: str, row: int, column: int) 
         f"{pretty_name(name)}[{row},{column}]", f"{pretty_name(stem)}[{row},{column}] − η·d{pretty_name(stem)}[{row},{column}]",
         (Term((before,), before), Term((rate, slope), rate * slope)), 2, cell_value(phase.outputs[name], row, column),
         joiner=" − ", reads={stem: Read(row, column), f"d{stem}": Read(row, column)}, before=before,
+        latex=LatexWords(f"{latex_name(name)}[{row},{column}]",
+                         rf"{latex_name(stem)}[{row},{column}] - \eta \cdot d{latex_name(stem)}[{row},{column}]"),
     )

@@ -13,7 +13,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from scratchnet.debugger.explain import SHOWN_TERMS, Explanation, Read, Term, batch_sum, cell_value
+from scratchnet.debugger.explain import SHOWN_TERMS, Explanation, LatexWords, Read, Term, batch_sum, cell_value
 from scratchnet.debugger.names import latex_name, pretty_name
 from scratchnet.debugger.source import code_line
 from scratchnet.debugger.tape import Phase, PhaseWriter, Tape, shape_text
@@ -127,11 +127,19 @@ def _explain_softmax(tape: Tape, phase: Phase, name: str, row: int, column: int)
         denominator = " + ".join(f"e^{w}" for w in written) + ("" if complete else " + …")
         return f"e^{written[column]} / ({denominator})" if column < len(written) else f"e^(…) / ({denominator})"
 
+    def latex_layout(written: Sequence[str]) -> str:
+        denominator = " + ".join(f"e^{{{w}}}" for w in written) + ("" if complete else r" + \dots")
+        numerator = f"e^{{{written[column]}}}" if column < len(written) else r"e^{\dots}"
+        return rf"\frac{{{numerator}}}{{{denominator}}}"
+
+    z_tex = latex_name(z_name)
     return Explanation(
         f"P[{row},{column}]", f"e^{pretty_name(z_name)}[{row},{column}] / Σⱼ e^{pretty_name(z_name)}[{row},j]",
         tuple(Term((score,), score) for score in shown), len(scores), cell_value(phase.outputs[name], row, column),
         reads={z_name: Read(row=row)}, layout=layout,
         worked=(lambda *written: _softmax_of(column, *written)) if complete else None,
+        latex=LatexWords(f"P[{row},{column}]", rf"\frac{{e^{{{z_tex}[{row},{column}]}}}}{{\sum_j e^{{{z_tex}[{row},j]}}}}",
+                         layout=latex_layout),
     )
 
 
@@ -139,7 +147,8 @@ def _explain_error(tape: Tape, phase: Phase, name: str, row: int, column: int) -
     p, y = float(phase.inputs["P"][row, column]), float(phase.inputs["y"][row, column])
     return Explanation(f"error[{row},{column}]", f"P[{row},{column}] − y[{row},{column}]",
                        (Term((p,), p), Term((y,), y)), 2, cell_value(phase.outputs[name], row, column), joiner=" − ",
-                       reads={"P": Read(row, column), "y": Read(row, column)})
+                       reads={"P": Read(row, column), "y": Read(row, column)},
+                       latex=LatexWords(rf"\mathrm{{error}}[{row},{column}]", f"P[{row},{column}] - y[{row},{column}]"))
 
 
 def _cross_entropy(*written: float) -> float:
@@ -152,7 +161,10 @@ def _explain_loss(tape: Tape, phase: Phase, name: str, row: int, column: int) ->
     if name == "loss":
         sample_loss = phase.outputs["sample_loss"].reshape(-1)
         explanation = batch_sum("loss", "(1/N)·Σᵢ sample_lossᵢ", [sample_loss], total, {"y": Read()})
-        return replace(explanation, prefix=f"(1/{sample_loss.size})·(", suffix=")", divisor=sample_loss.size)
+        latex = LatexWords(r"\mathrm{loss}", r"\frac{1}{N} \sum_i \mathrm{sample\_loss}_i",
+                           prefix=rf"\frac{{1}}{{{sample_loss.size}}} (", suffix=")")
+        return replace(explanation, prefix=f"(1/{sample_loss.size})·(", suffix=")", divisor=sample_loss.size,
+                       latex=latex)
     P, y = phase.inputs["P"][row], phase.inputs["y"][row]
     classes = min(SHOWN_TERMS, P.size)
     complete = classes == P.size
@@ -163,9 +175,15 @@ def _explain_loss(tape: Tape, phase: Phase, name: str, row: int, column: int) ->
         pieces = [f"{written[2 * k]}·log{written[2 * k + 1]}" for k in range(classes)]
         return "−(" + " + ".join(pieces) + ("" if complete else " + …") + ")"
 
+    def latex_layout(written: Sequence[str]) -> str:
+        pieces = [rf"{written[2 * k]} \log {written[2 * k + 1]}" for k in range(classes)]
+        return r"-\left(" + " + ".join(pieces) + ("" if complete else r" + \dots") + r"\right)"
+
     return Explanation(f"sample_loss[{row}]", f"−Σₖ y[{row},k]·log P[{row},k]", terms, P.size, total,
                        reads={"P": Read(row=row), "y": Read(row=row)}, layout=layout,
-                       worked=_cross_entropy if complete else None)
+                       worked=_cross_entropy if complete else None,
+                       latex=LatexWords(rf"\mathrm{{sample\_loss}}[{row}]", rf"-\sum_k y[{row},k] \log P[{row},k]",
+                                        layout=latex_layout))
 
 
 def _explain_gradient(tape: Tape, phase: Phase, name: str, row: int, column: int) -> Explanation:
@@ -173,4 +191,6 @@ def _explain_gradient(tape: Tape, phase: Phase, name: str, row: int, column: int
     e = float(error[row, column])
     return Explanation(f"{pretty_name(name).replace('dL/d', '∂L/∂')}[{row},{column}]", f"error[{row},{column}]/N",
                        (Term((e,), e),), 1, cell_value(phase.outputs[name], row, column), suffix=f"/{error.shape[0]}",
-                       reads={"error": Read(row, column)}, divisor=error.shape[0])
+                       reads={"error": Read(row, column)}, divisor=error.shape[0],
+                       latex=LatexWords(f"{latex_name(name)}[{row},{column}]", rf"\mathrm{{error}}[{row},{column}]/N",
+                                        suffix=f"/{error.shape[0]}"))

@@ -8,7 +8,7 @@ from rich.console import Group
 from rich.text import Text
 from textual.widgets import Static
 
-from backprop_tui.cell_format import expansion_text, format_short
+from backprop_tui.expansion_words import explanation_lines
 from scratchnet.debugger.explain import Explanation
 
 if TYPE_CHECKING:
@@ -32,23 +32,8 @@ class Inspector(Static):
         self.explanation = explanation
         lines: list[Text] = []
         if explanation is not None:
-            lines.append(Text(expansion_text(explanation), style="bold"))
-            if explanation.top and explanation.n_nonfinite:  # no share of a NaN or infinite sum is worth a number
-                picks = ", ".join(f"sample {c.sample} ({format_short(c.value)})" for c in explanation.top)
-                lines.append(Text(f"{explanation.n_terms:,} terms, one per sample; {explanation.n_nonfinite:,} "
-                                  f"of them NaN or ±∞, the first: {picks}"))
-            elif explanation.top:
-                picks = ", ".join(
-                    f"sample {c.sample} ({format_short(c.value)}, {c.share:.1%})" for c in explanation.top
-                )
-                lines.append(Text(f"{explanation.n_terms:,} terms, one per sample; largest |term| "
-                                  f"(% = its share of the sum of all |terms|): {picks}"))
-            change, before = explanation.change, explanation.before
-            if change is not None and before is not None:  # both set together, on update phases
-                lines.append(Text(
-                    f"old → new: {format_short(before)} → {format_short(explanation.total)}    "
-                    f"Δ = new − old = {format_short(change)}"
-                ))
+            first, *rest = explanation_lines(explanation)
+            lines += [Text(first, style="bold"), *(Text(line) for line in rest)]
         if origin:
             lines.append(Text(origin, style="italic"))
         if check is not None:

@@ -47,6 +47,21 @@ class Contributor:
 
 
 @dataclass(frozen=True)
+class LatexWords:
+    """An explanation's words in LaTeX, for handouts: the operation that writes the Unicode words writes these beside
+    them, as it writes its equation in both. The numbers are not here: they are the explanation's own."""
+
+    cell: str
+    """e.g. Z_{1}[0,2]"""
+    formula: str
+    """e.g. X[0,:] \\cdot W_{1}[:,2] + b_{1}[2]"""
+    layout: Callable[[list[str]], str] | None = None
+    """With the explanation's `layout`: the same body in LaTeX, from the operands written in LaTeX."""
+    prefix: str = ""
+    suffix: str = ""
+
+
+@dataclass(frozen=True)
 class Explanation:
     cell: str
     """e.g. Z₁[0,2]"""
@@ -75,6 +90,8 @@ class Explanation:
     written operands, in `operands` order."""
     worked: Callable[..., float] | None = None
     """With `layout`: the calculation a person does on the written operands (max(0, z), e^z/Σe^z)."""
+    latex: LatexWords | None = None
+    """The words in LaTeX; None for an operation that has not written them (its handout shows the text alone)."""
 
     def text(self, fmt: Callable[[float], str], total_fmt: Callable[[float], str] | None = None) -> str:
         """The one-line expansion: cell = formula = terms = total. `total_fmt` writes the total (default: fmt)."""
@@ -88,6 +105,33 @@ class Explanation:
         if self.constant is not None:
             body += f" + ({fmt(self.constant).strip()})"
         return f"{self.cell} = {self.formula} = {body} = {(total_fmt or fmt)(self.total).strip()}"
+
+    def latex_text(self, fmt: Callable[[float], str], total_fmt: Callable[[float], str] | None = None,
+                   per_line: int = 0) -> str | None:
+        """`text` in LaTeX, with the same terms and layout; `fmt` writes one number in LaTeX. None without `latex`.
+        `per_line`: a `split` over lines instead (the cell and formula, the terms `per_line` to a line, the total),
+        for a page: display math does not break lines by itself."""
+        words = self.latex
+        if words is None or (self.layout is not None and words.layout is None):
+            return None
+        if self.layout is not None:
+            assert words.layout is not None  # checked above
+            items = [words.layout([f"({fmt(number)})" for number in self.operands])]
+        else:
+            sign = "-" if self.joiner.strip() == "−" else "+"
+            items = [r" \cdot ".join(f"({fmt(f)})" for f in term.factors) for term in self.terms]
+            if self.n_terms > len(self.terms):
+                items.append(r"\dots")
+            items = [f"{sign} {item}" if position else item for position, item in enumerate(items)] or [""]
+            items[0], items[-1] = words.prefix + items[0], items[-1] + words.suffix
+            if self.constant is not None:
+                items.append(f"+ ({fmt(self.constant)})")
+        total = (total_fmt or fmt)(self.total)
+        if not per_line:
+            return f"{words.cell} = {words.formula} = {' '.join(items)} = {total}"
+        lines = [" ".join(items[start:start + per_line]) for start in range(0, len(items), per_line)]
+        body = r" \\ &\quad ".join(lines)
+        return rf"\begin{{split}}{words.cell} &= {words.formula} \\ &= {body} \\ &= {total}\end{{split}}"
 
     @property
     def complete(self) -> bool:

@@ -56,9 +56,23 @@ def pretty_name(name: str) -> str:
 
 
 def latex_name(name: str) -> str:
-    """`Z1` → `Z_{1}`, `X` → `X`, `m̂W1` → `\\hat{m}W_{1}`: a matrix name as the LaTeX equations write it."""
+    r"""A matrix name as the LaTeX equations write it, in plain ASCII for any LaTeX engine: `Z1` → `Z_{1}`, `X` → `X`,
+    `dL/dŷ` → `\frac{\partial L}{\partial \hat y}`, an optimizer's state as the update's equation writes it (`vW1'` →
+    `v_{W_{1}}'`, `m̂W1` → `\hat m_{W_{1}}`), and a word upright (`squared_error` → `\mathrm{squared\_error}`)."""
+    if name.startswith("dL/d"):
+        return latex_gradient(name[len("dL/d"):])
     stem, number, prime = _split(name)
+    index = "_{" + number + "}" if number else ""
     for hat, alias in _HATS:
-        if stem.startswith(hat):
-            stem = rf"\hat{{{alias[0]}}}" + stem[len(hat):]
-    return stem + (f"_{{{number}}}" if number else "") + prime
+        if stem.startswith(hat) and stem[len(hat):] in ("W", "b"):
+            return "\\hat " + alias[0] + "_{" + stem[len(hat):] + index + "}" + prime
+    if len(stem) == 2 and stem[0] in "vms" and stem[1] in "Wb":
+        return stem[0] + "_{" + stem[1] + index + "}" + prime
+    if len(stem) > 2 and stem.replace("_", "").isalpha() and stem.islower():
+        return "\\mathrm{" + stem.replace("_", "\\_") + "}" + index + prime
+    return stem + index + prime
+
+
+def latex_gradient(of: str) -> str:
+    r"""∂L/∂`of` as the equations write it: `W2` → `\frac{\partial L}{\partial W_{2}}`, `ŷ` → `…{\partial \hat y}`."""
+    return "\\frac{\\partial L}{\\partial " + ("\\hat y" if of == "ŷ" else latex_name(of)) + "}"

@@ -149,6 +149,19 @@ async def test_exports_go_into_out_atomically(tmp_path):
     assert (tmp_path / names[1]).read_text().startswith("<svg")
 
 
+async def test_the_markdown_export_works_out_the_inspected_cell_beside_the_lesson_steps_note(tmp_path):
+    app = build_app("--lesson", "article", "--out", str(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("tab", "j", "j", "l")  # the lesson opens on forward.1: Z₁, two rows down, one column right
+        await pilot.pause()
+        inspector = app.query_one(Inspector).text.splitlines()
+        await pilot.press("m")
+    markdown = (tmp_path / "backprop-epoch0-forward.1.md").read_text()
+    assert inspector[0].startswith("Z₁[2,1] = ") and f"`{inspector[0]}`" in markdown
+    assert "$$\\begin{split}Z_{1}[2,1] &= X[2,:] \\cdot W_{1}[:,1] + b_{1}[1] \\\\ &= " in markdown
+    assert f"> **Lesson step 1/{len(app.tour.lesson.steps)}.** {app.tour.lesson.steps[0].note}" in markdown
+
+
 async def test_an_out_folder_that_does_not_exist_yet_is_created(tmp_path):
     out = tmp_path / "workshop" / "exports"
     app = build_app("--out", str(out))

@@ -58,3 +58,12 @@ def test_ctrl_c_ends_a_long_trace_with_exit_130_and_one_line():
         process.kill()
     assert process.returncode == 130 and out == ""
     assert err.endswith("backprop-tui: interrupted\n") and "Traceback" not in err
+
+
+def test_an_npz_path_that_cannot_be_written_is_one_line_in_a_real_process(tmp_path):
+    (tmp_path / "file").write_text("x")
+    target = tmp_path / "file" / "iteration.npz"
+    result = subprocess.run([sys.executable, "-m", "backprop_tui", "trace", "--format", "npz", "--out", str(target)],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr == f"backprop-tui: error: --out {target}: {tmp_path / 'file'} is not a folder\n"

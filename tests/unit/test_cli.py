@@ -264,7 +264,8 @@ def test_trace_markdown_has_a_latex_equation_per_phase(capsys):
     code, out, err = run(capsys, "trace", "--format", "markdown", "--samples", "5")
     assert code == 0 and err == ""
     tape = record_tape(5, 0.01, 0)
-    assert out.count("$$") == 2 * len(phase_keys(3)) == 2 * len(tape)
+    # each phase: its equation, and one cell worked out in LaTeX
+    assert out.count("$$") == 2 * 2 * len(phase_keys(3)) == 4 * len(tape)
     position = 0
     for phase in tape:  # each phase's equation, in order
         position = out.index(f"$${phase.equation.latex}$$", position) + 1

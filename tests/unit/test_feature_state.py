@@ -12,7 +12,7 @@ from backprop_tui.follow_mode import FollowMode, clean_position
 from backprop_tui.lesson import Lesson, LessonStep, LessonTour
 from backprop_tui.panels import Panels
 from backprop_tui.quiz import Quiz, prompt
-from backprop_tui.session import Session
+from backprop_tui.session import Session, View
 from backprop_tui.trainer import DEFAULT_SPEED
 from backprop_tui.training import RunState, Training
 from scratchnet import train
@@ -277,6 +277,22 @@ def test_exports_are_named_after_the_phase_and_never_overwrite_a_screenshot(tmp_
     assert exports.screenshot_name(session) == "backprop-epoch0-forward.2-2.svg"
     written, words = exports.write("x", "a.md", folder=tmp_path / "missing")
     assert not written and words.startswith(f"Could not write {tmp_path / 'missing' / 'a.md'}")
+
+
+def test_the_markdown_export_works_out_the_cell_the_inspector_explains_and_a_lesson_steps_note(tmp_path):
+    session, exports = small_session(), Exports(tmp_path)
+    session.go_to_phase("update.2")
+    session.set_view(View("b2'", (("b2'", (0, 3)),)))  # the cursor on b₂'[0,3]
+    text, _ = exports.markdown(session)
+    assert "### One cell worked out" in text and "`b₂'[0,3] = b₂[0,3] − η·db₂[0,3] = " in text
+    assert "$$\\begin{split}b_{2}'[0,3] &= b_{2}[0,3] - \\eta \\cdot db_{2}[0,3] \\\\ &= " in text
+    assert "Lesson step" not in text
+    steps = (LessonStep("forward.1", "First.", 1), LessonStep("update.2", "The update.", 4))
+    tour = LessonTour(Lesson("L", "l.toml", steps))
+    tour.step = 1
+    assert "> **Lesson step 2/2.** The update." in exports.markdown(session, tour)[0]
+    tour.step = 0  # a step of another phase says nothing here
+    assert "Lesson step" not in exports.markdown(session, tour)[0]
 
 
 # --- what the panels show --------------------------------------------------------------------------------
