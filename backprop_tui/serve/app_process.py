@@ -71,7 +71,12 @@ class RoomAppService(AppService):
         await super().on_meta(data)
 
     async def stop(self) -> None:
-        """Ask the app to quit; if it has not gone within a few seconds, end it."""
+        """Ask the app to quit; if it has not gone within a few seconds, end it. Once: the session's own handler
+        and the server's shutdown may both stop it, and textual-serve's stop, entered twice, awaits a task the
+        first has already cleared (TypeError)."""
+        if getattr(self, "_stopping", False):
+            return
+        self._stopping = True
         try:
             await asyncio.wait_for(super().stop(), STOP_TIMEOUT)
         except (TimeoutError, RuntimeError, ConnectionError):

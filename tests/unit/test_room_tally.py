@@ -231,3 +231,23 @@ def test_an_attendees_process_cannot_publish_a_position_or_a_room_report():
         assert follower.packets[-1]["phase"] == "loss" and instructor.packets[-1]["answered"] == 1
 
     asyncio.run(scenario())
+
+
+def test_a_session_stopped_twice_at_once_stops_once_without_an_error():
+    """The session's own handler and the server's shutdown can both stop a session; textual-serve's stop, entered
+    twice, awaited a task the first call had cleared (TypeError, seen under load)."""
+    from unittest import mock
+
+    async def scenario() -> None:
+        service = RoomAppService(["true"], "attendee", FollowHub(), RoomHub(capacity=2), write_bytes=None,
+                                 write_str=None, close=None, download_manager=mock.AsyncMock())
+        async def slowly(meta: object) -> bool:  # a yield inside stop(), where the second call came in
+            await asyncio.sleep(0.01)
+            return True
+
+        service.send_meta = mock.AsyncMock(side_effect=slowly)  # type: ignore[method-assign]
+        service._task = asyncio.create_task(asyncio.sleep(0.02))
+        await asyncio.gather(service.stop(), service.stop())
+        assert service.send_meta.await_count == 1
+
+    asyncio.run(scenario())
