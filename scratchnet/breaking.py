@@ -112,8 +112,30 @@ class Breaker:
         return False
 
     def _stop(self, step: Iteration, hit: Hit) -> bool:
-        self.hit, self.stopped = hit, step
+        """The hit, and the iteration it is in: on the fast path taken again from its epoch's start on the network's
+        own step (the fast path hands over no optimizer state per iteration, and a tape needs it)."""
+        self.hit = hit
+        self.stopped = step if step.after is None or self._start is None else self._taken_again(step)
         return True
+
+    def _taken_again(self, step: Iteration) -> Iteration:
+        rows = self._X.shape[0]
+        order = self._batches.order(step.epoch, rows)
+        assert self._start is not None
+        network = step.network.with_parameters(self._start)
+        with np.errstate(all="ignore"):
+            for iteration in range(step.iteration + 1):
+                chosen = self._batches.rows(step.epoch, iteration, rows, order)
+                before = network.parameters
+                loss = network.step(*batch(self._X, self._y, chosen), self._learning_rate)
+        return Iteration(step.epoch, step.iteration, step.iterations, loss, before, network, chosen, step.epoch_loss,
+                         step.test_loss, step.accuracy, step.test_accuracy)
+
+    def reads_only_parameters(self, network: DenseNetwork) -> bool:
+        """Whether every matrix the conditions read is a parameter or its gradient (W1, b2, W1', dW2), which the
+        fast path hands a hook: then continue runs on it."""
+        return all(_trainable_index(network, name) is not None
+                   for condition in self.conditions for name in matrices(condition))
 
     def check_epoch(self, end: EpochEnd) -> bool:
         """After an epoch: with only epoch-level conditions and nan, the whole epoch's check (a replay of it when
@@ -194,7 +216,7 @@ def run_until(network: DenseNetwork, X: np.ndarray, y: np.ndarray, learning_rate
 
     return run_epochs(network, X, y, learning_rate, start, end, batches=batches, held_out=held_out, accuracy=accuracy,
                       first_loss=first_loss, stop_at_divergence=False, after_iteration=breaker.after_iteration,
-                      after_epoch=epoch_end)
+                      after_epoch=epoch_end, hook_reads_parameters=breaker.reads_only_parameters(network))
 
 
 def _parameters_finite(network: DenseNetwork) -> bool:
@@ -269,8 +291,7 @@ def _getter(breaker: Breaker, leaf: Compare | Flag, network: DenseNetwork) -> Ge
         if index is None:
             return lambda step: None
         position = 0 if name.startswith("W") else 1
-        return lambda step: _ratio(step.before[index][position], step.network.layers[_layer_of(step, index)]
-                                   .parameters()[position])
+        return lambda step: _ratio(step.before[index][position], _after(step, index)[position])
     live = _live_getter(network, name)
     if live is not None:
         return lambda step: _norm(live(step))
@@ -282,24 +303,25 @@ def _getter(breaker: Breaker, leaf: Compare | Flag, network: DenseNetwork) -> Ge
     return from_replay
 
 
-def _layer_of(step: Iteration, index: int) -> int:
-    """The position among the network's operations of its `index`-th trainable layer."""
-    return [i for i, layer in enumerate(step.network.layers) if layer.trainable][index]
+def _after(step: Iteration, index: int) -> tuple[np.ndarray, ...]:
+    """(W, b) of trainable layer `index` after the update: handed over on the fast path, else the network's."""
+    if step.after is not None:
+        return tuple(step.after[index])
+    return [layer for layer in step.network.layers if layer.trainable][index].parameters()
 
 
 def _norm(matrix: np.ndarray | None) -> float | None:
-    """The Frobenius norm, √Σ a²: NaN or ∞ in the matrix make it NaN or ∞."""
+    """The Frobenius norm, √Σ a²: NaN or ∞ in the matrix make it NaN or ∞. Read inside the run's silenced floating
+    point errors (an `np.errstate` per read would cost a quarter of an iteration of 32 rows)."""
     if matrix is None:
         return None
     flat = np.ravel(matrix)
-    with np.errstate(all="ignore"):
-        return math.sqrt(float(np.dot(flat, flat))) if flat.size else 0.0
+    return math.sqrt(float(np.dot(flat, flat))) if flat.size else 0.0
 
 
 def _ratio(before: np.ndarray, after: np.ndarray) -> float:
     """‖P' − P‖ / ‖P‖: how far an update moved a parameter, as a share of its size."""
-    with np.errstate(all="ignore"):
-        size, moved = _norm(before), _norm(after - before)
+    size, moved = _norm(before), _norm(after - before)
     assert size is not None and moved is not None
     return moved / size if size > 0 else (math.inf if moved > 0 else 0.0)
 
@@ -323,12 +345,13 @@ def _live_getter(network: DenseNetwork, name: str) -> Callable[[Iteration], np.n
     if index is not None:
         layer = [i for i, operation in enumerate(network.layers) if operation.trainable][index]
         weight = name.lstrip("d").startswith("W")
+        position = 0 if weight else 1
         if name.startswith("d"):
             attribute = "weight_gradient" if weight else "bias_gradient"
-            return lambda step: getattr(step.network.layers[layer], attribute, None)
-        position = 0 if weight else 1
+            return lambda step: (step.gradients[index][position] if step.gradients is not None
+                                 else getattr(step.network.layers[layer], attribute, None))
         if name.endswith("'"):
-            return lambda step: step.network.layers[layer].parameters()[position]
+            return lambda step: _after(step, index)[position]
         return lambda step: step.before[index][position]
     for position, place in enumerate(network.places()):
         if place.output == name:
@@ -349,6 +372,9 @@ def _all_finite(step: Iteration) -> bool:
     always makes its parameter's update non-finite (η > 0), so the gradients need no scan of their own."""
     if not math.isfinite(step.loss):
         return False
+    if step.after is not None:  # views of one flat vector on the fast path: one scan of it
+        arrays = [array.base if array.base is not None else array for pair in step.after for array in pair]
+        return all(np.isfinite(array).all() for array in {id(array): array for array in arrays}.values())
     return all(np.isfinite(array).all() for layer in step.network.layers for array in layer.parameters())
 
 

@@ -17,7 +17,7 @@ batch losses is kept as its running loss.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -98,6 +98,12 @@ class Iteration:
     accuracy: float | None = None
     """With `accuracy=True`: its epoch's share of training rows classified right, likewise."""
     test_accuracy: float | None = None
+    after: Sequence[tuple[np.ndarray, np.ndarray]] | None = None
+    """On the fast path (`hook_reads_parameters`): (W, b) after the update. `network` then still holds what the
+    epoch started from, and `before` has no optimizer state. None: read them from `network`."""
+    gradients: Sequence[tuple[np.ndarray, np.ndarray]] | None = None
+    """On the fast path: (∂L/∂W, ∂L/∂b) of each dense layer, views into a buffer the next iteration overwrites:
+    read them in the hook, never keep them."""
 
 
 @dataclass(frozen=True)
@@ -158,6 +164,7 @@ def run_epochs(
     keep_parameters: bool = False,
     after_iteration: Callable[[Iteration], bool] | None = None,
     after_epoch: Callable[[EpochEnd], bool] | None = None,
+    hook_reads_parameters: bool = False,
 ) -> TrainingRun:
     """Epochs start … end−1 from the network's current parameters (and its update rule's state).
 
@@ -166,11 +173,14 @@ def run_epochs(
     `first_loss`: the loss of epoch 0 when the run starts later (the divergence rule compares with it).
     A hook returning True stops the run there. With `stop_at_divergence`, the diverged epoch is the last
     one run; without, the run goes on and only reports where it first diverged.
+    `hook_reads_parameters`: `after_iteration` reads only the loss, the parameters and their gradients, which the
+    fast path hands it (`Iteration.after`, `.gradients`); otherwise a hook after every iteration runs the network's
+    own step, which keeps every matrix for the hook to read.
     """
     run = TrainingRun()
     rows = X.shape[0]
     iterations = batches.count(rows)
-    stepping = Stepping(network, X, y, fast=after_iteration is None)  # a hook after every iteration: the network's step
+    stepping = Stepping(network, X, y, fast=after_iteration is None or hook_reads_parameters)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
         for epoch in range(start, end):
             measured = None if iterations == 1 else _measure(network, X, y, accuracy)
@@ -183,14 +193,17 @@ def run_epochs(
                 for iteration in range(iterations):
                     chosen = None if order is None else batches.rows(epoch, iteration, rows, order)
                     X_batch, y_batch = batch(X, y, chosen)
-                    before = network.parameters if after_iteration is not None else None
+                    fast = stepping.running
+                    before = None if after_iteration is None else (
+                        network.parameters if fast is None else Parameters(fast.parameters))
                     loss = step(X_batch, y_batch, learning_rate)
                     total += loss
                     if before is not None and after_iteration is not None:
                         if measures is None:  # once an epoch: every iteration of it sees the same
                             measures = _epoch_measures(loss, network, measured, tested, accuracy, y, held_out)
                         if after_iteration(Iteration(epoch, iteration, iterations, loss, before, network, chosen,
-                                                     *measures)):
+                                                     *measures, *((None, None) if fast is None else
+                                                                  (fast.parameters, fast.gradients)))):
                             run.stopped_at = (epoch, iteration)
                             return run
             finally:
