@@ -466,7 +466,10 @@ MAIN = '''
 
 
 def every_k(text):
-    value = int(text)
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--every must be a whole number (got {text!r})") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"--every must be at least 1 (got {value})")
     return value
