@@ -1,4 +1,4 @@
-"""The command line: `backprop-tui [trace|train] [flags]`.
+"""The command line: `backprop-tui [trace|train|export-script DIR|serve] [flags]`.
 
 Flags may stand before or after the subcommand: every parser shares one parent
 whose defaults are suppressed, so a flag given before the subcommand is never
@@ -197,7 +197,7 @@ def build_parser() -> argparse.ArgumentParser:
         argument_default=argparse.SUPPRESS,
     )
     parser.add_argument("--version", action="version", version=f"backprop-tui {__version__}")
-    commands = parser.add_subparsers(dest="command", metavar="{trace,train,serve}")
+    commands = parser.add_subparsers(dest="command", metavar="{trace,train,export-script,serve}")
     trace = commands.add_parser("trace", parents=[shared], argument_default=argparse.SUPPRESS,
                                 help="print every phase of one iteration, no UI")
     trace.add_argument("--format", choices=("text", "json", "markdown", "npz"),
@@ -213,6 +213,11 @@ def build_parser() -> argparse.ArgumentParser:
                        help="a row every K epochs of the text table (default 20)")
     train.add_argument("--format", choices=("text", "json", "csv"),
                        help="text (default), json or csv (every epoch)")
+    export = commands.add_parser("export-script", parents=[shared], argument_default=argparse.SUPPRESS,
+                                 help="write the run as DIR/run.py and DIR/data.npz, to run with only Python and "
+                                      "NumPy; it prints what train prints (train's --break is not part of it)")
+    export.add_argument("folder", metavar="DIR", help="the folder to write into, created if need be; an earlier "
+                        "export there is replaced, any other run.py or data.npz is left alone (exit 2)")
     serve = commands.add_parser("serve", parents=[shared], argument_default=argparse.SUPPRESS,
                                 help="serve the debugger to browsers; each tab gets its own session")
     for flag, kind, metavar, text in SERVE_FLAGS:
@@ -524,6 +529,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             if command == "trace" and "lesson" in vars(args):
                 return headless.run(command, *_trace_lesson(args, argv, config))
             return headless.run(command, args, config)
+        if command == "export-script":
+            from backprop_tui.script_export import run_export
+
+            return run_export(args, config)
         if command == "serve":
             return _serve(args, argv)
         app = make_app(argv)
