@@ -24,6 +24,7 @@ import redis.asyncio
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
+from redis.retry import Retry as SyncRetry
 
 from backprop_tui.serve.channel import Heard, StateChanged
 from backprop_tui.serve.security import masked_url, scrubbed
@@ -45,15 +46,14 @@ class ChannelUnreachable(Exception):
     """Redis cannot be reached (or refuses us) as the server starts: said in one line, without the password."""
 
 
-def _options() -> dict[str, Any]:
-    return {"socket_connect_timeout": TIMEOUT, "socket_timeout": TIMEOUT, "socket_keepalive": True,
-            "retry": Retry(NoBackoff(), 0)}
+def _options(retry: Retry | SyncRetry) -> dict[str, Any]:
+    return {"socket_connect_timeout": TIMEOUT, "socket_timeout": TIMEOUT, "socket_keepalive": True, "retry": retry}
 
 
 def reach(url: str) -> None:
     """Check, before anything is served, that Redis at `url` answers (password and all); raise
     ChannelUnreachable, or ValueError for a URL that is not a Redis one."""
-    client = redis.Redis.from_url(url, **_options())
+    client = redis.Redis.from_url(url, **_options(SyncRetry(NoBackoff(), 0)))
     try:
         client.ping()
     except (RedisError, OSError) as error:
@@ -92,11 +92,12 @@ class RedisChannel:
     async def _run(self) -> None:
         wait = FIRST_WAIT
         while True:
-            client = redis.asyncio.Redis.from_url(self.url, **_options())
+            client = redis.asyncio.Redis.from_url(self.url, **_options(Retry(NoBackoff(), 0)))
             pubsub = client.pubsub(ignore_subscribe_messages=True)
             try:
                 await pubsub.subscribe(self.name)
                 self._client, self._broken = client, False
+                self._first.set()
                 await self._state(True)
                 wait = FIRST_WAIT
                 while not self._broken:

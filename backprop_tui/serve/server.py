@@ -227,7 +227,8 @@ class RoomServer(Server):
             self.console.print(f"Instructor: {self.public_url}/{self._link_query(instructor=True)}")
         if (shown := self.hall.channel.shown) is not None:
             self.console.print(f"Room channel: Redis at {shown}, signed with the instructor's key"
-                               + ("" if self.hall.channel.up else " (not reached yet: retrying)"), highlight=False)
+                               + ("" if self.hall.channel.up else " (not reached yet: retrying)"),
+                               highlight=False, soft_wrap=True)
         self.console.print(f"At most {self.max_sessions} sessions. Press Ctrl+C to stop.")
 
     def _link_query(self, instructor: bool = False) -> str:
