@@ -1,6 +1,6 @@
 # One command to set up and run the app, one to set up and run the tests.
 # Both bootstrap .venv on first use from pyproject.toml and constraints.txt;
-# `make run` installs only what the app needs, `make test` adds the test tools.
+# `make run` installs only what the app needs, `make test` adds the test tools and the hall's Redis client.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -22,7 +22,7 @@ $(APP_STAMP): pyproject.toml constraints.txt | $(BIN)/python
 	touch $@
 
 $(TEST_STAMP): $(APP_STAMP)
-	$(PIP) -e '.[test]'
+	$(PIP) -e '.[test,hall]'
 	touch $@
 
 run: $(APP_STAMP)

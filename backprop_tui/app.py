@@ -31,7 +31,15 @@ from textual.worker import Worker, get_current_worker
 from backprop_tui.commands import EpochCommands, PhaseCommands, ThemeCommands
 from backprop_tui.exports import Exports
 from backprop_tui.follow_mode import FollowMode
-from backprop_tui.messages import BranchRequested, ExportRequested, FollowPosition, OpenEpoch, RoomNews, TrainingNews
+from backprop_tui.messages import (
+    BranchRequested,
+    ChannelState,
+    ExportRequested,
+    FollowPosition,
+    OpenEpoch,
+    RoomNews,
+    TrainingNews,
+)
 from backprop_tui.panels import Panels
 from backprop_tui.quiz import Quiz, normalized
 from backprop_tui.room_packets import Place, Voice, clean_report
@@ -210,13 +218,16 @@ class BackpropApp(App[int]):
         return self.quiz_mode and not self.quiz.is_revealed(self.session.epoch, self.session.phase.key)
 
     def show_position(self) -> None:
-        self.query_one(StatusLine).show(
-            self.session, loss_known=not self.quiz_mode or self.quiz.is_revealed(self.session.epoch, "loss"),
-            score=(self.quiz.score[0], self.quiz.score[1]) if self.quiz_mode else None)
+        self._show_status()
         self.debugger.show(quiz_mode=self.quiz_mode, hiding=self.hiding, dark=self.current_theme.dark)
         self._publish_position()
         self._tell_room_status()
         self.refresh_bindings()  # which keys act depends on the phase (c, d) and the quiz: the key bar asks again
+
+    def _show_status(self) -> None:
+        self.query_one(StatusLine).show(
+            self.session, loss_known=not self.quiz_mode or self.quiz.is_revealed(self.session.epoch, "loss"),
+            score=(self.quiz.score[0], self.quiz.score[1]) if self.quiz_mode else None, note=self.follow.channel_note)
 
     def on_matrix_view_cursor_moved(self) -> None:
         self._publish_position()  # (the debugger view has kept the cursor in the session's position)
@@ -573,6 +584,15 @@ class BackpropApp(App[int]):
             self.debugger.save_view()
             if self.follow.go(message.position, self.session):
                 self.show_position()
+
+    def on_channel_state(self, message: ChannelState) -> None:
+        """The room's channel (a lecture hall's Redis) went down or came back: said once, and on the status line."""
+        if self.follow.role is None:
+            return
+        self.follow.channel_up = message.up
+        self.notify(self.follow.channel_news(self.following), severity="information" if message.up else "warning",
+                    timeout=8 if message.up else 20)
+        self._show_status()
 
     def action_toggle_follow(self) -> None:
         self.following = not self.following

@@ -25,6 +25,7 @@ from scratchnet.network import OPTIMIZERS
 if TYPE_CHECKING:
     from backprop_tui.app import BackpropApp
     from backprop_tui.lesson import Lesson
+    from backprop_tui.serve.redis_channel import RedisChannel
     from backprop_tui.session import Session
     from backprop_tui.session_file import Opening
     from scratchnet.conditions import Condition
@@ -239,6 +240,9 @@ SERVE_FLAGS: list[tuple[str, Callable[[str], object], str, str]] = [
     ("--token", str, "T", "access token (generated when --host is not loopback)"),
     ("--max-sessions", _integer(1, "--max-sessions"), "N", "most sessions at once (default 40)"),
     ("--instructor-token", str, "T", "the instructor's key: that session's position is followed"),
+    ("--token-file", str, "FILE", "a TOML file with token, instructor-token and redis, kept out of the process list"),
+    ("--redis", str, "URL", "a lecture hall: the follow channel and the room's counts on this Redis, shared with "
+                            "other nodes (needs the instructor's key; pip install 'backprop-tui[hall]')"),
 ]
 
 
@@ -484,6 +488,7 @@ def make_app(argv: Sequence[str] = ()) -> BackpropApp:
 
 
 def _serve(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    from backprop_tui.room_secrets import SecretsError, hall_problem, room_secrets
     from backprop_tui.serve.security import NoReachableAddress, is_loopback, new_token, public_url_for
     from backprop_tui.serve.server import RoomServer
 
@@ -491,15 +496,19 @@ def _serve(args: argparse.Namespace, argv: Sequence[str]) -> int:
     port = getattr(args, "port", 8000)
     try:
         public_url = public_url_for(host, port, getattr(args, "public_url", None))
-    except NoReachableAddress as error:
+        secrets = room_secrets({"token": getattr(args, "token", None),
+                                "instructor-token": getattr(args, "instructor_token", None),
+                                "redis": getattr(args, "redis", None)}, getattr(args, "token_file", None))
+    except (NoReachableAddress, SecretsError) as error:
         raise UsageError(str(error)) from None
+    if (problem := hall_problem(secrets, host, public_url)) is not None:
+        raise UsageError(problem)
     app_flags = app_argv_for_serve(argv)
     make_app(app_flags)  # bad app flags or data fail here, once, before anyone connects
-    token = getattr(args, "token", None)
-    if token is not None and not token.strip():
-        raise UsageError("--token must not be empty")
+    token = secrets.token
     if not is_loopback(host) and token is None:
         token = new_token()
+    channel = None if secrets.redis is None else _hall_channel(secrets.redis, secrets.instructor_token or "")
     server = RoomServer(
         [sys.executable, "-m", "backprop_tui", *app_flags],
         host=host,
@@ -507,10 +516,32 @@ def _serve(args: argparse.Namespace, argv: Sequence[str]) -> int:
         public_url=public_url,
         token=token,
         max_sessions=getattr(args, "max_sessions", 40),
-        instructor_token=getattr(args, "instructor_token", None),
+        instructor_token=secrets.instructor_token,
+        channel=channel,
     )
     server.serve()
     return 0
+
+
+def _hall_channel(url: str, instructor_token: str) -> RedisChannel:
+    """The room's channel on Redis, once Redis has answered: an unreachable one stops `serve` here, in one line."""
+    from backprop_tui.serve.security import masked_url
+
+    try:
+        from backprop_tui.serve.redis_channel import ChannelUnreachable, RedisChannel, reach
+    except ImportError as error:
+        if error.name is None or error.name.split(".")[0] != "redis":
+            raise
+        raise UsageError("--redis needs the redis package: pip install 'backprop-tui[hall]'") from None
+    from backprop_tui.serve.signing import room_key
+
+    try:
+        reach(url)
+    except ValueError:
+        raise UsageError(f"--redis {masked_url(url)}: not a Redis URL (redis://, rediss:// or unix://)") from None
+    except ChannelUnreachable as error:
+        raise UsageError(str(error)) from None
+    return RedisChannel(url, room_key(instructor_token))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

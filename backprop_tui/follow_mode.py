@@ -1,7 +1,9 @@
 """Follow mode, as each app in a room sees it: the instructor's session says where it is, attendees' go there.
 
 No Textual here. The server's hub (serve/follow.py) relays positions between the app
-processes; both ends accept only positions `clean_position` keeps.
+processes; both ends accept only positions `clean_position` keeps. In a lecture hall the positions travel
+between the server's nodes on a channel that can be lost (Redis): the server then sends every session a
+`backprop_channel` packet, `up` false, and another, `up` true, when it is back.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from backprop_tui.config import MAX_EPOCH
 from backprop_tui.session import Session, View
 
 POSITION_KEYS = ("epoch", "phase", "matrix", "cell", "iteration")
+CHANNEL = "backprop_channel"
 MAX_ITERATION = 10_000_000
 """Batches an epoch may have (one per row at most); a larger number is no position."""
 
@@ -37,10 +40,17 @@ def clean_position(meta: Mapping[str, Any]) -> dict[str, Any] | None:
     return {"epoch": epoch, "phase": phase, "matrix": matrix, "cell": cell, "iteration": iteration}
 
 
+def channel_packet(up: bool) -> dict[str, Any]:
+    """The server tells a session that the room's channel is down, or back."""
+    return {"type": CHANNEL, "up": up}
+
+
 class FollowMode:
     def __init__(self, role: str | None) -> None:
         self.role = role
         """'instructor' or 'attendee' when served to a room (the server sets BACKPROP_ROLE), else None."""
+        self.channel_up = True
+        """False while the server says the room's channel is down: nobody follows then."""
 
     @property
     def publishes(self) -> bool:
@@ -49,6 +59,24 @@ class FollowMode:
     @property
     def may_follow(self) -> bool:
         return self.role == "attendee"
+
+    @property
+    def channel_note(self) -> str | None:
+        """What the status line says while the room's channel is down."""
+        if self.channel_up or self.role is None:
+            return None
+        return "not following: the room channel is down" if self.may_follow else "the room channel is down"
+
+    def channel_news(self, following: bool) -> str:
+        """What a session is told when the channel goes down or comes back."""
+        if self.channel_up:
+            if not self.may_follow:
+                return "The room channel is back: attendees follow you again."
+            return "The room channel is back: following the instructor." if following else (
+                "The room channel is back (f to follow the instructor).")
+        if self.may_follow:
+            return "Not following: the room channel is down. The server retries; you may explore meanwhile."
+        return "The room channel is down: attendees do not follow you and the Room panel stands still. Retrying."
 
     @staticmethod
     def position_of(session: Session) -> dict[str, Any]:

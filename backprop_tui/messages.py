@@ -82,3 +82,11 @@ class RoomNews(Message):
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, RoomNews)
+
+
+class ChannelState(Message):
+    """The server says the room's channel went down (`up` False: nobody follows) or came back."""
+
+    def __init__(self, up: bool) -> None:
+        super().__init__()
+        self.up = up

@@ -13,7 +13,8 @@ from __future__ import annotations
 from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 
-from backprop_tui.room_packets import MAX_PLACES, TOP_WRONG, Answer, Place, Report, Status
+from backprop_tui.room_packets import Answer, Place, Report, Status
+from backprop_tui.room_tally import Tally, merge
 
 ANSWERS_EACH = 64
 """Places an attendee's latest answers are kept for (a whole iteration of a deep network, a few times over)."""
@@ -83,6 +84,10 @@ class Room:
 
     def report(self, place: Place | None) -> Report:
         """The counts at `place` (the instructor's), and who follows and where the explorers are."""
+        return merge([self.tally(place)], place)
+
+    def tally(self, place: Place | None) -> Tally:
+        """Every count at `place`, whole (not only the most common answers): what a hall's node tells the others."""
         answered = right = following = 0
         wrong: Counter[str] = Counter()
         explorers: Counter[str] = Counter()
@@ -98,10 +103,5 @@ class Room:
                     right += 1
                 else:
                     wrong[said[0]] += 1
-        return Report(place, len(self._attendees), answered, right, _most_common(wrong, TOP_WRONG),
-                      following, len(self._attendees) - following, _most_common(explorers, MAX_PLACES))
-
-
-def _most_common(counts: Counter[str], many: int) -> tuple[tuple[str, int], ...]:
-    """The `many` largest counts, ties in alphabetical order: the same room gives the same report."""
-    return tuple(sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:many])
+        return Tally(place, len(self._attendees), answered, right, tuple(sorted(wrong.items())), following,
+                     len(self._attendees) - following, tuple(sorted(explorers.items())))

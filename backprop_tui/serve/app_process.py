@@ -15,20 +15,20 @@ from typing import Any
 
 from textual_serve.app_service import AppService
 
+from backprop_tui.follow_mode import CHANNEL
 from backprop_tui.room_packets import ANSWER, ROOM, STATUS
-from backprop_tui.serve.follow import FollowHub
-from backprop_tui.serve.room_hub import RoomHub
+from backprop_tui.serve.hall import Hall
 
 STOP_TIMEOUT = 5.0
 
 
 class RoomAppService(AppService):
-    def __init__(self, argv: Sequence[str], role: str, hub: FollowHub, room: RoomHub, **kwargs: Any) -> None:
+    def __init__(self, argv: Sequence[str], role: str, hall: Hall, **kwargs: Any) -> None:
         super().__init__(" ".join(argv), **kwargs)
         self.argv = list(argv)
         self.role = role
-        self.hub = hub
-        self.room = room
+        self.hub = hall.follow
+        self.room = hall.room
 
     def _build_environment(self, width: int = 80, height: int = 24) -> dict[str, str]:
         environment = super()._build_environment(width=width, height=height)
@@ -51,7 +51,8 @@ class RoomAppService(AppService):
 
     async def on_meta(self, data: bytes) -> None:
         """The room's packets are taken only from the role that may send them: a position from the instructor's
-        session, answers and statuses from an attendee's; a room report is the server's to send, never an app's."""
+        session, answers and statuses from an attendee's; a room report or the channel's state is the server's to
+        send, never an app's."""
         try:
             meta = json.loads(data)
         except ValueError:
@@ -59,14 +60,13 @@ class RoomAppService(AppService):
         kind = meta.get("type") if isinstance(meta, dict) else None
         if kind == "backprop_position":
             if self.role == "instructor":
-                self.room.instructor_moved(meta)
-                await self.hub.publish(meta)
+                await self.hub.publish(meta)  # the room's channel brings it back to the hubs of every node
             return
         if kind in (ANSWER, STATUS):
             if self.role == "attendee":
                 self.room.heard(self.app_service_id, meta)
             return
-        if kind == ROOM or not isinstance(kind, str):
+        if kind in (ROOM, CHANNEL) or not isinstance(kind, str):
             return
         await super().on_meta(data)
 

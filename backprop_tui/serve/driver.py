@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from textual.drivers.web_driver import WebDriver
 
-from backprop_tui.messages import FollowPosition, RoomNews
+from backprop_tui.follow_mode import CHANNEL
+from backprop_tui.messages import ChannelState, FollowPosition, RoomNews
 from backprop_tui.room_packets import ROOM
 
 
@@ -15,6 +16,9 @@ class RoomDriver(WebDriver):
             self._app.post_message(FollowPosition(dict(payload)))
         elif packet_type == ROOM:
             self._app.post_message(RoomNews(dict(payload)))
+        elif packet_type == CHANNEL:
+            if isinstance(up := payload.get("up"), bool):
+                self._app.post_message(ChannelState(up))
         else:
             super().on_meta(packet_type, payload)
 

@@ -1,4 +1,5 @@
-"""The server's rules, as small pure functions: loopback, tokens, origins, the address to give out."""
+"""The server's rules, as small pure functions: loopback, tokens, origins, the address to give out, URLs shown
+without their passwords."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import hmac
 import ipaddress
 import secrets
 import socket
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 
 def is_loopback(host: str) -> bool:
@@ -113,3 +114,38 @@ def public_url_for(host: str, port: int, public_url: str | None) -> str:
     if ":" in host and not host.startswith("["):
         host = f"[{host}]"
     return f"http://{host}:{port}"
+
+
+MASK = "***"
+
+
+def masked_url(url: str) -> str:
+    """A URL fit to print: its password (in the address, or a `password=` parameter) replaced by ***."""
+    parts = urlsplit(url)
+    shown = url
+    if parts.password is not None:
+        credentials = parts.netloc.rpartition("@")[0]
+        shown = shown.replace(credentials + "@", credentials.split(":", 1)[0] + f":{MASK}@", 1)
+    address, mark, query = shown.partition("?")
+    if not mark:
+        return shown
+    query, hash_mark, fragment = query.partition("#")
+    query = "&".join(f"{pair.partition('=')[0]}={MASK}" if pair.partition("=")[0].lower() == "password" else pair
+                     for pair in query.split("&"))
+    return address + mark + query + hash_mark + fragment
+
+
+def url_secrets(url: str) -> list[str]:
+    """The passwords a URL holds, as written in it and as decoded, the longest first."""
+    parts = urlsplit(url)
+    written = [parts.netloc.rpartition("@")[0].partition(":")[2]]
+    written += [value for name, _, value in (pair.partition("=") for pair in parts.query.split("&"))
+                if name.lower() == "password"]
+    return sorted({secret for raw in written for secret in (raw, unquote(raw)) if secret}, key=len, reverse=True)
+
+
+def scrubbed(text: str, url: str) -> str:
+    """`text` (an error a library wrote) with any password of `url` in it masked."""
+    for secret in url_secrets(url):
+        text = text.replace(secret, MASK)
+    return text

@@ -9,7 +9,9 @@ What changes from the stock server (see DESIGN.md's traps):
 - the browser is given a websocket URL it can reach (--public-url, or the LAN address for 0.0.0.0);
 - follow mode: the instructor's session publishes its position, attendees' sessions follow it;
 - reading the room: attendees' sessions report their quiz answers, the instructor's is shown the counts. An
-  attendee is its browser: a random id in a cookie, so a reload or a second tab does not count twice.
+  attendee is its browser: a random id in a cookie, so a reload or a second tab does not count twice;
+- a lecture hall: several servers behind a reverse proxy share the follow channel and the room's counts on Redis
+  (hall.py, redis_channel.py); without one, the channel is in this process.
 """
 
 from __future__ import annotations
@@ -30,9 +32,10 @@ from aiohttp.typedefs import Handler
 from textual_serve.app_service import AppService
 from textual_serve.server import Server
 
+from backprop_tui.follow_mode import channel_packet
 from backprop_tui.serve.app_process import RoomAppService
-from backprop_tui.serve.follow import FollowHub
-from backprop_tui.serve.room_hub import RoomHub
+from backprop_tui.serve.channel import Channel
+from backprop_tui.serve.hall import Hall
 from backprop_tui.serve.security import origin_of, origin_ok, public_url_for, token_ok
 
 log = logging.getLogger("backprop-tui.serve")
@@ -57,7 +60,9 @@ class RoomServer(Server):
         token: str | None = None,
         max_sessions: int = 40,
         instructor_token: str | None = None,
+        channel: Channel | None = None,
     ) -> None:
+        """`channel`: the room's channel shared with other nodes (redis_channel.py); by default, this process's."""
         url = public_url_for(host, port, public_url)
         super().__init__(command="backprop-tui", host=host, port=port, title="backprop-tui", public_url=url)
         self.app_argv = list(app_argv)
@@ -65,8 +70,9 @@ class RoomServer(Server):
         self.instructor_token = instructor_token
         self.max_sessions = max_sessions
         self.services: set[RoomAppService] = set()
-        self.hub = FollowHub()
-        self.room = RoomHub(max_sessions)
+        self.hall = Hall(max_sessions, channel)
+        self.hub = self.hall.follow
+        self.room = self.hall.room
         self.templates_path = Path(str(files("backprop_tui.serve") / "templates"))
         self.statics_path = Path(str(files("textual_serve") / "static"))
 
@@ -161,7 +167,7 @@ class RoomServer(Server):
         height = _int(request.query.get("height"), 24, 8, 300)
         websocket = web.WebSocketResponse(heartbeat=15, max_msg_size=MAX_MESSAGE)
         service = RoomAppService(
-            self.app_argv, role, self.hub, self.room,
+            self.app_argv, role, self.hall,
             write_bytes=websocket.send_bytes, write_str=websocket.send_str, close=websocket.close,
             download_manager=self.download_manager, debug=self.debug,
         )
@@ -170,6 +176,8 @@ class RoomServer(Server):
         try:
             await websocket.prepare(request)
             await service.start(width, height)
+            if not self.hall.channel.up:
+                await service.send_meta(channel_packet(False))
             if role == "attendee":
                 browser = _attendee_id(request)  # None: a client that never loaded our page counts on its own
                 self.room.join(key, f"browser:{browser}" if browser else f"session:{key}")
@@ -213,9 +221,14 @@ class RoomServer(Server):
                 continue
 
     async def on_startup(self, app: web.Application) -> None:
+        await self.hall.start()
         self.console.print(f"Serving backprop-tui on [bold]{self.public_url}/{self._link_query()}[/bold]")
         if self.instructor_token:
             self.console.print(f"Instructor: {self.public_url}/{self._link_query(instructor=True)}")
+        if (shown := self.hall.channel.shown) is not None:
+            self.console.print(f"Room channel: Redis at {shown}, signed with the instructor's key"
+                               + ("" if self.hall.channel.up else " (not reached yet: retrying)"),
+                               highlight=False, soft_wrap=True)
         self.console.print(f"At most {self.max_sessions} sessions. Press Ctrl+C to stop.")
 
     def _link_query(self, instructor: bool = False) -> str:
@@ -227,7 +240,7 @@ class RoomServer(Server):
         return ("?" + "&".join(parts)) if parts else ""
 
     async def on_shutdown(self, app: web.Application) -> None:
-        self.room.close()
+        await self.hall.close()
         await asyncio.gather(*(service.stop() for service in list(self.services)), return_exceptions=True)
 
 

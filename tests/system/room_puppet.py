@@ -4,7 +4,7 @@ It speaks textual-serve's pipe protocol and nothing else: what the test types in
 it writes to the server as a meta packet, as an app process would, forged or not; every meta packet the server
 sends it, it echoes back as a line of screen data, so the test reads exactly what reached this process. So a
 test can be an honest attendee, a hostile one, or the instructor's session, in a process that starts in
-milliseconds.
+milliseconds. Its first line says its role, its pid and its server's (which node of a hall it runs on).
 """
 
 from __future__ import annotations
@@ -21,7 +21,8 @@ def write(kind: bytes, payload: bytes) -> None:
 
 def main() -> None:
     sys.stdout.buffer.write(b"__GANGLION__\n")
-    write(b"D", json.dumps({"role": os.environ.get("BACKPROP_ROLE")}).encode() + b"\n")
+    hello = {"role": os.environ.get("BACKPROP_ROLE"), "pid": os.getpid(), "server": os.getppid()}
+    write(b"D", json.dumps(hello).encode() + b"\n")
     stdin = sys.stdin.buffer
     while True:
         head = stdin.read(5)

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import os
 import sys
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +22,7 @@ import pytest
 from aiohttp import web
 
 from backprop_tui.serve.server import RoomServer
-from tests.helpers import HOST, free_port, serving
+from tests.helpers import HOST, Browser, free_port, serving
 
 PUPPET = [sys.executable, str(Path(__file__).with_name("room_puppet.py"))]
 
@@ -40,68 +39,6 @@ async def puppet_room(max_sessions: int = 8) -> AsyncIterator[str]:
         yield f"http://{HOST}:{port}"
     finally:
         await runner.cleanup()
-
-
-class Browser:
-    """One browser: its own cookies (the attendee id our page sets), and one websocket session at a time."""
-
-    def __init__(self, url: str, client: aiohttp.ClientSession, ws: aiohttp.ClientWebSocketResponse) -> None:
-        self.url, self.client, self.ws = url, client, ws
-        self.heard: list[dict[str, Any]] = []
-        self._buffer = b""
-
-    @classmethod
-    async def open(cls, url: str, instructor: bool = False) -> Browser:
-        client = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))  # cookies on an IP, as browsers do
-        async with client.get(url + ("/?instructor=teach" if instructor else "/")) as page:
-            assert page.status == 200
-        ws = await client.ws_connect(url + ("/ws/instructor" if instructor else "/ws"), headers={"Origin": url})
-        browser = cls(url, client, ws)
-        assert (await browser.next())["role"] == ("instructor" if instructor else "attendee")
-        return browser
-
-    async def reload(self) -> Browser:
-        """The same browser opens a new session (a reload, a second tab) while its first is still open."""
-        ws = await self.client.ws_connect(self.url + "/ws", headers={"Origin": self.url})
-        browser = Browser(self.url, self.client, ws)
-        assert (await browser.next())["role"] == "attendee"
-        return browser
-
-    async def say(self, packet: dict[str, Any]) -> None:
-        """What this session's app process writes to the server."""
-        await self.ws.send_json(["stdin", json.dumps(packet)])
-
-    async def next(self, seconds: float = 10) -> dict[str, Any]:
-        async with asyncio.timeout(seconds):
-            while b"\n" not in self._buffer:
-                message = await self.ws.receive()
-                assert message.type == aiohttp.WSMsgType.BINARY, message
-                self._buffer += message.data
-        line, self._buffer = self._buffer.split(b"\n", 1)
-        packet = json.loads(line)
-        self.heard.append(packet)
-        return packet
-
-    async def report(self, until: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
-        """The first room report (as this session's process was sent it) that passes `until`."""
-        while True:
-            packet = (await self.next()).get("received", {})
-            if packet.get("type") == "backprop_room" and until(packet):
-                return packet
-
-    async def drain(self, seconds: float = 0.6) -> list[dict[str, Any]]:
-        """Everything this session's process has been sent, waiting `seconds` for more."""
-        with contextlib.suppress(TimeoutError):
-            while True:
-                await self.next(seconds)
-        return [packet["received"] for packet in self.heard if "received" in packet]
-
-    async def close(self) -> None:
-        await self.ws.close()
-
-    async def quit(self) -> None:
-        await self.ws.close()
-        await self.client.close()
 
 
 def position(phase: str, epoch: int = 0) -> dict[str, Any]:

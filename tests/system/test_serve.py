@@ -12,7 +12,8 @@ import aiohttp
 import pytest
 
 from backprop_tui.cli import app_argv_for_serve
-from backprop_tui.serve.follow import FollowHub, clean_position
+from backprop_tui.follow_mode import clean_position
+from backprop_tui.serve.hall import Hall
 from backprop_tui.serve.security import is_loopback, lan_address, origin_ok, public_url_for, token_ok
 from tests.helpers import HOST, children_of, free_port, serving
 
@@ -58,7 +59,7 @@ def test_follow_hub_ignores_malformed_positions():
         assert clean_position(bad) is None
 
     async def scenario():
-        hub = FollowHub()
+        hub = Hall(capacity=4).follow
         got = []
 
         async def send(packet):
@@ -66,7 +67,8 @@ def test_follow_hub_ignores_malformed_positions():
             return True
 
         await hub.join("a", send)
-        assert await hub.publish({"epoch": 2, "phase": "loss", "matrix": None, "cell": [0, 0]}) == 1
+        assert await hub.publish({"epoch": 2, "phase": "loss", "matrix": None, "cell": [0, 0]})
+        assert not await hub.publish({"epoch": -2, "phase": "loss", "matrix": None, "cell": [0, 0]})
         await hub.join("b", send)  # a late joiner starts where the instructor is
         assert [p["phase"] for p in got] == ["loss", "loss"]
 

@@ -27,8 +27,7 @@ from backprop_tui.room_packets import (
     status_packet,
 )
 from backprop_tui.serve.app_process import RoomAppService
-from backprop_tui.serve.follow import FollowHub
-from backprop_tui.serve.room_hub import RoomHub
+from backprop_tui.serve.hall import Hall
 
 HERE = Place(0, 0, "forward.1")
 THERE = Place(0, 0, "forward.2")
@@ -175,7 +174,8 @@ class Inbox:
 
 def test_reports_go_to_the_instructor_only_at_most_four_a_second():
     async def scenario():
-        hub, follow = RoomHub(capacity=40), FollowHub()
+        hall = Hall(capacity=40)
+        hub, follow = hall.room, hall.follow
         instructor, attendee = Inbox(), Inbox()
         await follow.join("s1", attendee.send)
         hub.join("s1", "browser:one")
@@ -207,12 +207,13 @@ def test_an_attendees_process_cannot_publish_a_position_or_a_room_report():
     """What the server does with each meta packet an app process writes, by the role of that process."""
 
     async def scenario():
-        hub, room = FollowHub(), RoomHub(capacity=4)
+        hall = Hall(capacity=4)
+        hub, room = hall.follow, hall.room
         follower, instructor = Inbox(), Inbox()
         await hub.join("follower", follower.send)
-        attendee = RoomAppService(["true"], "attendee", hub, room, write_bytes=None, write_str=None, close=None,
+        attendee = RoomAppService(["true"], "attendee", hall, write_bytes=None, write_str=None, close=None,
                                   download_manager=None)
-        teacher = RoomAppService(["true"], "instructor", hub, room, write_bytes=None, write_str=None, close=None,
+        teacher = RoomAppService(["true"], "instructor", hall, write_bytes=None, write_str=None, close=None,
                                  download_manager=None)
         room.join(attendee.app_service_id, "browser:attendee")
         room.join_instructor(teacher.app_service_id, instructor.send)
@@ -239,7 +240,7 @@ def test_a_session_stopped_twice_at_once_stops_once_without_an_error():
     from unittest import mock
 
     async def scenario() -> None:
-        service = RoomAppService(["true"], "attendee", FollowHub(), RoomHub(capacity=2), write_bytes=None,
+        service = RoomAppService(["true"], "attendee", Hall(capacity=2), write_bytes=None,
                                  write_str=None, close=None, download_manager=mock.AsyncMock())
         async def slowly(meta: object) -> bool:  # a yield inside stop(), where the second call came in
             await asyncio.sleep(0.01)
