@@ -474,6 +474,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--sizes", default=",".join(map(str, SIZES)), help="attendees per room, comma-separated")
     parser.add_argument("--keys", type=int, default=None, help="keys per room (default: one epoch's phases)")
+    parser.add_argument("--per-key", action="store_true", help="print each key's lag too")
     args = parser.parse_args()
     sizes = [int(size) for size in args.sizes.split(",")]
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
@@ -491,6 +492,8 @@ def main() -> None:
                 results.append(result)
                 print(f"N = {attendees}: lag median {statistics.median(result.shown):.3f} s, "
                       f"max {max(result.shown):.3f} s", flush=True)
+                if args.per_key:
+                    print("  each key's lag (s): " + " ".join(f"{lag:.2f}" for lag in result.shown), flush=True)
     except KeyboardInterrupt:
         PROCESSES.stop_all()
         print("stopped; every process this run started has been ended", file=sys.stderr)
