@@ -62,6 +62,9 @@ redraw within about 30 ms on an idle machine)."""
 STEP_TIMEOUT = 60.0
 START_TIMEOUT = 300.0
 IDLE_SECONDS = 3.0
+BUSY_ELSEWHERE = 0.3
+"""Cores busy with anything but the room during its keys (the interrupt work of loopback networking, which no
+process is charged with, counts there too) above which its lags are said to be disturbed."""
 PHASE = re.compile(rb"phase (\d+)/(\d+)")
 TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -280,6 +283,7 @@ class Key:
     frames: list[int]
     received: list[int]
     instructor_shown: float
+    instructor_cpu: float
     attendees_cpu: float
     server_cpu: float
     client_cpu: float
@@ -356,7 +360,7 @@ async def measure_room(attendees: int, keys: int | None, pycache: str, log: Path
                 idle_cpu_per_second = (_cpu(pids) - idle_before) / IDLE_SECONDS / attendees
                 results = []
                 for phase in range(2, 2 + (phases - 1 if keys is None else keys)):
-                    results.append(await one_key(room, instructor, teacher, screens, pids, server.pid, phase))
+                    results.append(await one_key(room, instructor, teacher, screens, pids, (server.pid, instructor_pid), phase))
                 memory_after = [memory_mb(pid) for pid in pids]
                 server_rss_after = memory_mb(server.pid).rss
                 await asyncio.gather(instructor.close(), *(ws.close() for ws in sockets))
@@ -369,24 +373,27 @@ async def measure_room(attendees: int, keys: int | None, pycache: str, log: Path
 
 
 async def one_key(room: Room, instructor: aiohttp.ClientWebSocketResponse, teacher: Screen, screens: list[Screen],
-                  pids: list[int], server_pid: int, phase: int) -> Key:
+                  pids: list[int], others: tuple[int, int], phase: int) -> Key:
     """→ on the instructor's socket, then wait until every attendee shows `phase` and the room is quiet."""
     marker = f"phase {phase}/".encode()
     for screen in (teacher, *screens):
         screen.expect(marker)
-    before = (_cpu(pids), cpu_seconds(server_pid), time.process_time(), machine_busy_seconds())
+    server_pid, instructor_pid = others
+    before = (_cpu(pids), cpu_seconds(server_pid), time.process_time(), machine_busy_seconds(),
+              cpu_seconds(instructor_pid))
     pressed = time.perf_counter()
     await instructor.send_json(["stdin", "\x1b[C"])
     await settle(room, [teacher, *screens], STEP_TIMEOUT)
     wall = time.perf_counter() - pressed
-    after = (_cpu(pids), cpu_seconds(server_pid), time.process_time(), machine_busy_seconds())
+    after = (_cpu(pids), cpu_seconds(server_pid), time.process_time(), machine_busy_seconds(),
+             cpu_seconds(instructor_pid))
     assert teacher.shown_at is not None
     return Key(
         shown=[screen.shown_at - pressed for screen in screens if screen.shown_at is not None],
         settled=[screen.last_at - pressed for screen in screens],
         frames=[screen.frames for screen in screens],
         received=[screen.received for screen in screens],
-        instructor_shown=teacher.shown_at - pressed,
+        instructor_shown=teacher.shown_at - pressed, instructor_cpu=after[4] - before[4],
         attendees_cpu=after[0] - before[0], server_cpu=after[1] - before[1], client_cpu=after[2] - before[2],
         machine_cpu=after[3] - before[3], wall=wall,
     )
@@ -412,7 +419,7 @@ def report(results: list[Result], cores: int) -> None:
     for r in results:
         rss = statistics.median(m.rss for m in r.memory)
         pss = statistics.median(m.pss for m in r.memory)
-        ours = sum(k.attendees_cpu + k.server_cpu + k.client_cpu for k in r.keys)
+        ours = sum(k.attendees_cpu + k.server_cpu + k.client_cpu + k.instructor_cpu for k in r.keys)
         others = max(0.0, sum(k.machine_cpu for k in r.keys) - ours) / sum(k.wall for k in r.keys)
         received = statistics.median(v for k in r.keys for v in k.received) / 1024
         frames = statistics.median(v for k in r.keys for v in k.frames)
@@ -424,9 +431,15 @@ def report(results: list[Result], cores: int) -> None:
     print("lag: the instructor's key → the last attendee's frame showing the new phase (median and worst key); "
           "settled: → the last attendee's last frame before the room went quiet; CPU per key and attendee: the "
           "attendees' app processes, the server (relaying frames), this client (reading them; a real hall's "
-          "browsers are elsewhere); others: cores busy with other work on the machine during the keys; "
+          "browsers are elsewhere); others: cores busy during the keys with anything but these processes (other work, and the kernel's loopback networking); "
           "RSS, PSS: median per attendee session; KB/key, frames: what one attendee received per key (median); "
           "start: opening the room until every screen was drawn")
+    for r in results:
+        others = max(0.0, sum(k.machine_cpu - k.attendees_cpu - k.server_cpu - k.client_cpu - k.instructor_cpu
+                              for k in r.keys)) / sum(k.wall for k in r.keys)
+        if others > BUSY_ELSEWHERE:
+            print(f"N={r.attendees}: {others:.2f} cores were busy elsewhere during the keys: its lags are longer than "
+                  "this machine alone gives; the CPU figures stand")
     for r in results:
         growth = statistics.median(a.rss - b.rss for a, b in zip(r.memory_after, r.memory))
         instructor = statistics.median(k.instructor_shown for k in r.keys)
@@ -493,7 +506,9 @@ def main() -> None:
                 print(f"N = {attendees}: lag median {statistics.median(result.shown):.3f} s, "
                       f"max {max(result.shown):.3f} s", flush=True)
                 if args.per_key:
-                    print("  each key's lag (s): " + " ".join(f"{lag:.2f}" for lag in result.shown), flush=True)
+                    print("  each key's lag (s): " + " ".join(f"{lag:.2f}" for lag in result.shown))
+                    print("  each key's CPU per attendee (ms): " + " ".join(
+                        f"{key.attendees_cpu / attendees * 1000:.0f}" for key in result.keys), flush=True)
     except KeyboardInterrupt:
         PROCESSES.stop_all()
         print("stopped; every process this run started has been ended", file=sys.stderr)
