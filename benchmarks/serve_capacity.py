@@ -41,7 +41,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
@@ -233,17 +233,22 @@ class Screen:
     last_at: float = 0.0
     frames: int = 0
     received: int = 0
+    after_shown: int = 0
+    """Bytes that came after the frame showing the awaited phase: repaints of what was already on screen."""
     phase: tuple[int, int] | None = None
     _tail: bytes = b""
 
     def expect(self, marker: bytes) -> None:
         """Start a new key: count afresh, and wait for marker (a status line's `phase k/n`)."""
-        self.awaited, self.shown_at, self.frames, self.received, self._tail = marker, None, 0, 0, b""
+        self.awaited, self.shown_at, self.frames, self.received, self.after_shown = marker, None, 0, 0, 0
+        self._tail = b""
 
     def take(self, data: bytes, now: float) -> None:
         self.room.last_frame = self.last_at = now
         self.frames += 1
         self.received += len(data)
+        if self.shown_at is not None:
+            self.after_shown += len(data)
         if self.shown_at is None and self.awaited:
             if self.awaited in self._tail + data:  # (a frame is one write of the app's; the tail is a safeguard)
                 self.shown_at = now
@@ -257,13 +262,19 @@ class Screen:
                 self.take(message.data, time.perf_counter())
 
 
-async def settle(room: Room, screens: list[Screen], timeout: float, quiet: float = QUIET) -> None:
-    """Until every screen has shown what it awaits and no frame has arrived for `quiet` seconds."""
+async def settle(room: Room, screens: list[Screen], timeout: float, quiet: float = QUIET,
+                 on_shown: Callable[[], None] | None = None) -> None:
+    """Until every screen has shown what it awaits (then on_shown is called) and no frame has arrived for
+    `quiet` seconds."""
     deadline = time.perf_counter() + timeout
     while True:
         now = time.perf_counter()
-        if all(screen.shown_at is not None for screen in screens) and now - room.last_frame >= quiet:
-            return
+        if all(screen.shown_at is not None for screen in screens):
+            if on_shown is not None:
+                on_shown()
+                on_shown = None
+            if now - room.last_frame >= quiet:
+                return
         if now > deadline:
             missing = sum(1 for screen in screens if screen.shown_at is None)
             raise TimeoutError(f"{missing} of {len(screens)} screens did not show {screens[0].awaited!r} "
@@ -282,12 +293,15 @@ class Key:
     settled: list[float]
     frames: list[int]
     received: list[int]
+    after_shown: list[int]
     instructor_shown: float
     instructor_cpu: float
     attendees_cpu: float
     server_cpu: float
     client_cpu: float
-    machine_cpu: float
+    elsewhere_cpu: float
+    """CPU seconds the machine spent on anything but the room between the key and the last redraw."""
+    until_shown: float
     wall: float
 
 
@@ -309,6 +323,11 @@ class Result:
         if what == "attendees_cpu":
             total -= self.idle_cpu_per_second * self.attendees * sum(key.wall for key in self.keys)
         return total / (len(self.keys) * self.attendees)
+
+    @property
+    def busy_elsewhere(self) -> float:
+        """Cores busy with anything but the room, on average, from each key until every attendee had redrawn."""
+        return sum(key.elsewhere_cpu for key in self.keys) / sum(key.until_shown for key in self.keys)
 
     @property
     def shown(self) -> list[float]:
@@ -360,7 +379,8 @@ async def measure_room(attendees: int, keys: int | None, pycache: str, log: Path
                 idle_cpu_per_second = (_cpu(pids) - idle_before) / IDLE_SECONDS / attendees
                 results = []
                 for phase in range(2, 2 + (phases - 1 if keys is None else keys)):
-                    results.append(await one_key(room, instructor, teacher, screens, pids, (server.pid, instructor_pid), phase))
+                    results.append(await one_key(room, instructor, teacher, screens, pids,
+                                                 (server.pid, instructor_pid), phase))
                 memory_after = [memory_mb(pid) for pid in pids]
                 server_rss_after = memory_mb(server.pid).rss
                 await asyncio.gather(instructor.close(), *(ws.close() for ws in sockets))
@@ -379,23 +399,30 @@ async def one_key(room: Room, instructor: aiohttp.ClientWebSocketResponse, teach
     for screen in (teacher, *screens):
         screen.expect(marker)
     server_pid, instructor_pid = others
-    before = (_cpu(pids), cpu_seconds(server_pid), time.process_time(), machine_busy_seconds(),
-              cpu_seconds(instructor_pid))
+
+    def ours() -> float:
+        return _cpu(pids) + cpu_seconds(server_pid) + cpu_seconds(instructor_pid) + time.process_time()
+
+    def redrawn() -> None:  # every screen shows the key: how busy was the machine with anything else till now
+        shown.extend((time.perf_counter(), machine_busy_seconds() - busy_before, ours() - ours_before))
+
+    shown: list[float] = []
+    before = (_cpu(pids), cpu_seconds(server_pid), time.process_time(), cpu_seconds(instructor_pid))
+    busy_before, ours_before = machine_busy_seconds(), ours()
     pressed = time.perf_counter()
     await instructor.send_json(["stdin", "\x1b[C"])
-    await settle(room, [teacher, *screens], STEP_TIMEOUT)
+    await settle(room, [teacher, *screens], STEP_TIMEOUT, on_shown=redrawn)
     wall = time.perf_counter() - pressed
-    after = (_cpu(pids), cpu_seconds(server_pid), time.process_time(), machine_busy_seconds(),
-             cpu_seconds(instructor_pid))
+    after = (_cpu(pids), cpu_seconds(server_pid), time.process_time(), cpu_seconds(instructor_pid))
     assert teacher.shown_at is not None
     return Key(
         shown=[screen.shown_at - pressed for screen in screens if screen.shown_at is not None],
         settled=[screen.last_at - pressed for screen in screens],
         frames=[screen.frames for screen in screens],
-        received=[screen.received for screen in screens],
-        instructor_shown=teacher.shown_at - pressed, instructor_cpu=after[4] - before[4],
+        received=[screen.received for screen in screens], after_shown=[screen.after_shown for screen in screens],
+        instructor_shown=teacher.shown_at - pressed, instructor_cpu=after[3] - before[3],
         attendees_cpu=after[0] - before[0], server_cpu=after[1] - before[1], client_cpu=after[2] - before[2],
-        machine_cpu=after[3] - before[3], wall=wall,
+        elsewhere_cpu=max(0.0, shown[1] - shown[2]), until_shown=shown[0] - pressed, wall=wall,
     )
 
 
@@ -410,6 +437,17 @@ def fit_line(points: list[tuple[float, float]]) -> tuple[float, float]:
     return mean_y - slope * mean_x, slope
 
 
+LEGEND = """\
+lag: the instructor's key → the frame showing the new phase on the last attendee's screen (median, worst key)
+settled: the key → the last attendee's last frame before the room went quiet
+CPU per key and attendee: the attendees' app processes; the server (relaying frames); this client (reading
+  them: a real hall's browsers are elsewhere)
+others: cores busy with anything but these processes, from the key to the last redraw (other work, and the
+  kernel's loopback networking)
+RSS, PSS: median per attendee's session; KB/key, frames: what one attendee received per key (median)
+start: opening the room until every screen was drawn"""
+
+
 def report(results: list[Result], cores: int) -> None:
     ms = 1000
     print()
@@ -419,8 +457,7 @@ def report(results: list[Result], cores: int) -> None:
     for r in results:
         rss = statistics.median(m.rss for m in r.memory)
         pss = statistics.median(m.pss for m in r.memory)
-        ours = sum(k.attendees_cpu + k.server_cpu + k.client_cpu + k.instructor_cpu for k in r.keys)
-        others = max(0.0, sum(k.machine_cpu for k in r.keys) - ours) / sum(k.wall for k in r.keys)
+        others = r.busy_elsewhere
         received = statistics.median(v for k in r.keys for v in k.received) / 1024
         frames = statistics.median(v for k in r.keys for v in k.frames)
         print(f"{r.attendees:>3}  {statistics.median(r.shown):>9.3f}s  {max(r.shown):>7.3f}s  "
@@ -428,24 +465,19 @@ def report(results: list[Result], cores: int) -> None:
               f"{r.per_key_session('server_cpu') * ms:>4.1f} ms  {r.per_key_session('client_cpu') * ms:>4.1f} ms  "
               f"{others:>5.2f} c  {rss:>4.1f} MB  {pss:>4.1f} MB  {r.server_rss:>7.1f} MB  {received:>7.1f}  "
               f"{frames:>6.0f}  {r.start_seconds:>5.0f}s")
-    print("lag: the instructor's key → the last attendee's frame showing the new phase (median and worst key); "
-          "settled: → the last attendee's last frame before the room went quiet; CPU per key and attendee: the "
-          "attendees' app processes, the server (relaying frames), this client (reading them; a real hall's "
-          "browsers are elsewhere); others: cores busy during the keys with anything but these processes (other work, and the kernel's loopback networking); "
-          "RSS, PSS: median per attendee session; KB/key, frames: what one attendee received per key (median); "
-          "start: opening the room until every screen was drawn")
+    print(LEGEND)
     for r in results:
-        others = max(0.0, sum(k.machine_cpu - k.attendees_cpu - k.server_cpu - k.client_cpu - k.instructor_cpu
-                              for k in r.keys)) / sum(k.wall for k in r.keys)
-        if others > BUSY_ELSEWHERE:
-            print(f"N={r.attendees}: {others:.2f} cores were busy elsewhere during the keys: its lags are longer than "
-                  "this machine alone gives; the CPU figures stand")
+        if r.busy_elsewhere > BUSY_ELSEWHERE:
+            print(f"N={r.attendees}: {r.busy_elsewhere:.2f} cores were busy elsewhere while the room redrew: its lags "
+                  "are longer than this machine alone gives; the CPU figures stand")
     for r in results:
         growth = statistics.median(a.rss - b.rss for a, b in zip(r.memory_after, r.memory))
+        repainted = sum(sum(k.after_shown) for k in r.keys) / sum(sum(k.received) for k in r.keys)
         instructor = statistics.median(k.instructor_shown for k in r.keys)
         print(f"N={r.attendees}: idle session {r.idle_cpu_per_second * ms:.2f} ms CPU per second; "
               f"RSS per session {growth:+.1f} MB over the walk; server {r.server_rss:.1f} → "
-              f"{r.server_rss_after:.1f} MB; the instructor's own redraw {instructor * ms:.0f} ms (median)")
+              f"{r.server_rss_after:.1f} MB; the instructor's own redraw {instructor * ms:.0f} ms (median); "
+              f"{repainted:.0%} of the bytes sent after the redraw")
 
     if len({r.attendees for r in results}) < 2:
         print("\n(a lag curve needs two sizes of room or more: nothing derived)")
