@@ -5,24 +5,28 @@ instructor's token and `--max-sessions N + 1`. The benchmark opens the instructo
 then N attendees' (each one an app process, 160×48 like the step benchmark), waits until every
 screen shows phase 1 and the room has gone quiet, and then presses → on the instructor's socket
 once per phase of an epoch (phase 1 to the last), waiting for the room to settle after each key.
+Every key is then the first visit of its phase for every session, as in a lecture.
 
 Per key it records, for every attendee, when its output first showed the new phase in the
 status line (the frame that carries the whole new screen: the redraw a student sees) and when
-its last frame arrived before the room fell quiet (any repaint after the redraw, too). The lag
-of a key is the last attendee's time; the table gives the median and the worst key. Beside the
-lag: the CPU the attendees' processes, the server and this client used per key and session
-(utime + stime from /proc), each session's resident memory (RSS, and PSS: shared library pages
-split among the processes that map them, which is what a machine full of sessions pays), the
-server's RSS, and the bytes each attendee receives per key. The CPU of everything else on the
-machine during the keys is printed too: it is shared, and other work slows the lag.
+its last frame arrived before the room fell quiet. An attendee gets two frames per key: the
+redraw, then a repaint of the matrix area that changes nothing on screen (Textual lays the
+screen out a second time when a container's scrollable size has changed), 43% of the bytes.
+The lag of a key is the last attendee's time; the table gives the median and the worst key.
+Beside the lag: the CPU the attendees' processes, the server and this client used per key and
+attendee (utime + stime from /proc; what idle sessions use over the same time is taken off), each
+session's resident memory (RSS, and PSS: shared library pages split among the processes that map
+them, which is what a machine full of sessions pays), the server's RSS, and the bytes each
+attendee receives per key. The CPU the machine spent on anything else from the key to the last
+redraw is printed too: the machine may be shared, and other work lengthens the lag.
 
 From those it derives how many attendees one core holds at a lag of at most 0.5 s, both from
 the CPU a follow step costs and from the lag curve (a straight line fitted through the medians),
 and how many machines like this one a hall of 300 needs.
 
 Every process is cleaned up at the end, on Ctrl+C and on SIGTERM as well. Run time: about
-4 minutes on the README's 2-core machine (most of it starting 150 app processes; the four
-walks through an epoch take about 1.5 minutes). `--sizes 10,20 --keys 5` is a quick look.
+2¼ minutes on the README's 2-core machine, 45 s of it starting the 154 app processes.
+`--sizes 10,20 --keys 5` is a quick look; `--per-key` prints each key's lag and CPU.
 """
 
 from __future__ import annotations
@@ -472,11 +476,13 @@ def report(results: list[Result], cores: int) -> None:
                   "are longer than this machine alone gives; the CPU figures stand")
     for r in results:
         growth = statistics.median(a.rss - b.rss for a, b in zip(r.memory_after, r.memory))
+        pss_after = statistics.median(m.pss for m in r.memory_after)
         repainted = sum(sum(k.after_shown) for k in r.keys) / sum(sum(k.received) for k in r.keys)
         instructor = statistics.median(k.instructor_shown for k in r.keys)
         print(f"N={r.attendees}: idle session {r.idle_cpu_per_second * ms:.2f} ms CPU per second; "
-              f"RSS per session {growth:+.1f} MB over the walk; server {r.server_rss:.1f} → "
-              f"{r.server_rss_after:.1f} MB; the instructor's own redraw {instructor * ms:.0f} ms (median); "
+              f"RSS per session {growth:+.1f} MB over the walk (PSS then {pss_after:.1f} MB); "
+              f"server {r.server_rss:.1f} → {r.server_rss_after:.1f} MB; "
+              f"the instructor's own redraw {instructor * ms:.0f} ms (median); "
               f"{repainted:.0%} of the bytes sent after the redraw")
 
     if len({r.attendees for r in results}) < 2:
@@ -496,7 +502,7 @@ def report(results: list[Result], cores: int) -> None:
     by_worst = (TARGET_LAG - worst_intercept) / worst_slope / cores if worst_slope > 0 else math.inf
     per_core = math.floor(min(by_cpu, by_curve))
     per_machine = per_core * cores
-    pss = statistics.median(m.pss for r in results for m in r.memory)
+    pss = statistics.median(m.pss for r in results for m in r.memory_after)  # once every phase has been drawn
     print()
     print(f"lag curve (median lag over N, least squares): {intercept * ms:.0f} ms + {slope * ms:.2f} ms × N "
           f"on {cores} cores; the worst key's: {worst_intercept * ms:.0f} ms + {worst_slope * ms:.2f} ms × N")
@@ -507,8 +513,13 @@ def report(results: list[Result], cores: int) -> None:
           f"curve (({TARGET_LAG} s − {intercept * ms:.0f} ms) / {slope * ms:.2f} ms / {cores} cores): {per_core} "
           f"(the smaller, whole); {by_worst:.1f} if the worst key must stay within {TARGET_LAG} s")
     machines = math.ceil(HALL / per_machine) if per_machine else math.inf
+    strict = math.floor(min(by_cpu, by_worst)) * cores
     print(f"a hall of {HALL} at ≤ {TARGET_LAG} s: {machines} machines of {cores} cores ({per_machine} attendees "
-          f"each; {per_machine} × {pss:.0f} MB PSS = {per_machine * pss / 1024:.1f} GB of memory each)")
+          f"each; {per_machine} × {pss:.0f} MB PSS after a walk through the epoch = "
+          f"{per_machine * pss / 1024:.1f} GB of memory each); "
+          f"{math.ceil(HALL / strict) if strict else math.inf} if no key may take longer ({strict} each)")
+    print(f"or one machine of {math.ceil(HALL / (per_machine / cores))} such cores and {HALL * pss / 1024:.0f} GB "
+          f"for all {HALL} in one room server (its own share: {server * HALL * ms:.0f} ms of one core per key)")
 
 
 def _stop_on_sigterm(signum: int, frame: FrameType | None) -> None:
