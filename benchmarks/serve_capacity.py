@@ -195,7 +195,7 @@ def serving(attendees: int, token: str, pycache: str, log: Path) -> Iterator[tup
     environment = dict(os.environ)
     environment.pop("PYTHONDONTWRITEBYTECODE", None)  # bytecode cached as after any first run:
     environment["PYTHONPYCACHEPREFIX"] = pycache  # otherwise each of the sessions compiles our modules
-    environment["PYTHONPATH"] = str(ROOT)
+    environment["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), environment.get("PYTHONPATH")]))
     argv = [sys.executable, "-m", "backprop_tui", "serve", "--host", HOST, "--port", str(port),
             "--max-sessions", str(attendees + 1), "--instructor-token", token]
     with log.open("wb") as output:
