@@ -2,12 +2,14 @@
 
 What exists once a session has drawn its first screen (imported modules, the run's data and
 tape, the widgets and their caches: about 70,000 tracked objects) lives as long as the session.
-CPython's full collection still walks all of it, about 35 ms (measured in the app under
-run_test), every ten or so keys; and in a room every attendee's process makes the same
-allocations for the same keys, so all of them collect on the same key: 80 attendees × 35 ms on
-two cores is 1.4 s more lag on that key. Frozen after one collection (so no cyclic garbage is
-kept with it), the startup heap is skipped; a full pass then goes only through what later keys
-made, about 8 ms, and a follow step costs about 12% less CPU on average.
+CPython's full collection still walked all of it every ten or so keys (about 35 ms under
+run_test), and in a room every attendee's process makes the same allocations for the same keys,
+so all of them collected on the same key: in benchmarks/serve_capacity.py two keys of an epoch
+cost each attendee 70-98 ms of CPU instead of about 30, and with 40 attendees on two cores they
+reached the last screen 1.7 and 2.1 s after the key, against a median of 0.64 s. Frozen after
+one collection (so no cyclic garbage is kept with it), the startup heap is skipped: a full pass
+goes only through what later keys made (6-8 ms), the slowest key of the epoch is 1.5× the
+median, and a followed key costs an attendee 27-29 ms of CPU instead of 33-36.
 
 Only served sessions freeze: a test process that runs many apps must not keep each one's
 objects for good.

@@ -11,7 +11,7 @@ Per key it records, for every attendee, when its output first showed the new pha
 status line (the frame that carries the whole new screen: the redraw a student sees) and when
 its last frame arrived before the room fell quiet. An attendee gets two frames per key: the
 redraw, then a repaint of the matrix area that changes nothing on screen (Textual lays the
-screen out a second time when a container's scrollable size has changed), 43% of the bytes.
+screen out a second time when a layout has changed a widget's virtual size), 43% of the bytes.
 The lag of a key is the last attendee's time; the table gives the median and the worst key.
 Beside the lag: the CPU the attendees' processes, the server and this client used per key and
 attendee (utime + stime from /proc; what idle sessions use over the same time is taken off), each
