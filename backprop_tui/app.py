@@ -44,6 +44,7 @@ from backprop_tui.panels import Panels
 from backprop_tui.quiz import Quiz, normalized
 from backprop_tui.room_packets import Place, Voice, clean_report
 from backprop_tui.session import Session, View
+from backprop_tui.startup_heap import freeze_startup_heap
 from backprop_tui.themes import HIGH_CONTRAST, MONOCHROME, THEMES, theme_flag
 from backprop_tui.trainer import DEFAULT_SPEED
 from backprop_tui.training import Job, Stopped, Training
@@ -197,6 +198,8 @@ class BackpropApp(App[int]):
             self.notify(note, title="Data", timeout=10)
         if self.session.view.matrix is None and not self.hiding:  # a quiz that asks keeps the answer box focused
             self.query_one(PhaseList).focus()
+        if self.follow.role is not None:  # a served session: its startup heap stays out of full collections
+            self.call_after_refresh(freeze_startup_heap)
 
     def on_unmount(self) -> None:
         if self._signal_exit is not None:
