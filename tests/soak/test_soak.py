@@ -18,7 +18,7 @@ from textual.pilot import OutOfBounds
 from backprop_tui.widgets.matrix_view import MatrixView
 from tests.helpers import build_app
 
-ACTIONS = int(os.environ.get("SOAK_ACTIONS", "200"))  # `make test`: short; `make soak`: 2,000
+ACTIONS = int(os.environ.get("SOAK_ACTIONS", "120"))  # `make test`: short; `make soak`: 2,000
 SEED = int(os.environ.get("SOAK_SEED", "20261128"))
 
 KEYS = ["right", "left", "n", "p", "pagedown", "pageup", "home", "end", "tab", "shift+tab", "h", "j", "k", "l",
