@@ -7,6 +7,7 @@ printed on failure so a run can be replayed: SOAK_SEED=… SOAK_ACTIONS=… pyte
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import random
@@ -14,6 +15,7 @@ import weakref
 
 import pytest
 from textual.pilot import OutOfBounds
+from textual.worker import WorkerCancelled
 
 from backprop_tui.widgets.matrix_view import MatrixView
 from tests.helpers import build_app
@@ -100,7 +102,11 @@ async def test_soak(name, tmp_path):
                     assert app.export_screenshot()
                 if app.return_code is not None:  # q was pressed: the app is ending
                     break
-            await app.workers.wait_for_complete()
+            # A run paused with Space and left behind with Esc waits at its gate for good (by design: leaving the
+            # training screen never stops a run); stop it, as quitting would, before waiting for the threads.
+            app.training.stop(app.session.trained_epochs)
+            with contextlib.suppress(WorkerCancelled):  # the run just stopped is cancelled, by design
+                await app.workers.wait_for_complete()
     except BaseException:
         print(f"soak {name}: seed {SEED}, {len(log)} actions; last: {log[-12:]}")
         raise
