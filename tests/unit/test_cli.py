@@ -292,3 +292,11 @@ def test_a_diverged_trace_prints_nan_quietly_and_exits_3(capsys, output_format):
     code, out, err = run(capsys, "trace", "--lr", "1e300", "--epoch", "3", "--samples", "20", "--format", output_format)
     assert code == 3 and DIVERGED.fullmatch(err) and "(loss = nan)" in err
     assert out.lower().count("nan") > 20 and "Warning" not in out
+
+
+def test_the_article_column_stands_beside_the_articles_network_only(capsys):
+    code, out, _ = run(capsys, "train", "--epochs", "3")
+    assert code == 0 and "Article" in out.splitlines()[0]
+    for flags in (("--activation", "relu"), ("--hidden", "8:tanh,4"), ("--lr", "0.02")):
+        code, out, _ = run(capsys, "train", "--epochs", "3", *flags)
+        assert code == 0 and "Article" not in out.splitlines()[0], flags
