@@ -218,7 +218,8 @@ class BackpropApp(App[int]):
     @property
     def hiding(self) -> bool:
         """Quiz mode, and this phase's result not yet revealed: nothing derived from it may show."""
-        return self.quiz_mode and not self.quiz.is_revealed(self.session.epoch, self.session.phase.key)
+        session = self.session
+        return self.quiz_mode and not self.quiz.is_revealed(session.epoch, session.phase.key, session.iteration)
 
     def show_position(self) -> None:
         self._show_status()
@@ -229,7 +230,8 @@ class BackpropApp(App[int]):
 
     def _show_status(self) -> None:
         self.query_one(StatusLine).show(
-            self.session, loss_known=not self.quiz_mode or self.quiz.is_revealed(self.session.epoch, "loss"),
+            self.session, loss_known=not self.quiz_mode or self.quiz.is_revealed(self.session.epoch, "loss",
+                                                                    self.session.iteration),
             score=(self.quiz.score[0], self.quiz.score[1]) if self.quiz_mode else None, note=self.follow.channel_note)
 
     def on_matrix_view_cursor_moved(self) -> None:
@@ -319,7 +321,7 @@ class BackpropApp(App[int]):
     def on_quiz_panel_answered(self, message: QuizPanel.Answered) -> None:
         if not self.hiding:
             return
-        verdict = self.quiz.answer(message.answer, self.session.epoch, self.session.phase)
+        verdict = self.quiz.answer(message.answer, self.session.epoch, self.session.phase, self.session.iteration)
         if verdict is not None:
             self._tell_room(self.voice.answer(self._place, normalized(message.answer), verdict.right))
         self.debugger.save_view()

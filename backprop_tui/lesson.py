@@ -293,7 +293,7 @@ class LessonTour:
         if step.pin is not None and step.pin not in [(pin.name, pin.cell) for pin in session.pins]:
             session.pin(*step.pin)
         if step.quiz:
-            quiz.revealed.discard((step.epoch, step.phase))
+            quiz.revealed.discard((step.epoch, 0, step.phase))
         if not step.until:  # a step that continues until something holds opens where it stops
             session.go_to_epoch(step.epoch, step.phase)
         return step.quiz or quiz.asked

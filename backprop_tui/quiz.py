@@ -123,8 +123,8 @@ class Quiz:
     def __init__(self, asked: bool = False) -> None:
         self.asked = asked
         """Quiz mode as --quiz or Q set it: what a lesson's steps without a quiz of their own go back to."""
-        self.revealed: set[tuple[int, str]] = set()
-        """(epoch, phase key) whose result has been shown."""
+        self.revealed: set[tuple[int, int, str]] = set()
+        """(epoch, iteration, phase key) whose result has been shown: with batches each batch asks again."""
         self.score = [0, 0]
         """Right answers, answers given."""
         self.feedback = ""
@@ -135,10 +135,10 @@ class Quiz:
         self.asked, self.feedback = not on, ""
         return self.asked
 
-    def is_revealed(self, epoch: int, key: str) -> bool:
-        return (epoch, key) in self.revealed
+    def is_revealed(self, epoch: int, key: str, iteration: int = 0) -> bool:
+        return (epoch, iteration, key) in self.revealed
 
-    def answer(self, text: str, epoch: int, phase: Phase) -> Verdict | None:
+    def answer(self, text: str, epoch: int, phase: Phase, iteration: int = 0) -> Verdict | None:
         """Judge a prediction of the phase's result (nothing typed: reveal it without one), then reveal it.
         Returns the verdict (None when nothing was typed), which a served session tells the room."""
         answer = text.strip()
@@ -150,7 +150,7 @@ class Quiz:
             self.feedback = verdict.message
         else:
             self.feedback = "Revealed without an answer."
-        self.revealed.add((epoch, phase.key))
+        self.revealed.add((epoch, iteration, phase.key))
         return verdict
 
 

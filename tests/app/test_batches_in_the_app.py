@@ -118,3 +118,19 @@ async def test_the_training_screen_opens_an_epoch_and_batch_typed_and_refuses_a_
     await pilot.press("o", *"1 4", "enter")
     await pilot.pause()
     assert app.training_screen is not None and (app.session.epoch, app.session.iteration) == (1, 1)
+
+
+async def test_the_quiz_asks_again_at_each_batch(launch):
+    app, pilot = await launch(*ARGV, "--quiz", size=(160, 48))
+    assert app.hiding and app.session.iteration == 0
+    await pilot.press("enter")  # reveal batch 1's first phase
+    await pilot.pause()
+    assert not app.hiding
+    app.session.go_to_epoch(0, "forward.1", iteration=1)
+    app.show_position()
+    await pilot.pause()
+    assert app.session.iteration == 1 and app.hiding  # the same phase of batch 2 is a new question
+    app.session.go_to_epoch(0, "forward.1", iteration=0)
+    app.show_position()
+    await pilot.pause()
+    assert not app.hiding  # batch 1's answer is remembered

@@ -119,7 +119,7 @@ def test_entering_a_step_pins_its_cell_moves_there_and_asks_a_quiz_step_again():
     assert session.phase.key == "error" and [(p.name, p.cell) for p in session.pins] == [("W2", (1, 0))]
     lesson.enter(1, session, quiz)  # entered again: the cell stays watched, not unpinned
     assert len(session.pins) == 1
-    quiz.revealed.add((1, "loss"))
+    quiz.revealed.add((1, 0, "loss"))
     assert lesson.enter(2, session, quiz) is True
     assert (session.epoch, session.phase.key) == (1, "loss") and not quiz.is_revealed(1, "loss")
     quiz.asked = True
