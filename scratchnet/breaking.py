@@ -14,7 +14,7 @@ the first non-finite loss (`Hit.non_finite`).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -119,17 +119,25 @@ class Breaker:
         return True
 
     def _taken_again(self, step: Iteration) -> Iteration:
-        rows = self._X.shape[0]
-        order = self._batches.order(step.epoch, rows)
         assert self._start is not None
-        network = step.network.with_parameters(self._start)
+        *_, again = self._retaken(step.network, self._start, step.epoch, step.iteration + 1,
+                                  (step.epoch_loss, step.test_loss, step.accuracy, step.test_accuracy))
+        return again
+
+    def _retaken(self, network: DenseNetwork, start: Parameters, epoch: int, count: int,
+                 measures: tuple[float, float | None, float | None, float | None]) -> Iterator[Iteration]:
+        """The first `count` iterations of epoch `epoch` taken again from its start on a copy of `network`, on its own
+        step (which keeps the optimizer's state with each iteration's parameters, as a tape needs), one by one."""
+        rows = self._X.shape[0]
+        iterations = self._batches.count(rows)
+        order = self._batches.order(epoch, rows)
+        copy = network.with_parameters(start)
         with np.errstate(all="ignore"):
-            for iteration in range(step.iteration + 1):
-                chosen = self._batches.rows(step.epoch, iteration, rows, order)
-                before = network.parameters
-                loss = network.step(*batch(self._X, self._y, chosen), self._learning_rate)
-        return Iteration(step.epoch, step.iteration, step.iterations, loss, before, network, chosen, step.epoch_loss,
-                         step.test_loss, step.accuracy, step.test_accuracy)
+            for iteration in range(count):
+                chosen = self._batches.rows(epoch, iteration, rows, order)
+                before = copy.parameters
+                loss = copy.step(*batch(self._X, self._y, chosen), self._learning_rate)
+                yield Iteration(epoch, iteration, iterations, loss, before, copy, chosen, *measures)
 
     def reads_only_parameters(self, network: DenseNetwork) -> bool:
         """Whether every matrix the conditions read is a parameter or its gradient (W1, b2, W1', dW2), which the
@@ -160,37 +168,19 @@ class Breaker:
         return False
 
     def _iteration_at(self, end: EpochEnd, start: Parameters, index: int) -> Iteration:
-        """Iteration `index` of `end`'s epoch, taken again on a copy from the epoch's start (what the stopped
-        iteration's tape is recorded from)."""
-        rows = self._X.shape[0]
-        iterations = self._batches.count(rows)
-        order = self._batches.order(end.epoch, rows)
-        network = end.network.with_parameters(start)
-        with np.errstate(all="ignore"):
-            for iteration in range(index + 1):
-                chosen = self._batches.rows(end.epoch, iteration, rows, order)
-                before = network.parameters
-                loss = network.step(*batch(self._X, self._y, chosen), self._learning_rate)
-        return Iteration(end.epoch, index, iterations, loss, before, network, chosen, end.loss, end.test_loss,
-                         end.accuracy, end.test_accuracy)
+        """Iteration `index` of `end`'s epoch, taken again from the epoch's start (what the stopped iteration's tape
+        is recorded from)."""
+        *_, again = self._retaken(end.network, start, end.epoch, index + 1, _measures_of(end))
+        return again
 
     def _replay_epoch(self, end: EpochEnd, start: Parameters) -> bool:
         """The epoch again from its start, each iteration checked: the first where a condition holds, or the loss
         is not finite. Nothing found (a `not nan`, say): the run goes on."""
         self._epoch = None
-        rows = self._X.shape[0]
-        iterations = self._batches.count(rows)
-        order = self._batches.order(end.epoch, rows)
-        network = end.network.with_parameters(start)
-        with np.errstate(all="ignore"):
-            for iteration in range(iterations):
-                chosen = self._batches.rows(end.epoch, iteration, rows, order)
-                before = network.parameters
-                loss = network.step(*batch(self._X, self._y, chosen), self._learning_rate)
-                step = Iteration(end.epoch, iteration, iterations, loss, before, network, chosen, end.loss,
-                                 end.test_loss, end.accuracy, end.test_accuracy)
-                if self.check_iteration(step):
-                    return True
+        iterations = self._batches.count(self._X.shape[0])
+        if any(self.check_iteration(step) for step in self._retaken(end.network, start, end.epoch, iterations,
+                                                                    _measures_of(end))):
+            return True
         self._previous_loss = end.loss
         return False
 
@@ -217,6 +207,10 @@ def run_until(network: DenseNetwork, X: np.ndarray, y: np.ndarray, learning_rate
     return run_epochs(network, X, y, learning_rate, start, end, batches=batches, held_out=held_out, accuracy=accuracy,
                       first_loss=first_loss, stop_at_divergence=False, after_iteration=breaker.after_iteration,
                       after_epoch=epoch_end, hook_reads_parameters=breaker.reads_only_parameters(network))
+
+
+def _measures_of(end: EpochEnd) -> tuple[float, float | None, float | None, float | None]:
+    return end.loss, end.test_loss, end.accuracy, end.test_accuracy
 
 
 def _parameters_finite(network: DenseNetwork) -> bool:
@@ -253,7 +247,6 @@ class _Reading:
     def __init__(self, breaker: Breaker, step: Iteration) -> None:
         self.breaker, self.step = breaker, step
         self.cache: dict[int, float | bool | None] = {}
-        self.tape: Tape | None = None
 
     def value(self, leaf: Compare | Flag) -> float | bool | None:
         key = id(leaf)
@@ -359,12 +352,6 @@ def _live_getter(network: DenseNetwork, name: str) -> Callable[[Iteration], np.n
         if place.gradient_out == name and place.input != "X":  # the fast path need not pass a gradient to the data
             return lambda step: getattr(step.network.layers[position], "input_gradient", None)
     return None
-
-
-def live_matrix(step: Iteration, name: str) -> np.ndarray | None:
-    """Matrix `name` of this iteration as the fast step left it, or None when it keeps no copy of it."""
-    getter = _live_getter(step.network, name)
-    return None if getter is None else getter(step)
 
 
 def _all_finite(step: Iteration) -> bool:
