@@ -117,6 +117,8 @@ class Session:
         from); an epoch only stepped to in the debugger has none."""
         self.test_accuracies: dict[int, float] = {}
         self.gradient_norms: dict[int, tuple[float, ...]] = {}
+        self._ratios: dict[int, tuple[float, ...]] = {}
+        """‖ΔWₗ‖/‖Wₗ‖ per epoch as `health` worked them out: the panel asks at every redraw."""
         """‖dWₗ‖ per trainable layer for each epoch run (its last step's): the gradient health panel's."""
         """For classes with held-out rows: their share classified right, per epoch, like `accuracies`."""
         self.position = Position()
@@ -308,7 +310,9 @@ class Session:
         rows = []
         for epoch in range(min(len(self.parameters) - 1, len(self.losses))):
             if (norms := self.gradient_norms.get(epoch)) is not None:
-                rows.append((epoch, norms, update_ratios(self.parameters[epoch], self.parameters[epoch + 1])))
+                if (ratios := self._ratios.get(epoch)) is None:  # parameters are never changed: once per epoch
+                    ratios = self._ratios[epoch] = update_ratios(self.parameters[epoch], self.parameters[epoch + 1])
+                rows.append((epoch, norms, ratios))
         return rows
 
     def loss_warning(self, rising: bool = True) -> str | None:
@@ -383,6 +387,7 @@ class Session:
         self.accuracies = {epoch: share for epoch, share in self.accuracies.items() if epoch == 0}
         self.test_accuracies = {epoch: share for epoch, share in self.test_accuracies.items() if epoch == 0}
         self.gradient_norms = {epoch: norms for epoch, norms in self.gradient_norms.items() if epoch == 0}
+        self._ratios = {epoch: ratios for epoch, ratios in self._ratios.items() if epoch == 0}
         del self.running_losses[1:]
         del self.test_losses[1:]
         if self.diverged_at is not None and self.diverged_at > 0:
