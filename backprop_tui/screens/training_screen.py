@@ -473,15 +473,16 @@ class TrainingScreen(Screen):
             self.query_one(f"#{name}").set_class(index == self.shown_panel, "-shown")
 
     def action_next_panel(self) -> None:
-        self.shown_panel = (self.shown_panel + 1) % len(self.PANELS)
-        if not self.pictures and self.PANELS[self.shown_panel] in ("loss-plot", "picture"):
-            self.shown_panel = self.PANELS.index("loss-table")
-        self._fold(self.app.size.width, self.app.size.height)
-        self.refresh_view()
+        self._show_panel(self.shown_panel + 1)
 
     def action_toggle_pictures(self) -> None:
         self.pictures = not self.pictures
         self._picture_epoch = -1
+        self._show_panel(self.shown_panel)
+
+    def _show_panel(self, index: int) -> None:
+        """PANELS[index] in the folded screen's one place; with the pictures off, the loss table for a picture."""
+        self.shown_panel = index % len(self.PANELS)
         if not self.pictures and self.PANELS[self.shown_panel] in ("loss-plot", "picture"):
             self.shown_panel = self.PANELS.index("loss-table")
         self._fold(self.app.size.width, self.app.size.height)
