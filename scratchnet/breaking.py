@@ -1,14 +1,18 @@
-"""Continue until something happens: break conditions checked after every fast iteration, and where to look then.
+"""Continue until something happens: break conditions checked at every iteration, and where to look then.
 
-A `Breaker` is `run_epochs`' hook after each iteration. It reads what the fast step already made: the loss, the
-gradients and parameters each trainable layer holds, the outputs each operation kept, and the epoch's measures
-`run_epochs` hands over. Only a matrix the fast path does not keep (an optimizer's bias-corrected moments, dX₁)
-costs more: the iteration is replayed with a recorder to read it. `nan` looks at the loss, the gradients and the
-new parameters, which are small; the large arrays are scanned only in the one iteration that stopped, when its
-tape is recorded and `stop_place` finds the first phase that made a non-finite value.
+A `Breaker` reads what the fast step already made. Conditions on the loss, the parameters, their gradients and
+what an epoch measures (`nan`, `loss_up`, `loss`, `acc`, `epoch`, `norm(dW1)`, `ratio(W2)`, …) see the epoch's
+iterations in blocks (`scratchnet.trail`), a row per iteration, and are checked over a block in a few NumPy calls:
+continue then runs at the speed of plain training. Only a matrix the fast path does not keep (an activation, an
+optimizer's bias-corrected moments, dX₁) makes every iteration the network's own step, read one by one, and a
+matrix no step keeps (m̂) is read from the iteration recorded again. `nan` looks at the loss and the new
+parameters, which are small; the large arrays are scanned only in the one iteration that stopped, when its tape is
+recorded and `stop_place` finds the first phase that made a non-finite value.
 
-While conditions are set the divergence rule does not end a run: it ends at the first condition that holds, or at
-the first non-finite loss (`Hit.non_finite`).
+A run stops as the epoch with the first hit ends: that epoch's loss (known from its start) reaches the loss table,
+and `stopped` is the hit's own iteration, taken again from its epoch's start. While conditions are set the
+divergence rule does not end a run: it ends at the first condition that holds, or at the first non-finite loss
+(`Hit.non_finite`).
 """
 
 from __future__ import annotations
@@ -19,10 +23,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from scratchnet.conditions import Compare, Condition, Flag, leaves, matrices
+from scratchnet.conditions import Compare, Condition, Flag, Values, holds_where, leaves, matrices
 from scratchnet.conditions import evaluate as holds
 from scratchnet.debugger.tape import Tape, TapeRecorder
 from scratchnet.network import DenseNetwork, Parameters
+from scratchnet.trail import Trail
 from scratchnet.training import FULL_BATCH, Batches, EpochEnd, HeldOut, Iteration, TrainingRun, batch, run_epochs
 
 
@@ -56,12 +61,8 @@ class Hit:
 
 class Breaker:
     """Stops a run at the first iteration after `after` where any of `conditions` holds (or the loss turns
-    non-finite). Give `run_until` to run it, or its two hooks to `run_epochs` yourself.
-
-    Conditions that read only what an epoch measures (`loss`, `acc`, `epoch`, `loss_up`, their `test_` forms) and
-    `nan` cost nothing per iteration: they are checked at each epoch's end, and an epoch in which something turned
-    non-finite is replayed from its start, iteration by iteration, to find the first where it did. Conditions that
-    read a matrix (`norm`, `ratio`) are checked after every iteration."""
+    non-finite). Give `run_until` to run it, or its hooks to `run_epochs` yourself (`check_block` or
+    `check_iteration` after iterations, `check_epoch` after each epoch)."""
 
     def __init__(self, conditions: Sequence[Condition], X: np.ndarray, y: np.ndarray, learning_rate: float, *,
                  batches: Batches = FULL_BATCH, start_parameters: Parameters | None = None,
@@ -69,19 +70,17 @@ class Breaker:
         self.conditions = tuple(conditions)
         self.hit: Hit | None = None
         self.stopped: Iteration | None = None
-        """The iteration the hit is in (its `before` and rows replay it)."""
+        """The iteration the hit is in, taken again (its `before` and rows replay it), once its epoch has ended."""
         self.after = after
         """(epoch, iteration) up to which nothing stops the run: where a continue starts from."""
         self._X, self._y, self._learning_rate, self._batches = X, y, learning_rate, batches
         self._start = start_parameters
-        """The parameters the running epoch started from: what a replay of it starts from."""
+        """The parameters the running epoch started from: what the hit's iteration is taken again from."""
         self._previous_loss = previous_loss
         """The loss of the epoch before the one running (for loss_up)."""
-        self._epoch: int | None = None
-        self._epoch_loss = math.nan
-        self.per_iteration = any(matrices(condition) for condition in self.conditions)
-        """Whether a condition reads a matrix, so every iteration must be checked as it runs."""
         self._getters: dict[int, Getter] = {}
+        self._layers: dict[str, int | None] = {}
+        """The trainable layer (from 0) of each matrix the conditions name, None when it is not a parameter."""
 
     def getter(self, leaf: Compare | Flag, network: DenseNetwork) -> Getter:
         """How to read `leaf` (worked out for the first network it is read from: every network a run steps has the
@@ -91,38 +90,72 @@ class Breaker:
             self._getters[key] = _getter(self, leaf, network)
         return self._getters[key]
 
-    @property
-    def after_iteration(self) -> Callable[[Iteration], bool] | None:
-        return self.check_iteration if self.per_iteration else None
+    def reads_recorded(self, network: DenseNetwork) -> bool:
+        """Whether a condition reads the norm of a matrix that is not a parameter or its gradient (Z1, A1, m̂W1,
+        dX1): then every iteration runs the network's own step, which keeps it."""
+        return any(isinstance(leaf, Compare) and leaf.quantity.kind == "norm" and leaf.quantity.matrix is not None
+                   and _trainable_index(network, leaf.quantity.matrix) is None
+                   for condition in self.conditions for leaf in leaves(condition))
+
+    def reads_gradients(self) -> bool:
+        """Whether a condition reads a gradient (dW1, db2): then each iteration's is kept for `check_block`."""
+        return any(isinstance(leaf, Compare) and leaf.quantity.kind == "norm" and
+                   (leaf.quantity.matrix or "").startswith("d")
+                   for condition in self.conditions for leaf in leaves(condition))
+
+    def check_block(self, trail: Trail) -> None:
+        """After a block of iterations: the first (after `after`) where a condition holds, or the loss is not
+        finite, becomes the hit. The run goes on to its epoch's end, where `check_epoch` stops it."""
+        if self.hit is not None:
+            return
+        rows = len(trail.losses)
+        reading = _BlockReading(self, trail)
+        waiting = np.arange(trail.first, trail.first + rows) <= self.after[1] if trail.epoch == self.after[0] else \
+            np.full(rows, trail.epoch < self.after[0])
+        firsts = []
+        for condition in self.conditions:
+            held = holds_where(condition, reading.value, rows) & ~waiting
+            firsts.append(int(np.argmax(held)) if held.any() else rows)
+        broken = ~np.isfinite(trail.losses) & ~waiting
+        first = min(firsts, default=rows)
+        if first < rows:
+            condition = self.conditions[firsts.index(first)]
+            self.hit = Hit(trail.epoch, trail.first + first, str(condition), reading.read_for(condition, first))
+        elif broken.any():
+            self.hit = Hit(trail.epoch, trail.first + int(np.argmax(broken)), None)
 
     def check_iteration(self, step: Iteration) -> bool:
-        """After one iteration: True (and `hit` set) if a condition holds there, or its loss is not finite."""
-        if step.epoch != self._epoch:
-            if self._epoch is not None:
-                self._previous_loss = self._epoch_loss
-            self._epoch, self._epoch_loss = step.epoch, step.epoch_loss
-        if (step.epoch, step.iteration) <= self.after:
+        """After one iteration of the network's own step: a condition that holds there (or a loss that is not
+        finite) becomes the hit, and the run goes on to its epoch's end, where `check_epoch` stops it. Returns
+        False: this hook never stops a run itself."""
+        if self.hit is not None or (step.epoch, step.iteration) <= self.after:
             return False
         reading = _Reading(self, step)
         for condition in self.conditions:
             if holds(condition, reading.value):
-                return self._stop(step, Hit(step.epoch, step.iteration, str(condition), reading.read_for(condition)))
+                self.hit = Hit(step.epoch, step.iteration, str(condition), reading.read_for(condition))
+                return False
         if not math.isfinite(step.loss):
-            return self._stop(step, Hit(step.epoch, step.iteration, None))
+            self.hit = Hit(step.epoch, step.iteration, None)
         return False
 
-    def _stop(self, step: Iteration, hit: Hit) -> bool:
-        """The hit, and the iteration it is in: on the fast path taken again from its epoch's start on the network's
-        own step (the fast path hands over no optimizer state per iteration, and a tape needs it)."""
-        self.hit = hit
-        self.stopped = step if step.after is None or self._start is None else self._taken_again(step)
+    def check_epoch(self, end: EpochEnd) -> bool:
+        """After an epoch: True to stop, when a hit was found in it (`stopped` is then its iteration)."""
+        start, self._start = self._start, end.network.parameters
+        self._previous_loss = end.loss
+        if self.hit is None:
+            return False
+        if self.stopped is None and start is not None:
+            *_, self.stopped = self._retaken(end.network, start, end.epoch, self.hit.iteration + 1, _measures_of(end))
         return True
 
-    def _taken_again(self, step: Iteration) -> Iteration:
-        assert self._start is not None
-        *_, again = self._retaken(step.network, self._start, step.epoch, step.iteration + 1,
-                                  (step.epoch_loss, step.test_loss, step.accuracy, step.test_accuracy))
-        return again
+    def bind(self, network: DenseNetwork) -> None:
+        """The network the run steps: where its first epoch starts (unless the breaker was made knowing it), and
+        which trainable layer each parameter a condition names belongs to (for `check_block`)."""
+        if self._start is None:
+            self._start = network.parameters
+        self._layers = {name: _trainable_index(network, name) for condition in self.conditions
+                        for name in matrices(condition)}
 
     def _retaken(self, network: DenseNetwork, start: Parameters, epoch: int, count: int,
                  measures: tuple[float, float | None, float | None, float | None]) -> Iterator[Iteration]:
@@ -138,51 +171,6 @@ class Breaker:
                 before = copy.parameters
                 loss = copy.step(*batch(self._X, self._y, chosen), self._learning_rate)
                 yield Iteration(epoch, iteration, iterations, loss, before, copy, chosen, *measures)
-
-    def reads_only_parameters(self, network: DenseNetwork) -> bool:
-        """Whether every matrix the conditions read is a parameter or its gradient (W1, b2, W1', dW2), which the
-        fast path hands a hook: then continue runs on it."""
-        return all(_trainable_index(network, name) is not None
-                   for condition in self.conditions for name in matrices(condition))
-
-    def check_epoch(self, end: EpochEnd) -> bool:
-        """After an epoch: with only epoch-level conditions and nan, the whole epoch's check (a replay of it when
-        something in it turned non-finite). True to stop."""
-        start, self._start = self._start, end.network.parameters
-        if self.per_iteration or self.hit is not None:
-            return self.hit is not None
-        finite = math.isfinite(end.running_loss) and _parameters_finite(end.network)
-        if not finite and start is not None:
-            return self._replay_epoch(end, start)
-        previous, self._previous_loss = self._previous_loss, end.loss
-        first = end.epoch, (self.after[1] + 1 if self.after[0] == end.epoch else 0)
-        iterations = self._batches.count(self._X.shape[0])
-        if first <= self.after or first[1] >= iterations:
-            return False
-        view = _EpochView(end, previous)
-        for condition in self.conditions:
-            if holds(condition, view.value):
-                self.hit = Hit(end.epoch, first[1], str(condition), view.read_for(condition))
-                self.stopped = None if start is None else self._iteration_at(end, start, first[1])
-                return True
-        return False
-
-    def _iteration_at(self, end: EpochEnd, start: Parameters, index: int) -> Iteration:
-        """Iteration `index` of `end`'s epoch, taken again from the epoch's start (what the stopped iteration's tape
-        is recorded from)."""
-        *_, again = self._retaken(end.network, start, end.epoch, index + 1, _measures_of(end))
-        return again
-
-    def _replay_epoch(self, end: EpochEnd, start: Parameters) -> bool:
-        """The epoch again from its start, each iteration checked: the first where a condition holds, or the loss
-        is not finite. Nothing found (a `not nan`, say): the run goes on."""
-        self._epoch = None
-        iterations = self._batches.count(self._X.shape[0])
-        if any(self.check_iteration(step) for step in self._retaken(end.network, start, end.epoch, iterations,
-                                                                    _measures_of(end))):
-            return True
-        self._previous_loss = end.loss
-        return False
 
     def replay(self, step: Iteration) -> Tape:
         """The iteration recorded again from where it started: what a matrix the fast path keeps no copy of is read
@@ -204,38 +192,78 @@ def run_until(network: DenseNetwork, X: np.ndarray, y: np.ndarray, learning_rate
         stop = after_epoch(done) if after_epoch is not None else False
         return breaker.check_epoch(done) or stop
 
+    breaker.bind(network)
+    recorded = breaker.reads_recorded(network)
     return run_epochs(network, X, y, learning_rate, start, end, batches=batches, held_out=held_out, accuracy=accuracy,
-                      first_loss=first_loss, stop_at_divergence=False, after_iteration=breaker.after_iteration,
-                      after_epoch=epoch_end, hook_reads_parameters=breaker.reads_only_parameters(network))
+                      first_loss=first_loss, stop_at_divergence=False, after_epoch=epoch_end,
+                      after_iteration=breaker.check_iteration if recorded else None,
+                      after_iterations=None if recorded else breaker.check_block,
+                      trail_gradients=breaker.reads_gradients())
 
 
 def _measures_of(end: EpochEnd) -> tuple[float, float | None, float | None, float | None]:
     return end.loss, end.test_loss, end.accuracy, end.test_accuracy
 
 
-def _parameters_finite(network: DenseNetwork) -> bool:
-    return all(np.isfinite(array).all() for layer in network.layers for array in layer.parameters())
+class _BlockReading:
+    """The values a block of iterations offers the conditions: an array over its rows for what changes from one
+    iteration to the next (a norm, a ratio, nan), one value for what its epoch shares. Each is worked out once,
+    when a condition first asks, by the same arithmetic as `_norm` and `_ratio`, so the numbers are those a
+    condition read one iteration at a time would see."""
 
+    def __init__(self, breaker: Breaker, trail: Trail) -> None:
+        self.breaker, self.trail = breaker, trail
+        self.cache: dict[int, Values] = {}
 
-class _EpochView:
-    """An epoch's measures as conditions read them at its end (no matrix: only epoch-level conditions come here)."""
+    def value(self, leaf: Compare | Flag) -> Values:
+        key = id(leaf)
+        if key not in self.cache:
+            self.cache[key] = self._read(leaf)
+        return self.cache[key]
 
-    def __init__(self, end: EpochEnd, previous_loss: float | None) -> None:
-        self.end, self.previous_loss = end, previous_loss
-
-    def value(self, leaf: Compare | Flag) -> float | bool | None:
-        end = self.end
+    def _read(self, leaf: Compare | Flag) -> Values:
+        trail = self.trail
+        epoch_loss, test_loss, accuracy, test_accuracy = trail.measures
         if isinstance(leaf, Flag):
-            return False if leaf.name == "nan" else self.previous_loss is not None and end.loss > self.previous_loss
-        return {"loss": end.loss, "test_loss": end.test_loss, "acc": end.accuracy, "test_acc": end.test_accuracy,
-                "epoch": float(end.epoch)}[leaf.quantity.kind]
+            if leaf.name == "nan":  # see _all_finite
+                return ~(np.isfinite(trail.losses) & np.isfinite(trail.thetas[1:]).all(axis=1))
+            previous = self.breaker._previous_loss
+            return previous is not None and epoch_loss > previous
+        quantity = leaf.quantity
+        if quantity.matrix is None:
+            return {"loss": epoch_loss, "test_loss": test_loss, "acc": accuracy, "test_acc": test_accuracy,
+                    "epoch": float(trail.epoch)}[quantity.kind]
+        name = quantity.matrix
+        index = self.breaker._layers.get(name)
+        if index is None:
+            return None
+        start, middle, end = trail.layout.spans[index]
+        span = slice(start, middle) if name.lstrip("d").startswith("W") else slice(middle, end)
+        before, after = trail.thetas[:-1, span], trail.thetas[1:, span]
+        if quantity.kind == "ratio":
+            size, moved = _row_norms(before), _row_norms(after - before)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                return np.where(size > 0, moved / size, np.where(moved > 0, math.inf, 0.0))
+        if name.startswith("d"):
+            assert trail.gradients is not None, "the run keeps gradients when a condition reads one"
+            return _row_norms(trail.gradients[:, span])
+        return _row_norms(after if name.endswith("'") else before)
 
-    def read_for(self, condition: Condition) -> tuple[tuple[str, float], ...]:
+    def read_for(self, condition: Condition, row: int) -> tuple[tuple[str, float], ...]:
         read = {}
         for leaf in leaves(condition):
-            if isinstance(leaf, Compare) and isinstance(value := self.value(leaf), (int, float)):
-                read[str(leaf.quantity)] = float(value)
+            if isinstance(leaf, Compare):
+                value = self.value(leaf)
+                value = value[row] if isinstance(value, np.ndarray) else value
+                if value is not None and not isinstance(value, bool):
+                    read[str(leaf.quantity)] = float(value)
         return tuple(read.items())
+
+
+def _row_norms(rows: np.ndarray) -> np.ndarray:
+    """`_norm` of each row: NumPy sums each row of a matrix as it sums a vector (pairwise), so the bits agree."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        return np.sqrt(np.square(rows).sum(axis=1).astype(np.float64))
 
 
 Getter = Callable[[Iteration], "float | bool | None"]
@@ -297,9 +325,7 @@ def _getter(breaker: Breaker, leaf: Compare | Flag, network: DenseNetwork) -> Ge
 
 
 def _after(step: Iteration, index: int) -> tuple[np.ndarray, ...]:
-    """(W, b) of trainable layer `index` after the update: handed over on the fast path, else the network's."""
-    if step.after is not None:
-        return tuple(step.after[index])
+    """(W, b) of trainable layer `index` after the update."""
     return [layer for layer in step.network.layers if layer.trainable][index].parameters()
 
 
@@ -309,7 +335,7 @@ def _norm(matrix: np.ndarray | None) -> float | None:
     if matrix is None:
         return None
     flat = np.ravel(matrix)
-    return math.sqrt(float(np.dot(flat, flat))) if flat.size else 0.0
+    return math.sqrt(float(np.square(flat).sum())) if flat.size else 0.0
 
 
 def _ratio(before: np.ndarray, after: np.ndarray) -> float:
@@ -332,8 +358,8 @@ def _trainable_index(network: DenseNetwork, name: str) -> int | None:
 
 
 def _live_getter(network: DenseNetwork, name: str) -> Callable[[Iteration], np.ndarray | None] | None:
-    """Where the fast step leaves matrix `name`, or None when it keeps no copy of it: parameters (before and after
-    the update), their gradients, and what each operation made and passed back."""
+    """Where the network's own step leaves matrix `name`, or None when it keeps no copy of it: parameters (before
+    and after the update), their gradients, and what each operation made and passed back."""
     index = _trainable_index(network, name)
     if index is not None:
         layer = [i for i, operation in enumerate(network.layers) if operation.trainable][index]
@@ -341,8 +367,7 @@ def _live_getter(network: DenseNetwork, name: str) -> Callable[[Iteration], np.n
         position = 0 if weight else 1
         if name.startswith("d"):
             attribute = "weight_gradient" if weight else "bias_gradient"
-            return lambda step: (step.gradients[index][position] if step.gradients is not None
-                                 else getattr(step.network.layers[layer], attribute, None))
+            return lambda step: getattr(step.network.layers[layer], attribute, None)
         if name.endswith("'"):
             return lambda step: _after(step, index)[position]
         return lambda step: step.before[index][position]
@@ -359,9 +384,6 @@ def _all_finite(step: Iteration) -> bool:
     always makes its parameter's update non-finite (η > 0), so the gradients need no scan of their own."""
     if not math.isfinite(step.loss):
         return False
-    if step.after is not None:  # views of one flat vector on the fast path: one scan of it
-        arrays = [array.base if array.base is not None else array for pair in step.after for array in pair]
-        return all(np.isfinite(array).all() for array in {id(array): array for array in arrays}.values())
     return all(np.isfinite(array).all() for layer in step.network.layers for array in layer.parameters())
 
 

@@ -17,7 +17,7 @@ batch losses is kept as its running loss.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -27,6 +27,7 @@ from scratchnet.fast import Stepping
 from scratchnet.labels import accuracy as classified_right
 from scratchnet.network import DenseNetwork, Parameters
 from scratchnet.seeding import shuffle_order
+from scratchnet.trail import Measures, Trail, TrailKeeper
 
 
 @dataclass(frozen=True)
@@ -98,12 +99,6 @@ class Iteration:
     accuracy: float | None = None
     """With `accuracy=True`: its epoch's share of training rows classified right, likewise."""
     test_accuracy: float | None = None
-    after: Sequence[tuple[np.ndarray, np.ndarray]] | None = None
-    """On the fast path (`hook_reads_parameters`): (W, b) after the update. `network` then still holds what the
-    epoch started from, and `before` has no optimizer state. None: read them from `network`."""
-    gradients: Sequence[tuple[np.ndarray, np.ndarray]] | None = None
-    """On the fast path: (∂L/∂W, ∂L/∂b) of each dense layer, views into a buffer the next iteration overwrites:
-    read them in the hook, never keep them."""
 
 
 @dataclass(frozen=True)
@@ -164,7 +159,8 @@ def run_epochs(
     keep_parameters: bool = False,
     after_iteration: Callable[[Iteration], bool] | None = None,
     after_epoch: Callable[[EpochEnd], bool] | None = None,
-    hook_reads_parameters: bool = False,
+    after_iterations: Callable[[Trail], object] | None = None,
+    trail_gradients: bool = False,
 ) -> TrainingRun:
     """Epochs start … end−1 from the network's current parameters (and its update rule's state).
 
@@ -173,39 +169,54 @@ def run_epochs(
     `first_loss`: the loss of epoch 0 when the run starts later (the divergence rule compares with it).
     A hook returning True stops the run there. With `stop_at_divergence`, the diverged epoch is the last
     one run; without, the run goes on and only reports where it first diverged.
-    `hook_reads_parameters`: `after_iteration` reads only the loss, the parameters and their gradients, which the
-    fast path hands it (`Iteration.after`, `.gradients`); otherwise a hook after every iteration runs the network's
-    own step, which keeps every matrix for the hook to read.
+    `after_iteration` sees each iteration as it ends, and makes every iteration the network's own step, which keeps
+    every matrix for it to read. `after_iterations` reads only losses, parameters and (with `trail_gradients`)
+    gradients, which the fast path hands it in blocks (`Trail`), each time a block fills and as each epoch ends; it
+    cannot stop the run (`after_epoch` can).
     """
     run = TrainingRun()
     rows = X.shape[0]
     iterations = batches.count(rows)
-    stepping = Stepping(network, X, y, fast=after_iteration is None or hook_reads_parameters)
+    stepping = Stepping(network, X, y, fast=after_iteration is None)
+    keeper = None if after_iterations is None else TrailKeeper(network, after_iterations, trail_gradients)
+    watched = after_iteration is not None or keeper is not None
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
         for epoch in range(start, end):
             measured = None if iterations == 1 else _measure(network, X, y, accuracy)
             tested = None if held_out is None else _measure(network, *held_out, accuracy)
             order = batches.order(epoch, rows)
             total = 0.0
-            measures: _Measures | None = None
+            measures: Measures | None = None
             step = stepping.start()
+            fast = stepping.running
+            if keeper is not None:
+                keeper.start(epoch, iterations, keeper.layout.gather(network.parameters) if fast is None else fast.theta)
             try:
                 for iteration in range(iterations):
                     chosen = None if order is None else batches.rows(epoch, iteration, rows, order)
                     X_batch, y_batch = batch(X, y, chosen)
-                    fast = stepping.running
-                    before = None if after_iteration is None else (
-                        network.parameters if fast is None else Parameters(fast.parameters))
+                    before = None if after_iteration is None else network.parameters
                     loss = step(X_batch, y_batch, learning_rate)
                     total += loss
-                    if before is not None and after_iteration is not None:
-                        if measures is None:  # once an epoch: every iteration of it sees the same
-                            measures = _epoch_measures(loss, network, measured, tested, accuracy, y, held_out)
+                    if not watched:
+                        continue
+                    if measures is None:  # once an epoch: every iteration of it shares them
+                        measures = _epoch_measures(loss, network, measured, tested, accuracy, y, held_out)
+                        if keeper is not None:
+                            keeper.measures = measures
+                    if keeper is not None:
+                        if fast is None:
+                            keeper.keep_network(loss, network)
+                        else:
+                            keeper.keep(loss, fast.theta, fast.gradient)
+                    if after_iteration is not None:
+                        assert before is not None
                         if after_iteration(Iteration(epoch, iteration, iterations, loss, before, network, chosen,
-                                                     *measures, *((None, None) if fast is None else
-                                                                  (fast.parameters, fast.gradients)))):
+                                                     *measures)):
                             run.stopped_at = (epoch, iteration)
                             return run
+                if keeper is not None:
+                    keeper.flush()
             finally:
                 stepping.settle()
             logits: np.ndarray | None
@@ -241,13 +252,9 @@ def run_epochs(
     return run
 
 
-_Measures = tuple[float, float | None, float | None, float | None]
-"""(loss, held-out loss, accuracy, held-out accuracy) of an epoch."""
-
-
 def _epoch_measures(loss: float, network: DenseNetwork, measured: tuple[float, np.ndarray | None] | None,
                     tested: tuple[float, np.ndarray | None] | None, accuracy: bool, y: np.ndarray,
-                    held_out: HeldOut | None) -> _Measures:
+                    held_out: HeldOut | None) -> Measures:
     """An epoch's measures as its iterations' hook sees them: from the extra pass with batches, from the epoch's
     first step itself for the full batch (whose forward pass is over every row)."""
     if measured is None:

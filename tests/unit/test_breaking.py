@@ -7,9 +7,12 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from backprop_tui.config import RunConfig, build_run
 from scratchnet import TapeRecorder
+from scratchnet import trail as trail_module
 from scratchnet.breaking import Breaker, run_until, stop_place
 from scratchnet.conditions import parse_condition
 from scratchnet.seeding import shuffle_order
@@ -191,3 +194,72 @@ def test_a_condition_opens_at_the_phase_that_makes_what_it_reads():
                                 ("epoch == 0", "forward.1", None)]:
         place = stop_place(tape, hit, parse_condition(text))  # type: ignore[arg-type]
         assert (place.phase, place.matrix) == (phase, matrix), text
+
+
+# --- blocks of iterations against one iteration at a time -----------------------------------------------------------
+
+def hits_both_ways(config: RunConfig, texts: list[str], after: tuple[int, int], epochs: int):
+    """The hit found over blocks of iterations (what `run_until` does on the fast path) and the hit found reading
+    each iteration of the network's own step on its own."""
+    hits = []
+    for blocks in (True, False):
+        run = build_run(config)
+        X, y = run.dataset.X, run.dataset.y
+        breaker = Breaker([parse_condition(text) for text in texts], X, y, config.learning_rate,
+                          batches=config.batches, after=after)
+        if blocks:
+            run_until(run.network, X, y, config.learning_rate, 0, epochs, breaker, batches=config.batches)
+        else:
+            breaker.bind(run.network)
+            run_epochs(run.network, X, y, config.learning_rate, 0, epochs, batches=config.batches,
+                       stop_at_divergence=False, after_iteration=breaker.check_iteration,
+                       after_epoch=breaker.check_epoch)
+        hits.append(breaker.hit)
+    return hits
+
+
+def recorded_values(config: RunConfig, epochs: int) -> dict[str, list[float]]:
+    """What each parameter condition reads at every iteration, one at a time on the network's own step."""
+    run = build_run(config)
+    X, y = run.dataset.X, run.dataset.y
+    breaker = Breaker([parse_condition(f"{q} > 0") for q in QUANTITIES], X, y, config.learning_rate,
+                      batches=config.batches)
+    values: dict[str, list[float]] = {q: [] for q in QUANTITIES}
+
+    def look(step) -> bool:
+        for quantity, condition in zip(QUANTITIES, breaker.conditions, strict=True):
+            values[quantity].append(breaker.getter(condition, step.network)(step))
+        return False
+
+    run_epochs(run.network, X, y, config.learning_rate, 0, epochs, batches=config.batches, stop_at_divergence=False,
+               after_iteration=look)
+    return values
+
+
+QUANTITIES = ["norm(dW1)", "norm(db2)", "norm(W2)", "norm(b1')", "ratio(W1)", "ratio(b2)"]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(batch_size=st.sampled_from([None, 7, 16]), optimizer=st.sampled_from(["sgd", "momentum", "adam"]),
+       block_bytes=st.sampled_from([1, 300, trail_module.BLOCK_BYTES]), quantity=st.sampled_from(QUANTITIES),
+       op=st.sampled_from([">", ">=", "<", "==", "!="]), pick=st.floats(0, 1), extra=st.sampled_from(
+           ["", " or nan", " and not loss_up", " and epoch >= 1", " or loss < 0"]),
+       after=st.sampled_from([(-1, -1), (1, 0), (2, 1)]), lr=st.sampled_from([0.01, 0.5, 5.0]))
+def test_blocks_of_iterations_stop_where_one_iteration_at_a_time_does_with_the_same_values(
+        batch_size, optimizer, block_bytes, quantity, op, pick, extra, after, lr):
+    config = RunConfig(samples=40, learning_rate=lr, batch_size=batch_size, optimizer=optimizer,
+                       activations=("tanh", "relu"))
+    epochs = 4
+    values = [v for v in recorded_values(config, epochs)[quantity] if v is not None and math.isfinite(v)]
+    threshold = sorted(values)[int(pick * (len(values) - 1))] if values else 1.0  # a value read on the way: ties
+    texts = [f"{quantity} {op} {threshold!r}{extra}", "nan"]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(trail_module, "BLOCK_BYTES", block_bytes)
+        in_blocks, one_by_one = hits_both_ways(config, texts, after, epochs)
+    assert repr(in_blocks) == repr(one_by_one)  # a float's repr is its exact value, and a NaN read is the same
+
+
+def test_blocks_stop_at_a_non_finite_loss_that_no_condition_asked_for_like_one_at_a_time():
+    config = RunConfig(samples=40, learning_rate=5.0, batch_size=16)
+    in_blocks, one_by_one = hits_both_ways(config, ["norm(dW1) < 0"], (-1, -1), 30)
+    assert in_blocks is not None and in_blocks.non_finite and in_blocks == one_by_one

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -18,6 +19,8 @@ from scratchnet.conditions import (
     Quantity,
     check_matrices,
     evaluate,
+    holds_where,
+    leaves,
     matrices,
     parse_condition,
 )
@@ -140,3 +143,44 @@ def _truth_table(condition) -> list[bool]:
             return float((seed * 7 + len(str(leaf.quantity))) % 5 - 2) * 10 ** (seed - 2)
         tables.append(evaluate(condition, value))
     return tables
+
+
+# --- many iterations at once: the same answer as one at a time -------------------------------------------------------
+
+_values = st.one_of(st.none(), st.sampled_from([math.nan, math.inf, -math.inf, 0.0, -0.0]), _numbers)
+
+
+@given(_conditions, st.integers(1, 6), st.data())
+def test_holding_over_many_iterations_at_once_agrees_with_each_iteration_on_its_own(condition, rows, data):
+    arrays: dict[int, object] = {}
+    for leaf in leaves(condition):  # each leaf one value for every row, or one each (never None inside an array)
+        if isinstance(leaf, Flag):
+            arrays[id(leaf)] = data.draw(st.one_of(st.booleans(), st.lists(st.booleans(), min_size=rows,
+                                                                           max_size=rows).map(np.array)))
+        else:
+            arrays[id(leaf)] = data.draw(st.one_of(_values, st.lists(
+                _values.filter(lambda value: value is not None), min_size=rows, max_size=rows).map(np.array)))
+        if isinstance(leaf, Compare) and data.draw(st.booleans()):  # values on the threshold itself
+            arrays[id(leaf)] = np.full(rows, leaf.value)
+    held = holds_where(condition, lambda leaf: arrays[id(leaf)], rows)
+    assert held.shape == (rows,) and held.dtype == bool
+    for row in range(rows):
+        def value(leaf, row=row):
+            shared = arrays[id(leaf)]
+            return shared[row].item() if isinstance(shared, np.ndarray) else shared
+
+        assert bool(held[row]) == evaluate(condition, value), (str(condition), row)
+
+
+@pytest.mark.parametrize("text", ["norm(dW1) != 1", "not norm(dW1) != 1", "norm(dW1) > 1 or epoch == 2",
+                                  "nan and norm(dW1) <= 1"])
+def test_a_value_not_measured_holds_for_no_comparison_over_many_iterations_either(text):
+    condition = parse_condition(text)
+    norms, flags = np.array([math.nan, 1.0, 2.0, -math.inf]), np.array([True, False, True, True])
+
+    def value(leaf, row=None):
+        shared = flags if isinstance(leaf, Flag) else norms if leaf.quantity.matrix else 2.0
+        return shared if row is None or not isinstance(shared, np.ndarray) else shared[row].item()
+
+    expected = [evaluate(condition, lambda leaf, row=row: value(leaf, row)) for row in range(4)]
+    assert holds_where(condition, value, 4).tolist() == expected
