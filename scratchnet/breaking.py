@@ -1,11 +1,12 @@
 """Continue until something happens: break conditions checked at every iteration, and where to look then.
 
-A `Breaker` reads what the fast step already made. Conditions on the loss, the parameters, their gradients and
-what an epoch measures (`nan`, `loss_up`, `loss`, `acc`, `epoch`, `norm(dW1)`, `ratio(W2)`, …) see the epoch's
-iterations in blocks (`scratchnet.trail`), a row per iteration, and are checked over a block in a few NumPy calls:
-continue then runs at the speed of plain training. Only a matrix the fast path does not keep (an activation, an
-optimizer's bias-corrected moments, dX₁) makes every iteration the network's own step, read one by one, and a
-matrix no step keeps (m̂) is read from the iteration recorded again. `nan` looks at the loss and the new
+A `Breaker` reads what the fast step already made. Conditions on the loss, the parameters, their gradients, what
+each operation makes and passes back, and what an epoch measures (`nan`, `loss_up`, `loss`, `acc`, `epoch`,
+`norm(dW1)`, `ratio(W2)`, `norm(Z1)`, `norm(dA2)`, …) see the epoch's iterations in blocks (`scratchnet.trail`), a
+row per iteration, and are checked over a block in a few NumPy calls: continue then runs near the speed of plain
+training. Only a matrix the fast path does not make (dX₁, dL/dŷ, an optimizer's bias-corrected moments) makes every
+iteration the network's own step, read one by one, and a matrix no step keeps (m̂) is read from the iteration
+recorded again. `nan` looks at the loss and the new
 parameters, which are small; the large arrays are scanned only in the one iteration that stopped, when its tape is
 recorded and `stop_place` finds the first phase that made a non-finite value.
 
@@ -27,7 +28,7 @@ from scratchnet.conditions import Compare, Condition, Flag, Values, holds_where,
 from scratchnet.conditions import evaluate as holds
 from scratchnet.debugger.tape import Tape, TapeRecorder
 from scratchnet.network import DenseNetwork, Parameters
-from scratchnet.trail import Trail
+from scratchnet.trail import Trail, made_at
 from scratchnet.training import FULL_BATCH, Batches, EpochEnd, HeldOut, Iteration, TrainingRun, batch, run_epochs
 
 
@@ -90,12 +91,21 @@ class Breaker:
             self._getters[key] = _getter(self, leaf, network)
         return self._getters[key]
 
+    def copied_matrices(self, network: DenseNetwork) -> list[str]:
+        """The matrices other than parameters whose norms the conditions read (Z1, dA2), which the fast step hands
+        over a copy of as it makes them (`trail.made_at`)."""
+        return [name for name in self._normed(network) if made_at(network, name) is not None]
+
     def reads_recorded(self, network: DenseNetwork) -> bool:
-        """Whether a condition reads the norm of a matrix that is not a parameter or its gradient (Z1, A1, m̂W1,
-        dX1): then every iteration runs the network's own step, which keeps it."""
-        return any(isinstance(leaf, Compare) and leaf.quantity.kind == "norm" and leaf.quantity.matrix is not None
-                   and _trainable_index(network, leaf.quantity.matrix) is None
-                   for condition in self.conditions for leaf in leaves(condition))
+        """Whether a condition reads the norm of a matrix that only the network's own step makes or keeps (dX1,
+        dL/dŷ, m̂W1): then every iteration runs that step."""
+        return any(made_at(network, name) is None for name in self._normed(network))
+
+    def _normed(self, network: DenseNetwork) -> list[str]:
+        """The matrices whose norms the conditions read, other than parameters and their gradients."""
+        names = [leaf.quantity.matrix for condition in self.conditions for leaf in leaves(condition)
+                 if isinstance(leaf, Compare) and leaf.quantity.kind == "norm" and leaf.quantity.matrix is not None]
+        return [name for name in dict.fromkeys(names) if _trainable_index(network, name) is None]
 
     def reads_gradients(self) -> bool:
         """Whether a condition reads a gradient (dW1, db2): then each iteration's is kept for `check_block`."""
@@ -198,7 +208,8 @@ def run_until(network: DenseNetwork, X: np.ndarray, y: np.ndarray, learning_rate
                       first_loss=first_loss, stop_at_divergence=False, after_epoch=epoch_end,
                       after_iteration=breaker.check_iteration if recorded else None,
                       after_iterations=None if recorded else breaker.check_block,
-                      trail_gradients=breaker.reads_gradients())
+                      trail_gradients=breaker.reads_gradients(),
+                      trail_matrices=() if recorded else breaker.copied_matrices(network))
 
 
 def _measures_of(end: EpochEnd) -> tuple[float, float | None, float | None, float | None]:
@@ -234,6 +245,8 @@ class _BlockReading:
             return {"loss": epoch_loss, "test_loss": test_loss, "acc": accuracy, "test_acc": test_accuracy,
                     "epoch": float(trail.epoch)}[quantity.kind]
         name = quantity.matrix
+        if quantity.kind == "norm" and name in trail.squares:
+            return _root(trail.squares[name])
         index = self.breaker._layers.get(name)
         if index is None:
             return None
@@ -263,7 +276,12 @@ class _BlockReading:
 def _row_norms(rows: np.ndarray) -> np.ndarray:
     """`_norm` of each row: NumPy sums each row of a matrix as it sums a vector (pairwise), so the bits agree."""
     with np.errstate(over="ignore", invalid="ignore"):
-        return np.sqrt(np.square(rows).sum(axis=1).astype(np.float64))
+        return _root(np.square(rows).sum(axis=1))
+
+
+def _root(squares: np.ndarray) -> np.ndarray:
+    """√ of each Σ a², in float64 as `_norm` takes it."""
+    return np.sqrt(squares.astype(np.float64))
 
 
 Getter = Callable[[Iteration], "float | bool | None"]
@@ -374,7 +392,7 @@ def _live_getter(network: DenseNetwork, name: str) -> Callable[[Iteration], np.n
     for position, place in enumerate(network.places()):
         if place.output == name:
             return lambda step: getattr(step.network.layers[position], "output", None)
-        if place.gradient_out == name and place.input != "X":  # the fast path need not pass a gradient to the data
+        if place.gradient_out == name:
             return lambda step: getattr(step.network.layers[position], "input_gradient", None)
     return None
 

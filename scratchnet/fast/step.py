@@ -23,6 +23,7 @@ from scratchnet.fast.chain import FastOperation, fast_operations, has_fast_forms
 from scratchnet.fast.heads import HEADS, FastHead
 from scratchnet.fast.layout import FlatLayout, Pair
 from scratchnet.fast.rules import RULES, FlatRule
+from scratchnet.fast.taps import Taps
 from scratchnet.layer import DenseLayer
 from scratchnet.network import DenseNetwork, Parameters
 
@@ -35,8 +36,11 @@ DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 class Plan:
     """The fast operations and loss head for batches of one row count, with their buffers."""
 
-    def __init__(self, network: DenseNetwork, rows: int, dtype: np.dtype, gradients: list[Pair]) -> None:
+    def __init__(self, network: DenseNetwork, rows: int, dtype: np.dtype, gradients: list[Pair],
+                 taps: Taps | None = None) -> None:
         self.forward: list[FastOperation] = fast_operations(network.layers, rows, dtype, gradients)
+        if taps is not None:
+            self.forward = taps.wrap(self.forward)
         self.backward = self.forward[::-1]
         outputs = network.sizes[-1]
         self.head: FastHead = HEADS[type(network.loss_head)](rows, outputs, dtype)
@@ -61,6 +65,7 @@ class FastStep:
         """(W, b) views into `theta`, what the next iteration reads."""
         self.moved = False
         """Whether an iteration has run since `start()`."""
+        self.taps: Taps | None = None
 
     @staticmethod
     def supports(network: DenseNetwork, X: np.ndarray, y: np.ndarray) -> bool:
@@ -79,6 +84,12 @@ class FastStep:
         """Whether this fast step was made for the network as it stands (its dtype and its kind of rule)."""
         return network is self.network and network.parameters[0][0].dtype == self.layout.dtype and \
             isinstance(self.rule, RULES[type(network.optimizer)])
+
+    def tap(self, taps: Taps | None) -> None:
+        """From the next iteration on, hand copies of these operations' outputs or gradients to their sinks."""
+        if taps is not self.taps:
+            self.taps = taps
+            self.plans.clear()
 
     def start(self) -> None:
         network = self.network
@@ -115,7 +126,7 @@ class FastStep:
             self.moved = False
 
     def _plan(self, rows: int) -> Plan:
-        plan = self.plans[rows] = Plan(self.network, rows, self.layout.dtype, self.gradients)
+        plan = self.plans[rows] = Plan(self.network, rows, self.layout.dtype, self.gradients, self.taps)
         return plan
 
 

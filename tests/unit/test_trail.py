@@ -8,10 +8,12 @@ import pytest
 
 from scratchnet import trail as trail_module
 from scratchnet.activation import Tanh
+from scratchnet.breaking import matrix_names
 from scratchnet.fast import FastStep
 from scratchnet.fast.layout import FlatLayout
 from scratchnet.layer import DenseLayer
 from scratchnet.network import DenseNetwork
+from scratchnet.trail import made_at
 from scratchnet.training import Batches, Iteration, run_epochs
 from tests.unit.test_fast_path import assert_same, problem, same_bits
 
@@ -101,3 +103,41 @@ def test_rows_of_a_network_without_a_fast_form_are_gathered_from_its_own_step():
     expected = recorded_rows(twin, X, y, Batches(5, 0), 2)
     for (*_, theta, gradient, before), (*_, t, g, b) in zip(rows, expected, strict=True):
         assert same_bits(theta, t) and same_bits(gradient, g) and same_bits(before, b)
+
+
+@pytest.mark.parametrize("name", CASES)
+@pytest.mark.parametrize("block_bytes", [trail_module.BLOCK_BYTES, 1])
+@pytest.mark.parametrize("copy_entries", [trail_module.COPY_ENTRIES, 0])
+def test_what_operations_make_is_summed_as_the_networks_own_step_makes_it(name, block_bytes, copy_entries,
+                                                                         monkeypatch):
+    """Σ a² of each matrix copied (and summed a block at a time) or summed as it is made, bit for bit."""
+    monkeypatch.setattr(trail_module, "BLOCK_BYTES", block_bytes)
+    monkeypatch.setattr(trail_module, "COPY_ENTRIES", copy_entries)
+    arguments, batches = CASES[name]
+    network, X, y = problem(*arguments)
+    twin = network.with_parameters(network.parameters)
+    places = [(name, made_at(network, name)) for name in matrix_names(network, X, y, 0.05)]
+    wanted = sorted(name for name, place in places if place is not None)
+    assert {"Z1", "A1", "dZ1"} <= set(wanted) and "dX1" not in wanted  # the fast path skips dX1
+    copies: list[dict[str, np.ndarray]] = []
+
+    def keep(trail) -> None:
+        for row in range(len(trail.losses)):
+            copies.append({name: trail.squares[name][row].copy() for name in wanted})
+
+    run_epochs(network, X, y, 0.05, 0, 2, batches=batches, after_iterations=keep, trail_matrices=wanted,
+               stop_at_divergence=False)
+    kept: list[dict[str, np.ndarray]] = []
+
+    def look(step: Iteration) -> bool:
+        layers = step.network.layers
+        kept.append({name: np.square(np.ravel(getattr(layers[index], "output" if kind == "output" else
+                                                      "input_gradient"))).sum()
+                     for name, (kind, index) in ((name, made_at(step.network, name)) for name in wanted)})
+        return False
+
+    run_epochs(twin, X, y, 0.05, 0, 2, batches=batches, after_iteration=look, stop_at_divergence=False)
+    assert len(copies) == len(kept) == 2 * batches.count(X.shape[0])
+    for copy, expected in zip(copies, kept, strict=True):
+        assert all(same_bits(copy[name], expected[name]) for name in wanted)
+    assert_same(network.parameters, twin.parameters)  # copying changed nothing
