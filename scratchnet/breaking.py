@@ -28,7 +28,7 @@ from scratchnet.conditions import Compare, Condition, Flag, Values, holds_where,
 from scratchnet.conditions import evaluate as holds
 from scratchnet.debugger.tape import Tape, TapeRecorder
 from scratchnet.network import DenseNetwork, Parameters
-from scratchnet.trail import Trail, made_at
+from scratchnet.trail import Trail, made_at, squared_sum
 from scratchnet.training import FULL_BATCH, Batches, EpochEnd, HeldOut, Iteration, TrainingRun, batch, run_epochs
 
 
@@ -91,9 +91,9 @@ class Breaker:
             self._getters[key] = _getter(self, leaf, network)
         return self._getters[key]
 
-    def copied_matrices(self, network: DenseNetwork) -> list[str]:
-        """The matrices other than parameters whose norms the conditions read (Z1, dA2), which the fast step hands
-        over a copy of as it makes them (`trail.made_at`)."""
+    def made_matrices(self, network: DenseNetwork) -> list[str]:
+        """The matrices other than parameters whose norms the conditions read (Z1, dA2), of which the fast step
+        hands over Σ a² as it makes them (`trail.made_at`)."""
         return [name for name in self._normed(network) if made_at(network, name) is not None]
 
     def reads_recorded(self, network: DenseNetwork) -> bool:
@@ -209,7 +209,7 @@ def run_until(network: DenseNetwork, X: np.ndarray, y: np.ndarray, learning_rate
                       after_iteration=breaker.check_iteration if recorded else None,
                       after_iterations=None if recorded else breaker.check_block,
                       trail_gradients=breaker.reads_gradients(),
-                      trail_matrices=() if recorded else breaker.copied_matrices(network))
+                      trail_matrices=() if recorded else breaker.made_matrices(network))
 
 
 def _measures_of(end: EpochEnd) -> tuple[float, float | None, float | None, float | None]:
@@ -333,7 +333,8 @@ def _getter(breaker: Breaker, leaf: Compare | Flag, network: DenseNetwork) -> Ge
         return lambda step: _ratio(step.before[index][position], _after(step, index)[position])
     live = _live_getter(network, name)
     if live is not None:
-        return lambda step: _norm(live(step))
+        norm = _made_norm if made_at(network, name) is not None else _norm
+        return lambda step: norm(live(step))
 
     def from_replay(step: Iteration) -> float | None:
         tape = breaker.replay(step)
@@ -354,6 +355,11 @@ def _norm(matrix: np.ndarray | None) -> float | None:
         return None
     flat = np.ravel(matrix)
     return math.sqrt(float(np.square(flat).sum())) if flat.size else 0.0
+
+
+def _made_norm(matrix: np.ndarray | None) -> float | None:
+    """The Frobenius norm of a matrix an operation made (Z1, dX2), summed as a block of iterations sums it."""
+    return None if matrix is None else math.sqrt(float(squared_sum(matrix)))
 
 
 def _ratio(before: np.ndarray, after: np.ndarray) -> float:

@@ -172,7 +172,7 @@ def run_epochs(
     one run; without, the run goes on and only reports where it first diverged.
     `after_iteration` sees each iteration as it ends, and makes every iteration the network's own step, which keeps
     every matrix for it to read. `after_iterations` reads only losses, parameters and (with `trail_gradients`)
-    gradients, and copies of `trail_matrices` (Z1, dA2: see `trail.made_at`), which the fast path hands it in blocks
+    gradients, and Σ a² of `trail_matrices` (Z1, dA2: see `trail.made_at`), which the fast path hands it in blocks
     (`Trail`), each time a block fills and as each epoch ends; it cannot stop the run (`after_epoch` can).
     """
     run = TrainingRun()
@@ -180,9 +180,8 @@ def run_epochs(
     iterations = batches.count(rows)
     stepping = Stepping(network, X, y, fast=after_iteration is None)
     keeper = None if after_iterations is None else TrailKeeper(network, after_iterations, trail_gradients,
-                                                               trail_matrices, min(rows, batches.size or rows))
+                                                               trail_matrices)
     watched = after_iteration is not None or keeper is not None
-    tapped = keeper is not None and keeper.taps is not None
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
         for epoch in range(start, end):
             measured = None if iterations == 1 else _measure(network, X, y, accuracy)
@@ -201,8 +200,6 @@ def run_epochs(
                     chosen = None if order is None else batches.rows(epoch, iteration, rows, order)
                     X_batch, y_batch = batch(X, y, chosen)
                     before = None if after_iteration is None else network.parameters
-                    if tapped and keeper is not None and (iteration == 0 or iteration == iterations - 1):
-                        keeper.batch_rows(X_batch.shape[0])  # only an epoch's last batch may be smaller
                     loss = step(X_batch, y_batch, learning_rate)
                     total += loss
                     if not watched:
