@@ -15,9 +15,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
+from scratchnet.fast import FastStep
 from scratchnet.fast.layout import FlatLayout
 from scratchnet.fast.taps import Taps
 from scratchnet.layer import DenseLayer
@@ -28,10 +30,10 @@ BLOCK_BYTES = 8 * 2**20
 
 
 def squared_sum(matrix: np.ndarray) -> np.floating:
-    """Σ a² over a matrix an operation made, as the fast step's taps take it: one dot product, a single pass over
-    memory (a copy summed later would be three, a square and a sum two), and at 32 rows a single call."""
-    flat = np.ravel(matrix)
-    return np.dot(flat, flat)
+    """Σ a² over a matrix an operation made, as the fast step's taps take it: one dot product of its entries, a
+    single pass over memory (a copy summed later would be three, a square and a sum two), and a single call (at 32
+    rows, `np.vdot` takes 0.4 µs where `np.ravel` and `np.dot` take 0.7)."""
+    return np.vdot(matrix, matrix)
 
 
 Measures = tuple[float, float | None, float | None, float | None]
@@ -49,8 +51,8 @@ class Trail:
     """How many the epoch has."""
     losses: np.ndarray
     """(k,): the data loss of each iteration's batch, before its update."""
-    thetas: np.ndarray
-    """(k+1, size): row i the flat parameters iteration `first + i` started from, row k what the last one made."""
+    parameter_vectors: list[np.ndarray]
+    """The k+1 flat parameter vectors, as kept (see `thetas`)."""
     gradients: np.ndarray | None
     """(k, size): each iteration's flat ∂L/∂θ, when the hook asked for them: rows of a buffer the next block
     overwrites, so read them in the hook, never keep them."""
@@ -60,6 +62,13 @@ class Trail:
     """Where each layer's W and b sit in a row."""
     measures: Measures
     """Its epoch's loss, held-out loss and accuracies."""
+
+    @cached_property
+    def thetas(self) -> np.ndarray:
+        """(k+1, size): row i the flat parameters iteration `first + i` started from, row k what the last one made.
+        Made when first read: a hook reading only what operations make never pays for it."""
+        rows = len(self.parameter_vectors)
+        return np.concatenate(self.parameter_vectors).reshape(rows, self.layout.size)  # np.stack: 5× the time
 
 
 class TrailKeeper:
@@ -91,10 +100,18 @@ class TrailKeeper:
         self.epoch = self.first = self.iterations = 0
         self.measures: Measures = (float("nan"), None, None, None)
 
-    def start(self, epoch: int, iterations: int, theta: np.ndarray) -> None:
-        """An epoch begins from these flat parameters."""
+    def start(self, epoch: int, iterations: int, network: DenseNetwork,
+              fast: FastStep | None) -> Callable[[float], None]:
+        """An epoch begins, on the fast step or (None) the network's own: returns what keeps each iteration, given
+        its loss."""
         self.epoch, self.first, self.iterations = epoch, 0, iterations
-        self.thetas, self.losses = [theta], []
+        self.losses = []
+        if fast is None:
+            self.thetas = [self.layout.gather(network.parameters)]
+            return lambda loss: self.keep_network(loss, network)
+        self.thetas = [fast.theta]
+        fast.tap(self.taps)
+        return lambda loss: self.keep(loss, fast.theta, fast.gradient)
 
     def _sink(self, name: str) -> Callable[[np.ndarray], None]:
         squares = self.square_rows[name]
@@ -131,10 +148,9 @@ class TrailKeeper:
         if not kept:
             return
         gradients = None if self.gradient_rows is None else self.gradient_rows[:kept]
-        thetas = np.concatenate(self.thetas).reshape(kept + 1, self.layout.size)  # np.stack: 5× the time, per array
         squares = {name: rows[:kept] for name, rows in self.square_rows.items()}
-        self.hook(Trail(self.epoch, self.first, self.iterations, np.array(self.losses, np.float64), thetas, gradients,
-                        squares, self.layout, self.measures))
+        self.hook(Trail(self.epoch, self.first, self.iterations, np.array(self.losses, np.float64), self.thetas,
+                        gradients, squares, self.layout, self.measures))
         self.first += kept
         self.thetas, self.losses = [self.thetas[-1]], []
 

@@ -190,11 +190,7 @@ def run_epochs(
             total = 0.0
             measures: Measures | None = None
             step = stepping.start()
-            fast = stepping.running
-            if keeper is not None:
-                keeper.start(epoch, iterations, keeper.layout.gather(network.parameters) if fast is None else fast.theta)
-                if fast is not None:
-                    fast.tap(keeper.taps)
+            keep = None if keeper is None else keeper.start(epoch, iterations, network, stepping.running)
             try:
                 for iteration in range(iterations):
                     chosen = None if order is None else batches.rows(epoch, iteration, rows, order)
@@ -208,11 +204,8 @@ def run_epochs(
                         measures = _epoch_measures(loss, network, measured, tested, accuracy, y, held_out)
                         if keeper is not None:
                             keeper.measures = measures
-                    if keeper is not None:
-                        if fast is None:
-                            keeper.keep_network(loss, network)
-                        else:
-                            keeper.keep(loss, fast.theta, fast.gradient)
+                    if keep is not None:
+                        keep(loss)
                     if after_iteration is not None:
                         assert before is not None
                         if after_iteration(Iteration(epoch, iteration, iterations, loss, before, network, chosen,
