@@ -6,9 +6,9 @@ each operation makes and passes back, and what an epoch measures (`nan`, `loss_u
 row per iteration, and are checked over a block in a few NumPy calls: continue then runs near the speed of plain
 training. Only a matrix the fast path does not make (dX₁, dL/dŷ, an optimizer's bias-corrected moments) makes every
 iteration the network's own step, read one by one, and a matrix no step keeps (m̂) is read from the iteration
-recorded again. `nan` looks at the loss and the new
-parameters, which are small; the large arrays are scanned only in the one iteration that stopped, when its tape is
-recorded and `stop_place` finds the first phase that made a non-finite value.
+recorded again. `nan` looks at the loss and the new parameters, which are small; the large arrays are scanned only
+in the one iteration that stopped, when its tape is recorded and `stop_place` finds the first phase that made a
+non-finite value.
 
 A run stops as the epoch with the first hit ends: that epoch's loss (known from its start) reaches the loss table,
 and `stopped` is the hit's own iteration, taken again from its epoch's start. While conditions are set the

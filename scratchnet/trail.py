@@ -1,5 +1,5 @@
-"""An epoch's iterations kept in blocks, a row per iteration, for a hook that reads only their losses, parameters
-and gradients.
+"""An epoch's iterations kept in blocks, a row per iteration, for a hook that reads only their losses, parameters,
+gradients, and the norms of what their operations make.
 
 Checking a break condition in Python after each iteration costs a few microseconds (a norm, a ratio, a scan for
 non-finite values), and an iteration of 32 rows on the fast path takes about twelve. Kept as rows, a block of

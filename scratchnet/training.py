@@ -5,7 +5,9 @@ Each epoch is its iterations: one over every row (the article's full batch), or,
 ⌈N/B⌉ over a shuffle of the rows that is a pure function of (seed, epoch), the last batch smaller when B
 does not divide N. Each iteration runs on the fast path (`scratchnet.fast`: the network's `step` in reused
 buffers, bit for bit), or, when a hook looks at every iteration, as the network's own `step`, so the hook
-sees the gradients it stored. Hooks see every iteration and every epoch and may stop the run; the one
+sees every matrix it stored. A hook that reads only losses, parameters, gradients and the norms of what
+operations make sees the iterations in blocks instead (`scratchnet.trail`), and the fast path runs on. Hooks
+see every iteration and every epoch and may stop the run; the one
 divergence rule is applied here and nowhere else. Overflow is expected once a run diverges, so
 NumPy's warnings are silenced and the divergence is reported once, by the caller, as a sentence.
 
