@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 from backprop_tui import __version__
 from backprop_tui.config import THEME_NAMES, RunConfig
+from backprop_tui.usage import EXIT_USAGE, UsageError
 from scratchnet.datasets import DATASET_NAMES
 from scratchnet.network import OPTIMIZERS
 
@@ -29,13 +30,6 @@ if TYPE_CHECKING:
     from backprop_tui.session import Session
     from backprop_tui.session_file import Opening
     from scratchnet.conditions import Condition
-
-EXIT_USAGE = 2
-
-
-class UsageError(Exception):
-    """A one-line complaint about the command line or its inputs (exit 2)."""
-
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:

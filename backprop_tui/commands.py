@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.theme import ThemeProvider
@@ -16,7 +16,17 @@ from scratchnet.debugger.names import ascii_name, pretty_name
 from scratchnet.debugger.tape import Phase
 
 if TYPE_CHECKING:
-    from backprop_tui.app import BackpropApp
+    from backprop_tui.session import Session
+
+
+@runtime_checkable
+class DebuggerApp(Protocol):
+    """What these providers use of the app (`BackpropApp` is one): the palette opens on its session, and goes to a
+    phase through it. Said as a protocol so that this module, which the app imports, need not import the app."""
+
+    session: Session
+
+    def go_to_phase(self, key: str) -> None: ...
 
 
 def phase_entry(phase: Phase) -> str:
@@ -32,10 +42,8 @@ def phase_entry(phase: Phase) -> str:
 
 class PhaseCommands(Provider):
     def _phases(self) -> Iterator[tuple[str, Callable[[], None]]]:
-        from backprop_tui.app import BackpropApp  # not at the top: app.py imports this module
-
         app = self.app
-        assert isinstance(app, BackpropApp), "PhaseCommands is the debugger's own palette provider"
+        assert isinstance(app, DebuggerApp), "PhaseCommands is the debugger's own palette provider"
         for phase in app.session.tape:
             yield phase_entry(phase), partial(app.go_to_phase, phase.key)
 
@@ -54,11 +62,9 @@ class PhaseCommands(Provider):
 class EpochCommands(Provider):
     """Open any epoch run so far, and with mini-batches any of its batches: type "epoch 3 batch 2" (or "3 2")."""
 
-    def _app(self) -> BackpropApp:
-        from backprop_tui.app import BackpropApp  # not at the top: app.py imports this module
-
+    def _app(self) -> DebuggerApp:
         app = self.app
-        assert isinstance(app, BackpropApp), "EpochCommands is the debugger's own palette provider"
+        assert isinstance(app, DebuggerApp), "EpochCommands is the debugger's own palette provider"
         return app
 
     def _open(self, epoch: int, iteration: int) -> None:

@@ -20,7 +20,9 @@ import numpy as np
 from backprop_tui import handout, memory
 from backprop_tui.article import ARTICLE_LOSSES, is_article_setup
 from backprop_tui.config import Run, RunConfig, build_run
+from backprop_tui.loss_rows import loss_rows
 from backprop_tui.progress import EpochProgress
+from backprop_tui.usage import UsageError
 from scratchnet import Tape, TapeRecorder, TrainingRun, diverged, divergence_message, run_epochs, train
 from scratchnet.breaking import Breaker, Hit, StopPlace, matrix_names, run_until, stop_place
 from scratchnet.conditions import Condition, ConditionError, check_matrices
@@ -119,7 +121,6 @@ def _record(config: RunConfig, epoch: int, iteration: int = 0) -> tuple[Run, Tap
     batches = run.config.batches
     iterations = batches.count(X.shape[0])
     if iteration >= iterations:
-        from backprop_tui.cli import UsageError
 
         size = f"batches of {batches.size}" if iterations > 1 else "one batch of every row"
         raise UsageError(f"--iteration {iteration} is past the end of an epoch: {X.shape[0]} training rows in {size} "
@@ -174,14 +175,6 @@ def run_trace(args: argparse.Namespace, config: RunConfig, lesson: Lesson | None
         print(f"backprop-tui: {divergence_message(*diverged_at)}", file=sys.stderr)
         return EXIT_DIVERGED
     return 0
-
-
-def loss_rows(losses: list[float], every: int) -> list[tuple[int, float]]:
-    """Every `every`-th epoch, like the article's table, plus the last epoch run."""
-    rows = [(epoch, losses[epoch]) for epoch in range(0, len(losses), every)]
-    if losses and rows[-1][0] != len(losses) - 1:
-        rows.append((len(losses) - 1, losses[-1]))
-    return rows
 
 
 def train_run(run: Run, epochs: int, after_epoch: Callable[[int], None]) -> TrainingRun:
@@ -269,7 +262,6 @@ def train_until(run: Run, conditions: list[Condition], epochs: int,
                 after_epoch: Callable[[int], None]) -> tuple[TrainingRun, Stop | None]:
     """`train` that stops at the first iteration where a condition holds (or the loss turns non-finite): the
     divergence rule does not end it. A condition reading a matrix this network has not got is a UsageError."""
-    from backprop_tui.cli import UsageError
 
     X, y = run.dataset.X, run.dataset.y
     known = matrix_names(run.network, X, y, run.config.learning_rate)

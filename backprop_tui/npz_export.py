@@ -13,15 +13,9 @@ from pathlib import Path
 import numpy as np
 
 from backprop_tui.atomic import write_atomic_with
+from backprop_tui.usage import UsageError
 from scratchnet import Tape
 from scratchnet.debugger.names import ascii_name
-
-
-def _refuse(message: str) -> Exception:
-    """A usage error (one line, exit 2): where the file cannot go, and why."""
-    from backprop_tui.cli import UsageError
-
-    return UsageError(message)
 
 
 def tape_arrays(tape: Tape) -> dict[str, np.ndarray]:
@@ -57,18 +51,18 @@ def target_of(out: str | None) -> Target:
     if path.suffix == ".npz" and not path.is_dir():
         folder = path.parent
         if not folder.is_dir():
-            raise _refuse(f"--out {out}: {folder} " + ("is not a folder" if folder.exists() else "does not exist"))
+            raise UsageError(f"--out {out}: {folder} " + ("is not a folder" if folder.exists() else "does not exist"))
         if not os.access(folder, os.W_OK | os.X_OK):
-            raise _refuse(f"--out {out}: its folder {folder} is not one this user can write to")
+            raise UsageError(f"--out {out}: its folder {folder} is not one this user can write to")
         return Target(folder, path.name)
     try:
         path.mkdir(parents=True, exist_ok=True)
     except FileExistsError:
-        raise _refuse(f"--out {out}: exists and is not a folder (name a FILE.npz, or a folder)") from None
+        raise UsageError(f"--out {out}: exists and is not a folder (name a FILE.npz, or a folder)") from None
     except OSError as error:
-        raise _refuse(f"--out {out}: cannot be created ({error.strerror or error})") from None
+        raise UsageError(f"--out {out}: cannot be created ({error.strerror or error})") from None
     if not os.access(path, os.W_OK | os.X_OK):
-        raise _refuse(f"--out {out}: not a folder this user can write to")
+        raise UsageError(f"--out {out}: not a folder this user can write to")
     return Target(path)
 
 
@@ -79,4 +73,4 @@ def write_npz(tape: Tape, target: Target) -> Path:
     try:
         return write_atomic_with(path, lambda handle: np.savez(handle, allow_pickle=False, **arrays))
     except OSError as error:
-        raise _refuse(f"cannot write {path}: {error.strerror or error}") from None
+        raise UsageError(f"cannot write {path}: {error.strerror or error}") from None

@@ -26,15 +26,9 @@ from backprop_tui import memory
 from backprop_tui.atomic import write_atomic, write_atomic_with
 from backprop_tui.config import Run, RunConfig, build_run
 from backprop_tui.script_source import MARKER, script_text
+from backprop_tui.usage import UsageError
 
 SCRIPT, DATA = "run.py", "data.npz"
-
-
-def _refuse(message: str) -> Exception:
-    """A usage error (one line, exit 2)."""
-    from backprop_tui.cli import UsageError
-
-    return UsageError(message)
 
 
 def ours(path: Path) -> bool:
@@ -51,16 +45,16 @@ def check_folder(folder: Path) -> None:
     """Refuse, before anything is built, a folder the export cannot go into: a file, one we cannot write to, or one
     holding a run.py or data.npz that no export wrote."""
     if folder.exists() and not folder.is_dir():
-        raise _refuse(f"{folder}: exists and is not a folder")
+        raise UsageError(f"{folder}: exists and is not a folder")
     if not folder.exists():
         return
     if not os.access(folder, os.W_OK | os.X_OK):
-        raise _refuse(f"{folder}: not a folder this user can write to")
+        raise UsageError(f"{folder}: not a folder this user can write to")
     script, data = folder / SCRIPT, folder / DATA
     if script.exists() and not ours(script):
-        raise _refuse(f"{script} exists and was not written by export-script: choose another folder, or move it away")
+        raise UsageError(f"{script} exists and was not written by export-script: choose another folder, or move it away")
     if data.exists() and not script.exists():
-        raise _refuse(f"{data} exists without the run.py of an export: choose another folder, or move it away")
+        raise UsageError(f"{data} exists without the run.py of an export: choose another folder, or move it away")
 
 
 def data_arrays(run: Run) -> dict[str, np.ndarray]:
@@ -93,24 +87,24 @@ def export_script(folder: Path, config: RunConfig) -> Exported:
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        raise _refuse(f"{folder}: cannot be created ({error.strerror or error})") from None
+        raise UsageError(f"{folder}: cannot be created ({error.strerror or error})") from None
     arrays = data_arrays(run)
     data, script = folder / DATA, folder / SCRIPT
     try:
         write_atomic_with(data, lambda handle: np.savez(handle, allow_pickle=False, **arrays))
     except OSError as error:
-        raise _refuse(f"cannot write {data}: {error.strerror or error}") from None
+        raise UsageError(f"cannot write {data}: {error.strerror or error}") from None
     try:
         write_atomic(script, script_text(run))
     except OSError as error:
-        raise _refuse(f"cannot write {script} ({error.strerror or error}); {data} was written: export again") from None
+        raise UsageError(f"cannot write {script} ({error.strerror or error}); {data} was written: export again") from None
     return Exported(script, data, run)
 
 
 def run_export(args: argparse.Namespace, config: RunConfig) -> int:
     """`backprop-tui export-script DIR [run flags]`: write the folder, say what was written and how to run it."""
     if getattr(args, "breaks", None):
-        raise _refuse("--break is not part of an exported script (it trains every epoch): use it with train")
+        raise UsageError("--break is not part of an exported script (it trains every epoch): use it with train")
     memory.check(config, "train")
     exported = export_script(Path(args.folder), config)
     run = exported.run

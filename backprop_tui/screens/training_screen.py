@@ -29,8 +29,8 @@ from textual.widgets import DataTable, Digits, Input, ProgressBar, Static
 from backprop_tui.article import ARTICLE_LOSSES, is_article_setup
 from backprop_tui.cell_format import format_short
 from backprop_tui.epoch_batch import parse_epoch_batch
-from backprop_tui.headless import loss_rows
 from backprop_tui.loss_curves import CurveKind, LossSeries
+from backprop_tui.loss_rows import loss_rows
 from backprop_tui.messages import BranchRequested, ExportRequested, OpenEpoch
 from backprop_tui.session import Session
 from backprop_tui.training import Training

@@ -220,7 +220,7 @@ def table_rows(screen) -> list[tuple[str, str]]:
 
 def expected_rows(losses: list[float]) -> list[tuple[str, str]]:
     from backprop_tui.cell_format import format_value
-    from backprop_tui.headless import loss_rows
+    from backprop_tui.loss_rows import loss_rows
 
     return [(str(epoch), format_value(loss).strip()) for epoch, loss in loss_rows(losses, 20)]
 
