@@ -24,10 +24,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from scratchnet.adam import Adam
 from scratchnet.conditions import Compare, Condition, Flag, Values, holds_where, leaves, matrices
 from scratchnet.conditions import evaluate as holds
+from scratchnet.debugger.names import M_HAT, S_HAT
 from scratchnet.debugger.tape import Tape, TapeRecorder
+from scratchnet.fast.rules import RULES
+from scratchnet.loss import MeanSquaredError
+from scratchnet.momentum import Momentum
 from scratchnet.network import DenseNetwork, Parameters
+from scratchnet.softmax import SoftmaxCrossEntropy
 from scratchnet.trail import Trail, made_at, squared_sum
 from scratchnet.training import FULL_BATCH, Batches, EpochEnd, HeldOut, Iteration, TrainingRun, batch, run_epochs
 
@@ -82,6 +88,8 @@ class Breaker:
         self._getters: dict[int, Getter] = {}
         self._layers: dict[str, int | None] = {}
         """The trainable layer (from 0) of each matrix the conditions name, None when it is not a parameter."""
+        self._states: dict[str, StatePlace] = {}
+        """Where in the update rule's state each state matrix the conditions name is (vW1, m̂b2)."""
 
     def getter(self, leaf: Compare | Flag, network: DenseNetwork) -> Getter:
         """How to read `leaf` (worked out for the first network it is read from: every network a run steps has the
@@ -96,10 +104,17 @@ class Breaker:
         hands over Σ a² as it makes them (`trail.made_at`)."""
         return [name for name in self._normed(network) if made_at(network, name) is not None]
 
+
+
     def reads_recorded(self, network: DenseNetwork) -> bool:
-        """Whether a condition reads the norm of a matrix that only the network's own step makes or keeps (dX1,
-        dL/dŷ, m̂W1): then every iteration runs that step."""
-        return any(made_at(network, name) is None for name in self._normed(network))
+        """Whether a condition reads the norm of a matrix that only the network's own step makes (what the loss
+        head makes inside: error, dL/dŷ): then every iteration runs that step."""
+        return any(made_at(network, name) is None and _state_place(network, name) is None
+                   for name in self._normed(network))
+
+    def reads_state(self, network: DenseNetwork) -> bool:
+        """Whether a condition reads the update rule's state (vW1, mW1', m̂W1): then each iteration's is kept."""
+        return any(_state_place(network, name) is not None for name in self._normed(network))
 
     def _normed(self, network: DenseNetwork) -> list[str]:
         """The matrices whose norms the conditions read, other than parameters and their gradients."""
@@ -166,6 +181,7 @@ class Breaker:
             self._start = network.parameters
         self._layers = {name: _trainable_index(network, name) for condition in self.conditions
                         for name in matrices(condition)}
+        self._states = {name: place for name in self._layers if (place := _state_place(network, name)) is not None}
 
     def _retaken(self, network: DenseNetwork, start: Parameters, epoch: int, count: int,
                  measures: tuple[float, float | None, float | None, float | None]) -> Iterator[Iteration]:
@@ -209,7 +225,8 @@ def run_until(network: DenseNetwork, X: np.ndarray, y: np.ndarray, learning_rate
                       after_iteration=breaker.check_iteration if recorded else None,
                       after_iterations=None if recorded else breaker.check_block,
                       trail_gradients=breaker.reads_gradients(),
-                      trail_matrices=() if recorded else breaker.made_matrices(network))
+                      trail_matrices=() if recorded else breaker.made_matrices(network),
+                      trail_state=not recorded and breaker.reads_state(network))
 
 
 def _measures_of(end: EpochEnd) -> tuple[float, float | None, float | None, float | None]:
@@ -247,6 +264,8 @@ class _BlockReading:
         name = quantity.matrix
         if quantity.kind == "norm" and name in trail.squares:
             return _root(trail.squares[name])
+        if quantity.kind == "norm" and name in self.breaker._states:
+            return _row_norms(_state_rows(trail, self.breaker._states[name]))
         index = self.breaker._layers.get(name)
         if index is None:
             return None
@@ -271,6 +290,60 @@ class _BlockReading:
                 if value is not None and not isinstance(value, bool):
                     read[str(leaf.quantity)] = float(value)
         return tuple(read.items())
+
+
+@dataclass(frozen=True)
+class StatePlace:
+    """Where a matrix of the update rule's state sits in a block: which state vector (momentum: v; Adam: m, s), which
+    layer's W or b, and whether it is the state before the update, after it, or after it bias-corrected (m̂, ŝ)."""
+
+    vector: int
+    layer: int
+    weight: bool
+    when: str
+    """"before", "after" or "corrected"."""
+    beta: float = 0.0
+    """For "corrected": the β whose 1 − βᵗ divides it."""
+
+
+def _state_place(network: DenseNetwork, name: str) -> StatePlace | None:
+    """Where matrix `name` (vW1, mW2', sb1, m̂W1, ŝb3) is in the state of the network's update rule, if it is there and
+    the fast path knows that rule."""
+    rule = network.optimizer
+    if type(rule) not in RULES:
+        return None
+    prefixes: dict[str, tuple[int, str, float]] = {}
+    if isinstance(rule, Momentum):
+        prefixes = {"v": (0, "before", 0.0)}
+    elif isinstance(rule, Adam):
+        prefixes = {"m": (0, "before", 0.0), "s": (1, "before", 0.0), M_HAT: (0, "corrected", rule.beta1),
+                    S_HAT: (1, "corrected", rule.beta2)}
+    for prefix, (vector, when, beta) in prefixes.items():
+        rest = name[len(prefix):]
+        if not name.startswith(prefix) or rest[:1] not in ("W", "b"):
+            continue
+        primed = rest.endswith("'")
+        if primed and when == "corrected":
+            return None
+        index = _trainable_index(network, rest)
+        if index is None:
+            return None
+        return StatePlace(vector, index, rest.startswith("W"), "after" if primed else when, beta)
+    return None
+
+
+def _state_rows(trail: Trail, place: StatePlace) -> np.ndarray:
+    """The state matrix of each row of the block, flat: before or after the row's update, or after it divided by
+    1 − βᵗ as the rule divides it (t the row's update, the divisor in the state's dtype as a Python float becomes)."""
+    start, middle, end = trail.layout.spans[place.layer]
+    states = trail.states[place.vector][:, start:middle] if place.weight else trail.states[place.vector][:, middle:end]
+    if place.when == "before":
+        return states[:-1]
+    if place.when == "after":
+        return states[1:]
+    assert trail.steps is not None
+    divisors = np.array([1 - place.beta ** int(t) for t in trail.steps], dtype=states.dtype)
+    return states[1:] / divisors[:, None]
 
 
 def _row_norms(rows: np.ndarray) -> np.ndarray:
@@ -383,7 +456,8 @@ def _trainable_index(network: DenseNetwork, name: str) -> int | None:
 
 def _live_getter(network: DenseNetwork, name: str) -> Callable[[Iteration], np.ndarray | None] | None:
     """Where the network's own step leaves matrix `name`, or None when it keeps no copy of it: parameters (before
-    and after the update), their gradients, and what each operation made and passed back."""
+    and after the update), their gradients, what each operation made and passed back, and what the loss head made
+    (error, P, dL/dŷ)."""
     index = _trainable_index(network, name)
     if index is not None:
         layer = [i for i, operation in enumerate(network.layers) if operation.trainable][index]
@@ -395,12 +469,24 @@ def _live_getter(network: DenseNetwork, name: str) -> Callable[[Iteration], np.n
         if name.endswith("'"):
             return lambda step: _after(step, index)[position]
         return lambda step: step.before[index][position]
-    for position, place in enumerate(network.places()):
+    places = network.places()
+    for position, place in enumerate(places):
         if place.output == name:
             return lambda step: getattr(step.network.layers[position], "output", None)
         if place.gradient_out == name:
             return lambda step: getattr(step.network.layers[position], "input_gradient", None)
+    kept = _HEAD_KEEPS.get(name) or (_HEAD_GRADIENTS.get(type(network.loss_head))
+                                     if places and name == places[-1].gradient_in else None)
+    if kept is not None:
+        return lambda step: getattr(step.network.loss_head, kept, None)
     return None
+
+
+_HEAD_KEEPS = {"error": "error", "squared_error": "squared_error", "P": "probabilities", "sample_loss": "sample_loss"}
+"""What a loss head keeps of its last step, by the tape's name."""
+_HEAD_GRADIENTS: dict[type, str] = {MeanSquaredError: "loss_gradient_wrt_prediction",
+                                    SoftmaxCrossEntropy: "loss_gradient_wrt_logits"}
+"""Where each kind of loss head keeps the gradient backpropagation starts from (dL/dŷ, dL/dZ3)."""
 
 
 def _all_finite(step: Iteration) -> bool:

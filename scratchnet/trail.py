@@ -21,6 +21,7 @@ import numpy as np
 
 from scratchnet.fast import FastStep
 from scratchnet.fast.layout import FlatLayout
+from scratchnet.fast.rules import flat_state
 from scratchnet.fast.taps import Taps
 from scratchnet.layer import DenseLayer
 from scratchnet.network import DenseNetwork
@@ -62,6 +63,19 @@ class Trail:
     """Where each layer's W and b sit in a row."""
     measures: Measures
     """Its epoch's loss, held-out loss and accuracies."""
+    state_vectors: list[tuple[np.ndarray, ...]] | None = None
+    """The update rule's flat state vectors (momentum: v; Adam: m, s) before row 0 and after each row's update,
+    when the hook asked for them (see `states`)."""
+    steps: np.ndarray | None = None
+    """(k,): t of each row's update (1 for a network's first), with `state_vectors`."""
+
+    @cached_property
+    def states(self) -> tuple[np.ndarray, ...]:
+        """(k+1, size) per state vector of the update rule, rows as in `thetas`."""
+        assert self.state_vectors is not None, "the run keeps the rule's state when a condition reads it"
+        rows = len(self.state_vectors)
+        return tuple(np.concatenate(vectors).reshape(rows, self.layout.size)
+                     for vectors in zip(*self.state_vectors, strict=True))
 
     @cached_property
     def thetas(self) -> np.ndarray:
@@ -76,7 +90,7 @@ class TrailKeeper:
     `matrices`: what else to take Σ a² of each iteration (Z1, A2, dZ1: see `made_at`)."""
 
     def __init__(self, network: DenseNetwork, hook: Callable[[Trail], object], gradients: bool,
-                 matrices: Sequence[str] = ()) -> None:
+                 matrices: Sequence[str] = (), state: bool = False) -> None:
         self.layout = FlatLayout.of(network.parameters)
         self.hook = hook
         dtype = self.layout.dtype
@@ -87,6 +101,7 @@ class TrailKeeper:
                 raise ValueError(f"an iteration on the fast path makes no {name!r}")
             places[name] = place
         self.places = places
+        self.keeps_state = state
         row_bytes = dtype.itemsize * (self.layout.size * (2 if gradients else 1) + len(places))
         self.capacity = max(1, BLOCK_BYTES // row_bytes)
         self.gradient_rows = np.empty((self.capacity, self.layout.size), dtype) if gradients else None
@@ -97,6 +112,9 @@ class TrailKeeper:
         """What the fast step is to hand over as it goes (None: nothing but parameters and gradients)."""
         self.thetas: list[np.ndarray] = []
         self.losses: list[float] = []
+        self.states: list[tuple[np.ndarray, ...]] = []
+        self.updates = 0
+        """Updates the rule had made when the block began."""
         self.epoch = self.first = self.iterations = 0
         self.measures: Measures = (float("nan"), None, None, None)
 
@@ -108,10 +126,17 @@ class TrailKeeper:
         self.losses = []
         if fast is None:
             self.thetas = [self.layout.gather(network.parameters)]
+            if self.keeps_state:
+                vectors, self.updates = flat_state(self.layout, network.optimizer)
+                self.states = [vectors]
             return lambda loss: self.keep_network(loss, network)
         self.thetas = [fast.theta]
         fast.tap(self.taps)
-        return lambda loss: self.keep(loss, fast.theta, fast.gradient)
+        if not self.keeps_state:
+            return lambda loss: self.keep(loss, fast.theta, fast.gradient)
+        rule = fast.rule
+        self.states, self.updates = [rule.vectors()], rule.count
+        return lambda loss: self.keep(loss, fast.theta, fast.gradient, rule.vectors())
 
     def _sink(self, name: str) -> Callable[[np.ndarray], None]:
         squares = self.square_rows[name]
@@ -121,11 +146,15 @@ class TrailKeeper:
 
         return take
 
-    def keep(self, loss: float, theta: np.ndarray, gradient: np.ndarray | None) -> None:
-        """One iteration: its loss, the new parameters (never written to again) and its gradient (copied)."""
+    def keep(self, loss: float, theta: np.ndarray, gradient: np.ndarray | None,
+             state: tuple[np.ndarray, ...] = ()) -> None:
+        """One iteration: its loss, the new parameters and the rule's new state (never written to again), and its
+        gradient (copied)."""
         kept = len(self.losses)
         self.losses.append(loss)
         self.thetas.append(theta)
+        if self.keeps_state:
+            self.states.append(state)
         if self.gradient_rows is not None:
             self.gradient_rows[kept] = gradient
         if kept + 1 == self.capacity:
@@ -140,7 +169,8 @@ class TrailKeeper:
                                             for layer in network.layers if isinstance(layer, DenseLayer)])
         for name, (kind, index) in self.places.items():
             self._sink(name)(getattr(network.layers[index], "output" if kind == "output" else "input_gradient"))
-        self.keep(loss, self.layout.gather(network.parameters), gradients)
+        state = flat_state(self.layout, network.optimizer)[0] if self.keeps_state else ()
+        self.keep(loss, self.layout.gather(network.parameters), gradients, state)
 
     def flush(self) -> None:
         """Hand over what is kept (if anything), and keep on from the last parameters."""
@@ -149,20 +179,24 @@ class TrailKeeper:
             return
         gradients = None if self.gradient_rows is None else self.gradient_rows[:kept]
         squares = {name: rows[:kept] for name, rows in self.square_rows.items()}
+        states, steps = None, None
+        if self.keeps_state:
+            states, steps = self.states, np.arange(self.updates + 1, self.updates + 1 + kept)
         self.hook(Trail(self.epoch, self.first, self.iterations, np.array(self.losses, np.float64), self.thetas,
-                        gradients, squares, self.layout, self.measures))
+                        gradients, squares, self.layout, self.measures, states, steps))
         self.first += kept
-        self.thetas, self.losses = [self.thetas[-1]], []
+        self.updates += kept
+        self.thetas, self.losses, self.states = [self.thetas[-1]], [], self.states[-1:]
 
 
 def made_at(network: DenseNetwork, name: str) -> tuple[str, int] | None:
     """Where an iteration makes matrix `name` that a tap can copy: ("output", i) for what operation i makes on the
-    way forward (Z1, A1, ŷ), ("gradient", i) for the gradient it passes back (dA1, dZ1, dX2). None for anything
-    else: a parameter or its gradient (kept anyway), dX1 (the fast path skips it), what the loss head or the update
-    rule makes inside (dL/dŷ, m̂)."""
+    way forward (Z1, A1, ŷ), ("gradient", i) for the gradient it passes back (dA1, dZ1, dX2, and dX1, which a
+    tapped fast step then makes). None for anything else: a parameter or its gradient and the update rule's state
+    (kept whole), what the loss head makes inside (error, dL/dŷ)."""
     for index, place in enumerate(network.places()):
         if place.output == name:
             return "output", index
-        if place.gradient_out == name and index > 0:
+        if place.gradient_out == name:
             return "gradient", index
     return None

@@ -164,6 +164,7 @@ def run_epochs(
     after_iterations: Callable[[Trail], object] | None = None,
     trail_gradients: bool = False,
     trail_matrices: Sequence[str] = (),
+    trail_state: bool = False,
 ) -> TrainingRun:
     """Epochs start … end−1 from the network's current parameters (and its update rule's state).
 
@@ -174,15 +175,16 @@ def run_epochs(
     one run; without, the run goes on and only reports where it first diverged.
     `after_iteration` sees each iteration as it ends, and makes every iteration the network's own step, which keeps
     every matrix for it to read. `after_iterations` reads only losses, parameters and (with `trail_gradients`)
-    gradients, and Σ a² of `trail_matrices` (Z1, dA2: see `trail.made_at`), which the fast path hands it in blocks
-    (`Trail`), each time a block fills and as each epoch ends; it cannot stop the run (`after_epoch` can).
+    gradients, Σ a² of `trail_matrices` (Z1, dA2: see `trail.made_at`) and with `trail_state` the update rule's
+    state, which the fast path hands it in blocks (`Trail`), each time a block fills and as each epoch ends; it
+    cannot stop the run (`after_epoch` can).
     """
     run = TrainingRun()
     rows = X.shape[0]
     iterations = batches.count(rows)
     stepping = Stepping(network, X, y, fast=after_iteration is None)
     keeper = None if after_iterations is None else TrailKeeper(network, after_iterations, trail_gradients,
-                                                               trail_matrices)
+                                                               trail_matrices, trail_state)
     watched = after_iteration is not None or keeper is not None
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
         for epoch in range(start, end):

@@ -5,7 +5,8 @@ size instead of a new array per iteration.
 Nothing here is kept by anyone but the fast step itself: the buffers are overwritten by the next iteration, so
 they never reach the network's operations, a tape, or a hook. The last operation's output (the logits the loss
 reads and `network.logits` keeps) is always a new array. The first operation's input gradient (∂L/∂X of the
-data) is skipped: no parameter depends on it. The recorded path still makes it, and its phase shows it.
+data) is skipped: no parameter depends on it (a step tapped for it makes it). The recorded path still makes it,
+and its phase shows it.
 """
 
 from __future__ import annotations
@@ -183,15 +184,17 @@ ACTIVATIONS: dict[type[Activation], type[FastActivation]] = {
 
 
 def fast_operations(operations: list[ChainOperation], rows: int, dtype: np.dtype,
-                    gradients: list[Pair]) -> list[FastOperation]:
-    """The chain's fast forms for a batch of `rows` rows; `gradients`: each trainable layer's (dW, db) views."""
+                    gradients: list[Pair], data_gradient: bool = False) -> list[FastOperation]:
+    """The chain's fast forms for a batch of `rows` rows; `gradients`: each trainable layer's (dW, db) views.
+    `data_gradient`: make ∂L/∂X of the data too (a tap reads it), which no update needs."""
     made: list[FastOperation] = []
     slot = 0
     columns = 0
     for index, operation in enumerate(operations):
         below = made[-1] if made else None
         free = below.output if below is not None and not below.reads_output_backward else None
-        buffers = Buffers(rows, dtype, first=index == 0, last=index == len(operations) - 1, free_input=free)
+        buffers = Buffers(rows, dtype, first=index == 0 and not data_gradient, last=index == len(operations) - 1,
+                          free_input=free)
         if isinstance(operation, DenseLayer):
             made.append(FastDense(operation, slot, buffers, gradients[slot]))
             columns = operation.weight.shape[1]

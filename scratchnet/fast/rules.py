@@ -33,6 +33,16 @@ class FlatRule(Protocol):
         """Where the rule stands now, for the network's rule to be rebuilt at."""
         ...
 
+    def vectors(self) -> tuple[np.ndarray, ...]:
+        """Its state as flat vectors (momentum: v; Adam: m, s), each new at every update and never written to
+        again, so keeping them is keeping a reference."""
+        ...
+
+    @property
+    def count(self) -> int:
+        """Updates made so far (t of the last one)."""
+        ...
+
 
 class FlatGradientDescent:
     """W ← W − η·∂L/∂W. No state."""
@@ -48,6 +58,13 @@ class FlatGradientDescent:
 
     def state(self) -> OptimizerState:
         return FRESH
+
+    def vectors(self) -> tuple[np.ndarray, ...]:
+        return ()
+
+    @property
+    def count(self) -> int:
+        return 0
 
 
 class FlatMomentum:
@@ -74,6 +91,13 @@ class FlatMomentum:
 
     def state(self) -> OptimizerState:
         return OptimizerState(self.step, tuple(self.layout.views(self.velocity)))
+
+    def vectors(self) -> tuple[np.ndarray, ...]:
+        return (self.velocity,)
+
+    @property
+    def count(self) -> int:
+        return self.step
 
 
 class FlatAdam:
@@ -118,6 +142,21 @@ class FlatAdam:
         return OptimizerState(self.step, tuple((m_W, s_W, m_b, s_b)
                                                      for (m_W, m_b), (s_W, s_b) in zip(firsts, seconds)))
 
+    def vectors(self) -> tuple[np.ndarray, ...]:
+        return self.first_moment, self.second_moment
+
+    @property
+    def count(self) -> int:
+        return self.step
+
 
 RULES: dict[type[UpdateRule], type[FlatGradientDescent] | type[FlatMomentum] | type[FlatAdam]] = {
     GradientDescent: FlatGradientDescent, Momentum: FlatMomentum, Adam: FlatAdam}
+
+
+def flat_state(layout: FlatLayout, rule: UpdateRule) -> tuple[tuple[np.ndarray, ...], int]:
+    """A network's update rule where it stands, as the fast rule would hold it: its flat state vectors (zeros when
+    it has made no update) and the updates made so far."""
+    flat = RULES[type(rule)](layout)
+    flat.start(rule)
+    return flat.vectors(), flat.count

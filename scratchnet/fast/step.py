@@ -38,7 +38,8 @@ class Plan:
 
     def __init__(self, network: DenseNetwork, rows: int, dtype: np.dtype, gradients: list[Pair],
                  taps: Taps | None = None) -> None:
-        self.forward: list[FastOperation] = fast_operations(network.layers, rows, dtype, gradients)
+        self.forward: list[FastOperation] = fast_operations(network.layers, rows, dtype, gradients,
+                                                            data_gradient=taps is not None and 0 in taps.gradients)
         if taps is not None:
             self.forward = taps.wrap(self.forward)
         self.backward = self.forward[::-1]

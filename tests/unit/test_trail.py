@@ -11,6 +11,7 @@ from scratchnet.activation import Tanh
 from scratchnet.breaking import matrix_names
 from scratchnet.fast import FastStep
 from scratchnet.fast.layout import FlatLayout
+from scratchnet.fast.rules import flat_state
 from scratchnet.layer import DenseLayer
 from scratchnet.network import DenseNetwork
 from scratchnet.trail import made_at, squared_sum
@@ -115,7 +116,7 @@ def test_what_operations_make_is_summed_as_the_networks_own_step_makes_it(name, 
     twin = network.with_parameters(network.parameters)
     places = [(name, made_at(network, name)) for name in matrix_names(network, X, y, 0.05)]
     wanted = sorted(name for name, place in places if place is not None)
-    assert {"Z1", "A1", "dZ1"} <= set(wanted) and "dX1" not in wanted  # the fast path skips dX1
+    assert {"Z1", "A1", "dZ1", "dX1"} <= set(wanted)  # dX1 too: a step tapped for it makes it
     copies: list[dict[str, np.ndarray]] = []
 
     def keep(trail) -> None:
@@ -137,3 +138,37 @@ def test_what_operations_make_is_summed_as_the_networks_own_step_makes_it(name, 
     for copy, expected in zip(copies, kept, strict=True):
         assert all(same_bits(copy[name], expected[name]) for name in wanted)
     assert_same(network.parameters, twin.parameters)  # copying changed nothing
+
+
+@pytest.mark.parametrize("name", CASES)
+@pytest.mark.parametrize("block_bytes", [trail_module.BLOCK_BYTES, 1])
+def test_the_update_rules_state_is_kept_as_the_networks_own_step_keeps_it(name, block_bytes, monkeypatch):
+    """v for momentum, m and s for Adam, before each update and after it, and t: bit for bit the recorded rule's."""
+    monkeypatch.setattr(trail_module, "BLOCK_BYTES", block_bytes)
+    arguments, batches = CASES[name]
+    network, X, y = problem(*arguments)
+    twin = network.with_parameters(network.parameters)
+    layout = FlatLayout.of(network.parameters)
+    rows: list[tuple[int, list[np.ndarray], list[np.ndarray]]] = []
+
+    def keep(trail) -> None:
+        for row, step in enumerate(trail.steps):
+            rows.append((int(step), [vectors[row].copy() for vectors in trail.states],
+                         [vectors[row + 1].copy() for vectors in trail.states]))
+
+    run_epochs(network, X, y, 0.05, 0, 2, batches=batches, after_iterations=keep, trail_state=True,
+               stop_at_divergence=False)
+    expected: list[tuple[int, list[np.ndarray], list[np.ndarray]]] = []
+
+    def look(step: Iteration) -> bool:
+        rule = step.network.optimizer
+        before, after = (flat_state(layout, rule.rebuilt(state))[0] for state in (step.before.state, rule.state))
+        expected.append((rule.state.step, list(before), list(after)))
+        return False
+
+    run_epochs(twin, X, y, 0.05, 0, 2, batches=batches, after_iteration=look, stop_at_divergence=False)
+    assert len(rows) == len(expected) == 2 * batches.count(X.shape[0])
+    for (step, before, after), (t, b, a) in zip(rows, expected, strict=True):
+        assert len(before) == len(b) == len(after) == len(a) and (step == t or not before)  # SGD: no state, no t
+        assert all(same_bits(one, other) for one, other in zip(before + after, b + a, strict=True))
+    assert_same(network.parameters, twin.parameters)
