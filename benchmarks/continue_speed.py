@@ -33,8 +33,9 @@ KINDS = {  # what it reads: its conditions
     "Adam's m̂": ("norm(mhatW1) > 1e300",),
     "loss head": ("norm(dL_dyhat) > 1e300",),
 }
-GOALS = ("epoch-level, nan", "parameters", "made (Z₁, dX₂)", "dX₁", "Adam's m̂")
-"""The kinds the goal holds for; the loss head's matrices are not made on the fast path."""
+GOALS = ("epoch-level, nan", "parameters", "made (Z₁, dX₂)", "Adam's m̂")
+"""The kinds the goal is for: what plain training makes too. dX₁ is work plain training skips (a matrix the size of
+the data at every iteration), and the loss head's matrices are not made on the fast path."""
 CASES = {
     "full batch, 100,000 rows, 20 epochs": (RunConfig(samples=100_000), 20),
     "batches of 32, 20,000 rows, 3 epochs": (RunConfig(samples=20_000, batch_size=32), 3),
@@ -80,7 +81,7 @@ def main() -> None:
             if kind in ratios:
                 passed[kind] = passed[kind] and ratios[kind] >= 0.9
     print("goal: continue ≥ 0.90× plain training: " + "; ".join(
-        f"{kind} {'PASS' if ok else 'FAIL'}" for kind, ok in passed.items()) + "; the loss head: not a goal")
+        f"{kind} {'PASS' if ok else 'FAIL'}" for kind, ok in passed.items()) + "; dX₁ and the loss head: not a goal")
 
 
 if __name__ == "__main__":
