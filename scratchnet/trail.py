@@ -1,14 +1,14 @@
 """An epoch's iterations kept in blocks, a row per iteration, for a hook that reads only their losses, parameters,
-gradients, and the norms of what their operations make.
+gradients, the update rule's state, and the norms of what their operations make.
 
 Checking a break condition in Python after each iteration costs a few microseconds (a norm, a ratio, a scan for
-non-finite values), and an iteration of 32 rows on the fast path takes about twelve. Kept as rows, a block of
-iterations is checked in a few NumPy calls whatever its length. Keeping costs little per iteration: the fast path
-makes a new parameter vector at every update and never writes to it again, so keeping it is keeping a reference;
-a loss is a float; only the flat gradient, whose buffer the next iteration overwrites, is copied, and only when
-the hook reads it. Of any other matrix it reads (Z₁, dA₂) Σ a² is taken the moment the fast step makes it
-(`scratchnet/fast/taps.py`): the step overwrites it before it ends. A block is handed over when it holds
-`BLOCK_BYTES` or its epoch ends, and then let go.
+non-finite values), as much as a third of an iteration of 32 rows. Kept as rows, a block of iterations is checked in
+a few NumPy calls whatever its length. Keeping costs little per iteration: the fast path makes a new parameter
+vector, and new state vectors of its update rule, at every update and never writes to them again, so keeping them
+is keeping references; a loss is a float; only the flat gradient, whose buffer the next iteration overwrites, is
+copied, and only when the hook reads it. Of any other matrix it reads (Z₁, dA₂) Σ a² is taken the moment the fast
+step makes it (`scratchnet/fast/taps.py`): the step overwrites it before it ends. A block is handed over when it
+holds `BLOCK_BYTES` or its epoch ends, and then let go.
 """
 
 from __future__ import annotations
