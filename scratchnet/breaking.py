@@ -1,14 +1,13 @@
 """Continue until something happens: break conditions checked at every iteration, and where to look then.
 
-A `Breaker` reads what the fast step already made. Conditions on the loss, the parameters, their gradients, what
-each operation makes and passes back, and what an epoch measures (`nan`, `loss_up`, `loss`, `acc`, `epoch`,
-`norm(dW1)`, `ratio(W2)`, `norm(Z1)`, `norm(dA2)`, …) see the epoch's iterations in blocks (`scratchnet.trail`), a
-row per iteration, and are checked over a block in a few NumPy calls: continue then runs near the speed of plain
-training. Only a matrix the fast path does not make (dX₁, dL/dŷ, an optimizer's bias-corrected moments) makes every
-iteration the network's own step, read one by one, and a matrix no step keeps (m̂) is read from the iteration
-recorded again. `nan` looks at the loss and the new parameters, which are small; the large arrays are scanned only
-in the one iteration that stopped, when its tape is recorded and `stop_place` finds the first phase that made a
-non-finite value.
+A `Breaker` reads what the fast step already made. Conditions on the loss, the parameters, their gradients, the
+update rule's state, what each operation makes and passes back, and what an epoch measures (`nan`, `loss_up`,
+`loss`, `acc`, `epoch`, `norm(dW1)`, `ratio(W2)`, `norm(m̂W1)`, `norm(Z1)`, `norm(dX1)`, …) see the epoch's
+iterations in blocks (`scratchnet.trail`), a row per iteration, and are checked over a block in a few NumPy calls:
+continue then runs near the speed of plain training. Only what the loss head makes inside (error, P, dL/dŷ) makes
+every iteration the network's own step, read one by one. `nan` looks at the loss and the new parameters, which are
+small; the large arrays are scanned only in the one iteration that stopped, when its tape is recorded and
+`stop_place` finds the first phase that made a non-finite value.
 
 A run stops as the epoch with the first hit ends: that epoch's loss (known from its start) reaches the loss table,
 and `stopped` is the hit's own iteration, taken again from its epoch's start. While conditions are set the
