@@ -5,11 +5,10 @@
 The same epochs run in turns, from the same initial parameters: plain `run_epochs` (what `train` and the training
 screen run), and `run_until` with conditions that never hold, which is what C and `train --break` run until one
 does. Each kind of condition reads what the fast step made, kept in blocks of iterations and checked a block at a
-time: what an epoch measures and nan; parameters and gradients; what an operation makes or passes back (Z₁, dX₂,
-and dX₁, which a tapped step makes though no update needs it); the update rule's state (Adam's m̂). Only what the
-loss head makes inside (dL/dŷ) makes every iteration the network's own step. Full batch on 100,000 houses (one
-iteration an epoch, where passes over memory show) and batches of 32 (625 iterations an epoch, where a
-per-iteration cost shows). Goal: continue at ≥ 0.9× plain speed.
+time: what an epoch measures and nan; parameters and gradients; what an operation makes or passes back (Z₁, dX₂, and
+dX₁, which a tapped step makes though no update needs it); the update rule's state (Adam's m̂); what the loss head
+makes (dL/dŷ). Full batch on 100,000 houses (one iteration an epoch, where passes over memory show) and batches of
+32 (625 iterations an epoch, where a per-iteration cost shows). Goal: continue at ≥ 0.9× plain speed.
 """
 
 from __future__ import annotations
@@ -33,9 +32,9 @@ KINDS = {  # what it reads: its conditions
     "Adam's m̂": ("norm(mhatW1) > 1e300",),
     "loss head": ("norm(dL_dyhat) > 1e300",),
 }
-GOALS = ("epoch-level, nan", "parameters", "made (Z₁, dX₂)", "Adam's m̂")
+GOALS = ("epoch-level, nan", "parameters", "made (Z₁, dX₂)", "Adam's m̂", "loss head")
 """The kinds the goal is for: what plain training makes too. dX₁ is work plain training skips (a matrix the size of
-the data at every iteration), and the loss head's matrices are not made on the fast path."""
+the data at every iteration)."""
 CASES = {
     "full batch, 100,000 rows, 20 epochs": (RunConfig(samples=100_000), 20),
     "batches of 32, 20,000 rows, 3 epochs": (RunConfig(samples=20_000, batch_size=32), 3),
@@ -81,7 +80,7 @@ def main() -> None:
             if kind in ratios:
                 passed[kind] = passed[kind] and ratios[kind] >= 0.9
     print("goal: continue ≥ 0.90× plain training: " + "; ".join(
-        f"{kind} {'PASS' if ok else 'FAIL'}" for kind, ok in passed.items()) + "; dX₁ and the loss head: not a goal")
+        f"{kind} {'PASS' if ok else 'FAIL'}" for kind, ok in passed.items()) + "; dX₁: not a goal")
 
 
 if __name__ == "__main__":

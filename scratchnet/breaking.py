@@ -1,13 +1,13 @@
 """Continue until something happens: break conditions checked at every iteration, and where to look then.
 
 A `Breaker` reads what the fast step already made. Conditions on the loss, the parameters, their gradients, the
-update rule's state, what each operation makes and passes back, and what an epoch measures (`nan`, `loss_up`,
-`loss`, `acc`, `epoch`, `norm(dW1)`, `ratio(W2)`, `norm(m̂W1)`, `norm(Z1)`, `norm(dX1)`, …) see the epoch's
-iterations in blocks (`scratchnet.trail`), a row per iteration, and are checked over a block in a few NumPy calls:
-continue then runs near the speed of plain training. Only what the loss head makes inside (error, P, dL/dŷ) makes
-every iteration the network's own step, read one by one. `nan` looks at the loss and the new parameters, which are
-small; the large arrays are scanned only in the one iteration that stopped, when its tape is recorded and
-`stop_place` finds the first phase that made a non-finite value.
+update rule's state, what each operation and the loss head make, and what an epoch measures (`nan`, `loss_up`,
+`loss`, `acc`, `epoch`, `norm(dW1)`, `ratio(W2)`, `norm(m̂W1)`, `norm(Z1)`, `norm(dX1)`, `norm(dL/dŷ)`, …) see the
+epoch's iterations in blocks (`scratchnet.trail`), a row per iteration, and are checked over a block in a few NumPy
+calls: continue then runs near the speed of plain training. A network the fast path cannot run takes its own step,
+read one iteration at a time. `nan` looks at the loss and the new parameters, which are small; the large arrays are
+scanned only in the one iteration that stopped, when its tape is recorded and `stop_place` finds the first phase
+that made a non-finite value.
 
 A run stops as the epoch with the first hit ends: that epoch's loss (known from its start) reaches the loss table,
 and `stopped` is the hit's own iteration, taken again from its epoch's start. While conditions are set the
@@ -29,11 +29,9 @@ from scratchnet.conditions import evaluate as holds
 from scratchnet.debugger.names import M_HAT, S_HAT
 from scratchnet.debugger.tape import Tape, TapeRecorder
 from scratchnet.fast.rules import RULES
-from scratchnet.loss import MeanSquaredError
 from scratchnet.momentum import Momentum
 from scratchnet.network import DenseNetwork, Parameters
-from scratchnet.softmax import SoftmaxCrossEntropy
-from scratchnet.trail import Trail, made_at, squared_sum
+from scratchnet.trail import Trail, kept_by, made_at, squared_sum
 from scratchnet.training import FULL_BATCH, Batches, EpochEnd, HeldOut, Iteration, TrainingRun, batch, run_epochs
 
 
@@ -106,8 +104,8 @@ class Breaker:
 
 
     def reads_recorded(self, network: DenseNetwork) -> bool:
-        """Whether a condition reads the norm of a matrix that only the network's own step makes (what the loss
-        head makes inside: error, dL/dŷ): then every iteration runs that step."""
+        """Whether a condition reads the norm of a matrix no tap takes (the data X or y, the loss, the penalty):
+        then every iteration runs the network's own step, and it is read from the tape."""
         return any(made_at(network, name) is None and _state_place(network, name) is None
                    for name in self._normed(network))
 
@@ -468,24 +466,10 @@ def _live_getter(network: DenseNetwork, name: str) -> Callable[[Iteration], np.n
         if name.endswith("'"):
             return lambda step: _after(step, index)[position]
         return lambda step: step.before[index][position]
-    places = network.places()
-    for position, place in enumerate(places):
-        if place.output == name:
-            return lambda step: getattr(step.network.layers[position], "output", None)
-        if place.gradient_out == name:
-            return lambda step: getattr(step.network.layers[position], "input_gradient", None)
-    kept = _HEAD_KEEPS.get(name) or (_HEAD_GRADIENTS.get(type(network.loss_head))
-                                     if places and name == places[-1].gradient_in else None)
-    if kept is not None:
-        return lambda step: getattr(step.network.loss_head, kept, None)
+    made = made_at(network, name)
+    if made is not None:
+        return lambda step: kept_by(step.network, made)
     return None
-
-
-_HEAD_KEEPS = {"error": "error", "squared_error": "squared_error", "P": "probabilities", "sample_loss": "sample_loss"}
-"""What a loss head keeps of its last step, by the tape's name."""
-_HEAD_GRADIENTS: dict[type, str] = {MeanSquaredError: "loss_gradient_wrt_prediction",
-                                    SoftmaxCrossEntropy: "loss_gradient_wrt_logits"}
-"""Where each kind of loss head keeps the gradient backpropagation starts from (dL/dŷ, dL/dZ3)."""
 
 
 def _all_finite(step: Iteration) -> bool:

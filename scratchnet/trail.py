@@ -24,7 +24,9 @@ from scratchnet.fast.layout import FlatLayout
 from scratchnet.fast.rules import flat_state
 from scratchnet.fast.taps import Taps
 from scratchnet.layer import DenseLayer
+from scratchnet.loss import MeanSquaredError
 from scratchnet.network import DenseNetwork
+from scratchnet.softmax import SoftmaxCrossEntropy
 
 BLOCK_BYTES = 8 * 2**20
 """The most parameter and gradient rows a block keeps before it is handed over."""
@@ -94,7 +96,7 @@ class TrailKeeper:
         self.layout = FlatLayout.of(network.parameters)
         self.hook = hook
         dtype = self.layout.dtype
-        places: dict[str, tuple[str, int]] = {}
+        places: dict[str, Made] = {}
         for name in matrices:
             place = made_at(network, name)
             if place is None:
@@ -107,8 +109,9 @@ class TrailKeeper:
         self.gradient_rows = np.empty((self.capacity, self.layout.size), dtype) if gradients else None
         self.square_rows = {name: np.empty(self.capacity, dtype) for name in places}
         self.taps = None if not places else Taps(
-            {index: self._sink(name) for name, (kind, index) in places.items() if kind == "output"},
-            {index: self._sink(name) for name, (kind, index) in places.items() if kind == "gradient"})
+            {made.index: self._sink(name) for name, made in places.items() if made.kind == "output"},
+            {made.index: self._sink(name) for name, made in places.items() if made.kind == "gradient"},
+            {made.fast: self._sink(name) for name, made in places.items() if made.kind == "head"})
         """What the fast step is to hand over as it goes (None: nothing but parameters and gradients)."""
         self.thetas: list[np.ndarray] = []
         self.losses: list[float] = []
@@ -162,13 +165,15 @@ class TrailKeeper:
 
     def keep_network(self, loss: float, network: DenseNetwork) -> None:
         """One iteration of the network's own step: its parameters and gradients gathered into flat rows, and Σ a²
-        of the matrices its operations kept."""
+        of the matrices its operations and loss head kept."""
         gradients = None
         if self.gradient_rows is not None:
             gradients = self.layout.gather([(layer.weight_gradient, layer.bias_gradient)
                                             for layer in network.layers if isinstance(layer, DenseLayer)])
-        for name, (kind, index) in self.places.items():
-            self._sink(name)(getattr(network.layers[index], "output" if kind == "output" else "input_gradient"))
+        for name, made in self.places.items():
+            matrix = kept_by(network, made)
+            assert matrix is not None, f"the network's own step keeps {name}"
+            self._sink(name)(matrix)
         state = flat_state(self.layout, network.optimizer)[0] if self.keeps_state else ()
         self.keep(loss, self.layout.gather(network.parameters), gradients, state)
 
@@ -189,14 +194,51 @@ class TrailKeeper:
         self.thetas, self.losses, self.states = [self.thetas[-1]], [], self.states[-1:]
 
 
-def made_at(network: DenseNetwork, name: str) -> tuple[str, int] | None:
-    """Where an iteration makes matrix `name` that a tap can copy: ("output", i) for what operation i makes on the
-    way forward (Z1, A1, ŷ), ("gradient", i) for the gradient it passes back (dA1, dZ1, dX2, and dX1, which a
-    tapped fast step then makes). None for anything else: a parameter or its gradient and the update rule's state
-    (kept whole), what the loss head makes inside (error, dL/dŷ)."""
-    for index, place in enumerate(network.places()):
+@dataclass(frozen=True)
+class Made:
+    """Where an iteration makes a matrix that a tap can take."""
+
+    kind: str
+    """"output" (what operation `index` makes on the way forward), "gradient" (what it passes back), or "head" (what
+    the loss head makes)."""
+    index: int = 0
+    fast: str = ""
+    """For "head": where the fast head keeps it."""
+    kept: str = ""
+    """For "head": where the network's own loss head keeps it."""
+
+
+HEAD_MATRICES: dict[type, dict[str, str]] = {
+    MeanSquaredError: {"error": "error", "squared_error": "squared_error"},
+    SoftmaxCrossEntropy: {"P": "probabilities", "sample_loss": "sample_loss", "error": "error"}}
+"""What each kind of loss head keeps of its last step, by the tape's name (its fast form keeps it by the same name)."""
+HEAD_GRADIENTS: dict[type, str] = {MeanSquaredError: "loss_gradient_wrt_prediction",
+                                   SoftmaxCrossEntropy: "loss_gradient_wrt_logits"}
+"""Where it keeps the gradient backpropagation starts from (dL/dŷ, dL/dZ3); its fast form keeps it as `gradient`."""
+
+
+def made_at(network: DenseNetwork, name: str) -> Made | None:
+    """Where an iteration makes matrix `name` that a tap can take: what an operation makes on the way forward (Z1,
+    A1, ŷ), the gradient it passes back (dA1, dZ1, dX2, and dX1, which a tapped fast step then makes), what the loss
+    head makes (error, P, dL/dŷ). None for anything else: a parameter or its gradient and the update rule's state
+    (kept whole), the data, the loss."""
+    places = network.places()
+    for index, place in enumerate(places):
         if place.output == name:
-            return "output", index
+            return Made("output", index)
         if place.gradient_out == name:
-            return "gradient", index
+            return Made("gradient", index)
+    head = type(network.loss_head)
+    if name in HEAD_MATRICES.get(head, {}):
+        attribute = HEAD_MATRICES[head][name]
+        return Made("head", fast=attribute, kept=attribute)
+    if places and name == places[-1].gradient_in and head in HEAD_GRADIENTS:
+        return Made("head", fast="gradient", kept=HEAD_GRADIENTS[head])
     return None
+
+
+def kept_by(network: DenseNetwork, made: Made) -> np.ndarray | None:
+    """The matrix as the network's own step left it (in its operation, or its loss head)."""
+    if made.kind == "head":
+        return getattr(network.loss_head, made.kept, None)
+    return getattr(network.layers[made.index], "output" if made.kind == "output" else "input_gradient", None)

@@ -45,6 +45,8 @@ class Plan:
         self.backward = self.forward[::-1]
         outputs = network.sizes[-1]
         self.head: FastHead = HEADS[type(network.loss_head)](rows, outputs, dtype)
+        if taps is not None:
+            self.head = taps.wrap_head(self.head)
 
 
 class FastStep:

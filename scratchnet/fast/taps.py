@@ -1,4 +1,4 @@
-"""Copies of what the fast step makes on its way, for a run that wants to read them (a break condition on ‖Z₁‖).
+"""What the fast step makes on its way, handed to a run that wants to read it (a break condition on ‖Z₁‖, ‖dL/dŷ‖).
 
 The fast step writes each operation's output and the gradient it passes back into buffers that the same step
 overwrites (dZ₁ goes where Z₁ was), so what is wanted must be copied the moment it is made. A tapped operation
@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from scratchnet.fast.chain import FastOperation
+from scratchnet.fast.heads import FastHead
 from scratchnet.fast.layout import Pair
 
 Sink = Callable[[np.ndarray], None]
@@ -27,7 +28,13 @@ class Taps:
     outputs: dict[int, Sink] = field(default_factory=dict)
     """What the operation made on the way forward (Z₁, A₁, ŷ)."""
     gradients: dict[int, Sink] = field(default_factory=dict)
-    """The gradient it passed back to the operation below (dZ₁, dA₁, dX₂; never dX₁, which the fast path skips)."""
+    """The gradient it passed back to the operation below (dZ₁, dA₁, dX₂, dX₁: a step tapped for it makes it)."""
+    head: dict[str, Sink] = field(default_factory=dict)
+    """What the loss head keeps of this step, by the fast head's name for it (error, probabilities, gradient), each
+    handed over once the head has made its gradient: nothing the step does after that writes into the head."""
+
+    def wrap_head(self, head: FastHead) -> FastHead:
+        return TappedHead(head, self.head) if self.head else head
 
     def wrap(self, operations: list[FastOperation]) -> list[FastOperation]:
         return [TappedOperation(operation, self.outputs.get(index), self.gradients.get(index))
@@ -54,3 +61,19 @@ class TappedOperation:
         if self.on_gradient is not None and passed is not None:
             self.on_gradient(passed)
         return passed
+
+
+class TappedHead:
+    """A fast loss head that hands what it kept to sinks once backpropagation has its start."""
+
+    def __init__(self, head: FastHead, sinks: dict[str, Sink]) -> None:
+        self.head, self.sinks = head, sinks
+
+    def compute_loss(self, logits: np.ndarray, target: np.ndarray) -> np.floating:
+        return self.head.compute_loss(logits, target)
+
+    def backward(self) -> np.ndarray:
+        gradient = self.head.backward()
+        for attribute, sink in self.sinks.items():
+            sink(getattr(self.head, attribute))
+        return gradient

@@ -9,13 +9,14 @@ import pytest
 from scratchnet import trail as trail_module
 from scratchnet.activation import Tanh
 from scratchnet.breaking import matrix_names
+from scratchnet.debugger.tape import TapeRecorder
 from scratchnet.fast import FastStep
 from scratchnet.fast.layout import FlatLayout
 from scratchnet.fast.rules import flat_state
 from scratchnet.layer import DenseLayer
 from scratchnet.network import DenseNetwork
 from scratchnet.trail import made_at, squared_sum
-from scratchnet.training import Batches, Iteration, run_epochs
+from scratchnet.training import Batches, Iteration, batch, run_epochs
 from tests.unit.test_fast_path import assert_same, problem, same_bits
 
 CASES = {
@@ -109,14 +110,17 @@ def test_rows_of_a_network_without_a_fast_form_are_gathered_from_its_own_step():
 @pytest.mark.parametrize("name", CASES)
 @pytest.mark.parametrize("block_bytes", [trail_module.BLOCK_BYTES, 1])
 def test_what_operations_make_is_summed_as_the_networks_own_step_makes_it(name, block_bytes, monkeypatch):
-    """Σ a² of each matrix as the fast step makes it, bit for bit what the same sum of the recorded matrix gives."""
+    """Σ a² of each matrix an operation or the loss head makes, taken as the fast step makes it: bit for bit what the
+    same sum of the tape's matrix gives."""
     monkeypatch.setattr(trail_module, "BLOCK_BYTES", block_bytes)
     arguments, batches = CASES[name]
     network, X, y = problem(*arguments)
     twin = network.with_parameters(network.parameters)
     places = [(name, made_at(network, name)) for name in matrix_names(network, X, y, 0.05)]
     wanted = sorted(name for name, place in places if place is not None)
-    assert {"Z1", "A1", "dZ1", "dX1"} <= set(wanted)  # dX1 too: a step tapped for it makes it
+    assert {"Z1", "A1", "dZ1", "dX1", "error"} <= set(wanted)  # dX1 too: a step tapped for it makes it
+    assert any(name.startswith("dL/d") for name in wanted)  # and the loss head's: dL/dŷ, or dL/dZ2 with P
+    assert {"squared_error"} <= set(wanted) or {"P", "sample_loss"} <= set(wanted)
     copies: list[dict[str, np.ndarray]] = []
 
     def keep(trail) -> None:
@@ -127,10 +131,10 @@ def test_what_operations_make_is_summed_as_the_networks_own_step_makes_it(name, 
                stop_at_divergence=False)
     kept: list[dict[str, np.ndarray]] = []
 
-    def look(step: Iteration) -> bool:
-        layers = step.network.layers
-        kept.append({name: squared_sum(getattr(layers[index], "output" if kind == "output" else "input_gradient"))
-                     for name, (kind, index) in ((name, made_at(step.network, name)) for name in wanted)})
+    def look(step: Iteration) -> bool:  # each iteration recorded again: the tape's own matrices
+        recorder = TapeRecorder(step.epoch)
+        step.network.with_parameters(step.before).step(*batch(X, y, step.rows), 0.05, record=recorder)
+        kept.append({name: squared_sum(recorder.tape.matrix(name)) for name in wanted})
         return False
 
     run_epochs(twin, X, y, 0.05, 0, 2, batches=batches, after_iteration=look, stop_at_divergence=False)
