@@ -18,7 +18,7 @@ import numpy as np
 from scratchnet.debugger.words import Equation, Words
 
 if TYPE_CHECKING:
-    from scratchnet.debugger.explain import Explanation
+    from scratchnet.debugger.explanation import Explanation
 
 STAGES = ("forward", "loss", "backward", "update")
 """Where a phase sits in the iteration; the phase list groups by it."""
