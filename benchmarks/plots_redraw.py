@@ -20,7 +20,7 @@ from backprop_tui.widgets.predicted_vs_true import PredictedVsTrue
 from backprop_tui.widgets.regions import DecisionRegions
 from scratchnet import run_epochs
 from scratchnet.activation import ACTIVATIONS
-from scratchnet.debugger.activation_profile import ActivationAt, activation_profile
+from scratchnet.activation_profile import ActivationAt, activation_profile
 from scratchnet.regions import decision_regions, predicted_against_true
 
 SIZE = (160, 48)

@@ -4,7 +4,7 @@ The curve is drawn in braille (2 × 4 dots a cell) over [min Z, max Z] of this b
 σ'(z) on the backward one (what dZ = G ⊙ σ'(Z) multiplies by). Under it a bar per column counts the entries of Z
 that fall there. Columns whose σ' is at most 0.01 (a ReLU's z ≤ 0, the flat tails of tanh and sigmoid) are held
 back: orange against the theme's blue, dim in the monochrome theme, and always with a dashed axis under them, so
-no meaning rests on hue. Every value comes from `scratchnet.debugger.activation_profile`, which runs the
+no meaning rests on hue. Every value comes from `scratchnet.activation_profile`, which runs the
 activation's own functions; this widget only places them. It goes through Z once (in a worker when Z is large,
 so a step costs what it does for a small batch), then reads any width from what it found.
 
@@ -28,7 +28,7 @@ from backprop_tui.braille import braille, line_dots, runs
 from backprop_tui.cell_format import format_short
 from backprop_tui.themes import MONOCHROME_THEMES
 from scratchnet.activation import SATURATED
-from scratchnet.debugger.activation_profile import ActivationAt, ActivationProfile, activation_profile
+from scratchnet.activation_profile import ActivationAt, ActivationProfile, activation_profile
 from scratchnet.debugger.names import pretty_name
 
 BARS = " ▁▂▃▄▅▆▇█"

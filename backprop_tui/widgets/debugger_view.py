@@ -33,7 +33,7 @@ from backprop_tui.widgets.quiz_panel import QuizPanel
 from backprop_tui.widgets.room_panel import RoomPanel
 from backprop_tui.widgets.watch_panel import WatchPanel
 from scratchnet import Tape
-from scratchnet.debugger.activation_profile import activation_at
+from scratchnet.activation_profile import activation_at
 
 if TYPE_CHECKING:  # lessons load only when one is given
     from backprop_tui.lesson import LessonTour

@@ -8,9 +8,9 @@ import pytest
 
 from backprop_tui.config import RunConfig
 from backprop_tui.session import Session
+from scratchnet import activation_profile as module
 from scratchnet.activation import ACTIVATIONS, SATURATED
-from scratchnet.debugger import activation_profile as module
-from scratchnet.debugger.activation_profile import FINE_BINS, activation_at, activation_profile
+from scratchnet.activation_profile import FINE_BINS, activation_at, activation_profile
 
 REFERENCE = {  # (σ, σ') written apart from scratchnet
     "relu": (lambda z: np.maximum(z, 0), lambda z: (z > 0).astype(float)),
