@@ -119,10 +119,11 @@ class Breaker:
                  if isinstance(leaf, Compare) and leaf.quantity.kind == "norm" and leaf.quantity.matrix is not None]
         return [name for name in dict.fromkeys(names) if _trainable_index(network, name) is None]
 
-    def reads_gradients(self) -> bool:
-        """Whether a condition reads a gradient (dW1, db2): then each iteration's is kept for `check_block`."""
-        return any(isinstance(leaf, Compare) and leaf.quantity.kind == "norm" and
-                   (leaf.quantity.matrix or "").startswith("d")
+    def reads_gradients(self, network: DenseNetwork) -> bool:
+        """Whether a condition reads a parameter's gradient (dW1, db2): then each iteration's is kept for
+        `check_block` (not for dZ1 or dL/dŷ, which taps take)."""
+        return any(isinstance(leaf, Compare) and leaf.quantity.kind == "norm" and leaf.quantity.matrix is not None
+                   and leaf.quantity.matrix.startswith("d") and _trainable_index(network, leaf.quantity.matrix) is not None
                    for condition in self.conditions for leaf in leaves(condition))
 
     def check_block(self, trail: Trail) -> None:
@@ -221,7 +222,7 @@ def run_until(network: DenseNetwork, X: np.ndarray, y: np.ndarray, learning_rate
                       first_loss=first_loss, stop_at_divergence=False, after_epoch=epoch_end,
                       after_iteration=breaker.check_iteration if recorded else None,
                       after_iterations=None if recorded else breaker.check_block,
-                      trail_gradients=breaker.reads_gradients(),
+                      trail_gradients=breaker.reads_gradients(network),
                       trail_matrices=() if recorded else breaker.made_matrices(network),
                       trail_state=not recorded and breaker.reads_state(network))
 
